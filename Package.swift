@@ -1,0 +1,85 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every target shares: Swift 6 language mode plus the upcoming features the
+/// Swift server ecosystem (Hummingbird, PostgresNIO) builds with.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "wysc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wysc", targets: ["wysc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // libpq, the PostgreSQL C client library. Only WyscPostgres imports it.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // Swift over libpq: connections, parameterized queries, typed rows, errors, transactions, COPY, a pool.
+        .target(
+            name: "WyscPostgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Use cases, migrations, the embedded local PostgreSQL and database selection.
+        .target(
+            name: "WyscApplication",
+            dependencies: [
+                "WyscPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command-line interface: parses, calls the application, renders.
+        .executableTarget(
+            name: "wysc",
+            dependencies: [
+                "WyscApplication",
+                "WyscPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WyscTestSupport",
+            dependencies: ["WyscPostgres", "WyscApplication"],
+            path: "Tests/WyscTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WyscPostgresTests",
+            dependencies: ["WyscPostgres", "WyscTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WyscApplicationTests",
+            dependencies: ["WyscApplication", "WyscPostgres", "WyscTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WyscEndToEndTests",
+            dependencies: ["wysc", "WyscTestSupport", "WyscPostgres"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,348 @@
+internal import CLibPQ
+import Foundation
+import Logging
+import Synchronization
+
+/// Where to connect: whatever psql accepts.
+///
+/// `connectionString` may be a `postgresql://` URI, a `key=value` conninfo string or a bare database
+/// name; it is handed to libpq unchanged (`PQconnectdbParams` with `expand_dbname`). Whatever it leaves
+/// out comes from the PG* environment variables, `.pgpass` and `pg_service.conf`, as in psql.
+public struct PostgresConfiguration: Sendable, CustomStringConvertible {
+    public var connectionString: String?
+    public var applicationName: String
+
+    public init(connectionString: String?, applicationName: String = "wysc") {
+        self.connectionString = connectionString
+        self.applicationName = applicationName
+    }
+
+    /// The connection string with any password removed, for messages.
+    public var description: String {
+        guard let connectionString else { return "(PG* environment)" }
+        return Self.redactingPassword(connectionString)
+    }
+
+    static func redactingPassword(_ text: String) -> String {
+        var result = text
+        // URI form: scheme://user:password@host
+        if let scheme = result.range(of: "://"), let at = result[scheme.upperBound...].firstIndex(of: "@") {
+            let userInfo = result[scheme.upperBound..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                result.replaceSubrange(result.index(after: colon)..<at, with: "***")
+            }
+        }
+        // conninfo or URI query form: password=...
+        if let range = result.range(of: "password=") {
+            let end = result[range.upperBound...].firstIndex(where: { $0 == " " || $0 == "&" }) ?? result.endIndex
+            result.replaceSubrange(range.upperBound..<end, with: "***")
+        }
+        return result
+    }
+}
+
+/// One libpq connection (`PGconn`).
+///
+/// Every call blocks the calling thread until PostgreSQL answers: call it from a thread pool
+/// (`PostgresPool` does), never from Swift's cooperative threads. A connection is used by one
+/// caller at a time; the lock only guarantees that misuse cannot corrupt libpq's state.
+public final class PostgresConnection: Sendable {
+    private let handle: Mutex<RawConnection?>
+    private let noticeSink: NoticeSink
+    /// Server process id, for logs and for tests that terminate a backend.
+    public let backendPID: Int
+
+    private init(owned connection: OpaquePointer, noticeSink: NoticeSink) {
+        self.handle = Mutex(RawConnection(pointer: connection))
+        self.noticeSink = noticeSink
+        self.backendPID = Int(PQbackendPID(connection))
+    }
+
+    deinit { close() }
+
+    /// Opens a connection and sets the session settings that value decoding relies on.
+    public static func connect(_ configuration: PostgresConfiguration, logger: Logger) throws(PostgresError) -> PostgresConnection {
+        var keywords = ["fallback_application_name"]
+        var values = [configuration.applicationName]
+        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
+            keywords.append("connect_timeout")
+            values.append("10")
+        }
+        if let connectionString = configuration.connectionString {
+            // Last, so that what the user wrote overrides our defaults.
+            keywords.append("dbname")
+            values.append(connectionString)
+        }
+        let raw: OpaquePointer? = withCStringArray(keywords + [nil]) { keywordPointers in
+            withCStringArray(values + [nil]) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let raw else { throw PostgresError(.connectionFailed, message: "libpq could not allocate a connection") }
+        guard PQstatus(raw) == CONNECTION_OK else {
+            let reason = String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let host = PQhost(raw).map { String(cString: $0) } ?? "default host"
+            let port = PQport(raw).map { String(cString: $0) } ?? "default port"
+            PQfinish(raw)  // a failed PGconn must still be freed
+            throw PostgresError(
+                .connectionFailed,
+                message: "could not connect to PostgreSQL at \(host), port \(port): \(reason.replacingOccurrences(of: "\n", with: " "))"
+            )
+        }
+        let sink = NoticeSink(logger: logger)
+        PQsetNoticeReceiver(raw, noticeReceiver, Unmanaged.passUnretained(sink).toOpaque())
+        let connection = PostgresConnection(owned: raw, noticeSink: sink)
+        guard PQsetClientEncoding(raw, "UTF8") == 0 else {
+            throw PostgresError(.connectionFailed, message: "the server cannot use UTF-8 as the client encoding")
+        }
+        // Decoders read ISO dates in UTC; floats print exactly.
+        try connection.runScript("SET DateStyle TO 'ISO, MDY'; SET TimeZone TO 'UTC'; SET extra_float_digits TO 3")
+        return connection
+    }
+
+    /// Closes the connection. Later calls fail with `.connectionLost`.
+    public func close() {
+        handle.withLock { connection in
+            if let connection { PQfinish(connection.pointer) }
+            connection = nil
+        }
+    }
+
+    /// Whether the connection can take a new statement: open, not inside a transaction, and not
+    /// closed by the server while it sat idle (checked without a round trip).
+    public var isUsable: Bool {
+        handle.withLock { raw in
+            guard let connection = raw?.pointer, PQstatus(connection) == CONNECTION_OK else { return false }
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 0) > 0 {
+                // The server only speaks unprompted to say goodbye (or to notify): read it.
+                if PQconsumeInput(connection) == 0 { return false }
+                while let notice = PQnotifies(connection) { PQfreemem(notice) }
+            }
+            return PQstatus(connection) == CONNECTION_OK && PQtransactionStatus(connection) == PQTRANS_IDLE
+        }
+    }
+
+    /// Whether the connection is inside a transaction block.
+    public var isInTransaction: Bool {
+        handle.withLock { raw in
+            guard let connection = raw?.pointer else { return false }
+            let status = PQtransactionStatus(connection)
+            return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+        }
+    }
+
+    /// Runs one statement with its parameters and returns its rows.
+    @discardableResult
+    public func query(_ query: SQLQuery) throws(PostgresError) -> QueryResult {
+        try withConnection { (connection) throws(PostgresError) -> QueryResult in
+            let binds = query.binds
+            if let position = binds.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+                throw PostgresError(.encoding, message: "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold")
+            }
+            let result: OpaquePointer? = withCStringArray(binds) { values in
+                PQexecParams(connection, query.sql, Int32(binds.count), nil, values, nil, nil, 0)
+            }
+            return try Self.consume(result, connection: connection, binds: binds)
+        }
+    }
+
+    /// Runs trusted SQL text that may hold several statements (migration files, session settings).
+    /// It takes no parameters: never pass text that contains a value from outside the program.
+    public func runScript(_ sql: String) throws(PostgresError) {
+        try withConnection { (connection) throws(PostgresError) in
+            _ = try Self.consume(PQexec(connection, sql), connection: connection, binds: [])
+        }
+    }
+
+    /// Streams rows into `COPY … FROM STDIN` (text format) and returns how many were copied.
+    /// `statement` must be the COPY statement itself, without parameters.
+    @discardableResult
+    public func copyFrom(_ statement: SQLQuery, rows: some Sequence<[String?]>) throws(PostgresError) -> Int {
+        guard statement.binds.isEmpty else {
+            throw PostgresError(.encoding, message: "a COPY statement cannot take parameters")
+        }
+        return try withConnection { (connection) throws(PostgresError) -> Int in
+            guard let start = PQexec(connection, statement.sql) else {
+                throw Self.connectionError(connection)
+            }
+            guard PQresultStatus(start) == PGRES_COPY_IN else {
+                _ = try Self.consume(start, connection: connection, binds: [])
+                throw PostgresError(.unexpectedResponse, message: "the statement did not start COPY FROM STDIN")
+            }
+            PQclear(start)
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 16)
+            var abortReason: String?
+            func flush() -> Bool {
+                defer { buffer.removeAll(keepingCapacity: true) }
+                return buffer.withUnsafeBufferPointer { bytes in
+                    bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                        PQputCopyData(connection, $0, Int32(bytes.count)) == 1
+                    }
+                }
+            }
+            rowLoop: for (rowNumber, row) in rows.enumerated() {
+                for (column, value) in row.enumerated() {
+                    if column > 0 { buffer.append(UInt8(ascii: "\t")) }
+                    guard let value else {
+                        buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+                        continue
+                    }
+                    for byte in value.utf8 {
+                        switch byte {
+                        case 0:
+                            abortReason = "row \(rowNumber + 1), column \(column + 1) contains a NUL character"
+                            break rowLoop
+                        case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                        case UInt8(ascii: "\t"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                        case UInt8(ascii: "\n"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                        case UInt8(ascii: "\r"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                        default: buffer.append(byte)
+                        }
+                    }
+                }
+                buffer.append(UInt8(ascii: "\n"))
+                if buffer.count >= 1 << 16, !flush() { break }
+            }
+            if abortReason == nil, !buffer.isEmpty { _ = flush() }
+            if PQputCopyEnd(connection, abortReason) != 1 {
+                throw Self.connectionError(connection)
+            }
+            var copied = 0
+            var firstError: PostgresError?
+            while let result = PQgetResult(connection) {
+                do throws(PostgresError) {
+                    copied += try Self.consume(result, connection: connection, binds: []).affectedRows
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+            if let abortReason { throw PostgresError(.encoding, message: "COPY aborted: \(abortReason)") }
+            if let firstError { throw firstError }
+            return copied
+        }
+    }
+
+    // MARK: Internals
+
+    private func withConnection<R>(_ body: (OpaquePointer) throws(PostgresError) -> R) throws(PostgresError) -> R {
+        try handle.withLock { (raw) throws(PostgresError) -> R in
+            guard let connection = raw?.pointer else { throw PostgresError(.connectionLost, message: "the connection is closed") }
+            return try body(connection)
+        }
+    }
+
+    private static func connectionError(_ connection: OpaquePointer) -> PostgresError {
+        let reason = String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(.connectionLost, message: "lost the connection to PostgreSQL: \(reason.isEmpty ? "no reason given" : reason)")
+    }
+
+    /// Copies a result into Swift values, frees it, and turns errors into `PostgresError`.
+    private static func consume(_ result: OpaquePointer?, connection: OpaquePointer, binds: [String?]) throws(PostgresError) -> QueryResult {
+        guard let result else { throw connectionError(connection) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return copy(result)
+        case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR:
+            if PQstatus(connection) != CONNECTION_OK {
+                var error = serverError(result).redacting(binds)
+                error.kind = .connectionLost
+                throw error
+            }
+            throw serverError(result).redacting(binds)
+        case PGRES_COPY_IN:
+            PQputCopyEnd(connection, "COPY FROM STDIN must go through copyFrom")
+            while let extra = PQgetResult(connection) { PQclear(extra) }
+            throw PostgresError(.unexpectedResponse, message: "use copyFrom for COPY FROM STDIN")
+        default:
+            let status = String(cString: PQresStatus(PQresultStatus(result)))
+            throw PostgresError(.unexpectedResponse, message: "unexpected result status \(status)")
+        }
+    }
+
+    private static func serverError(_ result: OpaquePointer) -> PostgresError {
+        // PG_DIAG_* are character-literal macros that Swift cannot import.
+        func field(_ code: Unicode.Scalar) -> String? {
+            PQresultErrorField(result, Int32(code.value)).map { String(cString: $0) }
+        }
+        let fallback = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(
+            .server, message: field("M") ?? fallback, sqlState: field("C").map(SQLState.init(rawValue:)),
+            detail: field("D"), hint: field("H"), constraint: field("n"), table: field("t"), column: field("c"),
+            schema: field("s")
+        )
+    }
+
+    private static func copy(_ result: OpaquePointer) -> QueryResult {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var names: [String] = []
+        var types: [PostgresType] = []
+        for column in 0..<columnCount {
+            names.append(String(cString: PQfname(result, Int32(column))))
+            types.append(PostgresType(rawValue: PQftype(result, Int32(column))))
+        }
+        let columns = PostgresColumns(names: names, types: types)
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+                    let pointer = PQgetvalue(result, Int32(row), Int32(column))!
+                    values.append(pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                    })
+                }
+            }
+            rows.append(PostgresRow(columns: columns, values: values))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? rowCount
+        return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+    }
+}
+
+/// The `PGconn` pointer, only ever touched under the connection's lock.
+private struct RawConnection: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// Receives server notices (e.g. "table does not exist, skipping") and logs them instead of
+/// letting libpq print them on stderr.
+private final class NoticeSink: Sendable {
+    let logger: Logger
+    init(logger: Logger) { self.logger = logger }
+}
+
+private let noticeReceiver: PQnoticeReceiver = { context, result in
+    guard let context, let result else { return }
+    let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+    let severity = PQresultErrorField(result, Int32(Unicode.Scalar("V").value)).map { String(cString: $0) } ?? "NOTICE"
+    let message = PQresultErrorField(result, Int32(Unicode.Scalar("M").value)).map { String(cString: $0) } ?? ""
+    let level: Logger.Level = severity == "WARNING" ? .warning : .debug
+    sink.logger.log(level: level, "\(message)", metadata: ["postgres_severity": "\(severity)"])
+}
+
+/// Packs optional strings into one NUL-separated buffer; the pointers live only inside `body`.
+func withCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) throws -> R) rethrows -> R {
+    var storage: [CChar] = []
+    var offsets: [Int?] = []
+    for string in strings {
+        guard let string else {
+            offsets.append(nil)
+            continue
+        }
+        offsets.append(storage.count)
+        storage.append(contentsOf: string.utf8CString)
+    }
+    if storage.isEmpty { storage.append(0) }
+    return try storage.withUnsafeBufferPointer { buffer in
+        try body(offsets.map { offset in offset.map { buffer.baseAddress! + $0 } })
+    }
+}
