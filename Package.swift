@@ -62,23 +62,23 @@ let package = Package(
         ),
         .target(
             name: "WyscTestSupport",
-            dependencies: ["WyscPostgres", "WyscApplication"],
+            dependencies: ["WyscPostgres", "WyscApplication", .product(name: "Logging", package: "swift-log")],
             path: "Tests/WyscTestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WyscPostgresTests",
-            dependencies: ["WyscPostgres", "WyscTestSupport"],
+            dependencies: ["WyscPostgres", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WyscApplicationTests",
-            dependencies: ["WyscApplication", "WyscPostgres", "WyscTestSupport"],
+            dependencies: ["WyscApplication", "WyscPostgres", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WyscEndToEndTests",
-            dependencies: ["wysc", "WyscTestSupport", "WyscPostgres"],
+            dependencies: ["wysc", "WyscTestSupport", "WyscPostgres", "WyscApplication"],
             swiftSettings: swiftSettings
         ),
     ]

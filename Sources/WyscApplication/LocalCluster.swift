@@ -207,46 +207,14 @@ public struct LocalCluster: Sendable {
         }
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let status = try spawnAndWait(executable, arguments, outputPath: outputPath)
+        let status: Int32
+        do {
+            status = try ChildProcess.run(executable, arguments, stdoutPath: outputPath, stderrPath: outputPath)
+        } catch {
+            throw WyscError(.unavailable, "could not run \(executable): \(error)")
+        }
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return ProcessResult(status: status, output: text)
-    }
-
-    /// posix_spawn and waitpid: the child's stdout and stderr go to `outputPath`, stdin is /dev/null.
-    /// (Foundation's Process sometimes never reaps a child whose grandchild lives on, as pg_ctl's server does.)
-    private func spawnAndWait(_ executable: String, _ arguments: [String], outputPath: String) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var pid = pid_t()
-        let argv = [executable] + arguments
-        let spawned: Int32 = withCStringArray(argv) { pointers in
-            var mutable = pointers.map { $0.map { UnsafeMutablePointer(mutating: $0) } } + [nil]
-            return posix_spawn(&pid, executable, &actions, nil, &mutable, environ)
-        }
-        guard spawned == 0 else {
-            throw WyscError(.unavailable, "could not run \(executable): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw WyscError(.failure, "lost track of \(executable): \(String(cString: strerror(errno)))") }
-        }
-        // WIFEXITED / WEXITSTATUS, which Swift cannot import as macros.
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
-    }
-
-    private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-        var storage: [CChar] = []
-        var offsets: [Int] = []
-        for string in strings {
-            offsets.append(storage.count)
-            storage.append(contentsOf: string.utf8CString)
-        }
-        return storage.withUnsafeBufferPointer { buffer in body(offsets.map { buffer.baseAddress! + $0 }) }
     }
 
     private func withFileLock<R>(_ body: () throws -> R) throws -> R {

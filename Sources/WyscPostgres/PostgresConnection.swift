@@ -113,14 +113,20 @@ public final class PostgresConnection: Sendable {
     public var isUsable: Bool {
         handle.withLock { raw in
             guard let connection = raw?.pointer, PQstatus(connection) == CONNECTION_OK else { return false }
+            // An idle server only speaks unprompted to say goodbye (a FATAL message, then end of
+            // stream) or to notify. Read until nothing is pending: the end of stream marks it broken.
             var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
-            if poll(&descriptor, 1, 0) > 0 {
-                // The server only speaks unprompted to say goodbye (or to notify): read it.
-                if PQconsumeInput(connection) == 0 { return false }
-                while let notice = PQnotifies(connection) { PQfreemem(notice) }
+            for _ in 0..<8 where poll(&descriptor, 1, 0) > 0 {
+                if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK { return false }
+                while let notification = PQnotifies(connection) { PQfreemem(notification) }
             }
             return PQstatus(connection) == CONNECTION_OK && PQtransactionStatus(connection) == PQTRANS_IDLE
         }
+    }
+
+    /// Whether the last exchange left the connection open (libpq's `PQstatus`).
+    public var isConnected: Bool {
+        handle.withLock { raw in raw.map { PQstatus($0.pointer) == CONNECTION_OK } ?? false }
     }
 
     /// Whether the connection is inside a transaction block.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A PostgreSQL SQLSTATE code. Match errors on it, never on message text:
-/// `catch SQLState.uniqueViolation { … }`.
+/// `catch let error as PostgresError where error.sqlState == .uniqueViolation { … }`.
 public struct SQLState: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
     public let rawValue: String
 
@@ -23,11 +23,6 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, ExpressibleByStrin
     public static let lockNotAvailable: SQLState = "55P03"
     public static let adminShutdown: SQLState = "57P01"
     public static let raiseException: SQLState = "P0001"
-
-    /// Lets `catch SQLState.uniqueViolation` match a thrown `PostgresError`.
-    public static func ~= (pattern: SQLState, error: any Error) -> Bool {
-        (error as? PostgresError)?.sqlState == pattern
-    }
 }
 
 /// An error from the PostgreSQL layer.

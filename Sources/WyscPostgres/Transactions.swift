@@ -60,6 +60,10 @@ extension PostgresConnection {
             rollbackQuietly()
             throw error
         }
+        guard isConnected else {
+            // COMMIT was never sent, so the server rolled the transaction back: safe to run again.
+            throw PostgresError(.connectionLost, message: "the connection broke before COMMIT; nothing was applied")
+        }
         do {
             try runScript("COMMIT")
         } catch where error.kind == .connectionLost {

@@ -1,0 +1,65 @@
+import Foundation
+import WyscApplication
+
+/// Runs the built `wysc` executable as a user would, and captures what it printed.
+public enum WyscBinary {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// The `wysc` binary beside the test bundle in the build directory.
+    public static var path: String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var directory = bundle
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("wysc").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/wysc")
+        return fallback.standardizedFileURL.path
+    }
+
+    /// The environment a test runs wysc in: this process's, without any database settings
+    /// (so a test says exactly which database it means), without colour, plus `extra`.
+    public static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["DATABASE_URL", "WYSC_HOME", "WYSC_TEST_DATABASE_URL"] + ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGPASSWORD"] {
+            environment.removeValue(forKey: key)
+        }
+        environment["NO_COLOR"] = "1"
+        return environment.merging(extra) { $1 }
+    }
+
+    /// Runs `wysc` with `arguments` in `directory`, feeding it `stdin`.
+    public static func run(
+        _ arguments: [String], environment: [String: String] = WyscBinary.environment(), directory: String? = nil, stdin: String? = nil
+    ) throws -> Outcome {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let stdoutPath = scratch.appendingPathComponent("stdout").path
+        let stderrPath = scratch.appendingPathComponent("stderr").path
+        var stdinPath: String?
+        if let stdin {
+            stdinPath = scratch.appendingPathComponent("stdin").path
+            try Data(stdin.utf8).write(to: URL(fileURLWithPath: stdinPath!))
+        }
+        var arguments = arguments
+        var executable = path
+        if let directory {
+            // posix_spawn has no portable chdir: go through env(1)'s -C.
+            arguments = ["-C", directory, executable] + arguments
+            executable = "/usr/bin/env"
+        }
+        let status = try ChildProcess.run(
+            executable, arguments, environment: environment, stdinPath: stdinPath, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        return Outcome(
+            status: status,
+            stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        )
+    }
+}
