@@ -96,31 +96,23 @@ extension String: PostgresEncodable, PostgresDecodable {
 
 // MARK: Integers
 
-private func decodeInteger<T: FixedWidthInteger>(_ text: String, _ type: PostgresType) throws(PostgresDecodingFailure) -> T {
-    try require(type, in: PostgresType.integers, for: "\(T.self)")
-    guard let value = T(text) else { throw PostgresDecodingFailure("\(text.prefix(30)) does not fit in \(T.self)") }
-    return value
+/// Integers of every width share one text encoding; decoding checks that the value fits.
+public protocol PostgresInteger: FixedWidthInteger, PostgresEncodable, PostgresDecodable {}
+
+extension PostgresInteger {
+    public var postgresText: String { String(self) }
+
+    public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
+        try require(type, in: PostgresType.integers, for: "\(Self.self)")
+        guard let value = Self(text) else { throw PostgresDecodingFailure("\(text.prefix(30)) does not fit in \(Self.self)") }
+        self = value
+    }
 }
 
-extension Int: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) { self = try decodeInteger(text, type) }
-}
-
-extension Int64: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) { self = try decodeInteger(text, type) }
-}
-
-extension Int32: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) { self = try decodeInteger(text, type) }
-}
-
-extension Int16: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) { self = try decodeInteger(text, type) }
-}
+extension Int: PostgresInteger {}
+extension Int64: PostgresInteger {}
+extension Int32: PostgresInteger {}
+extension Int16: PostgresInteger {}
 
 // MARK: Bool, Double, Decimal
 

@@ -8,15 +8,11 @@ import Glibc
 /// and never with NO_COLOR or TERM=dumb.
 enum Terminal {
     nonisolated(unsafe) private(set) static var stderrUsesColor = false
-    nonisolated(unsafe) private(set) static var stdinIsTerminal = false
-    nonisolated(unsafe) private(set) static var stderrIsTerminal = false
 
     /// Decided once, before any concurrency starts.
     static func configure(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        stderrIsTerminal = isatty(STDERR_FILENO) == 1
-        stdinIsTerminal = isatty(STDIN_FILENO) == 1
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
-        stderrUsesColor = stderrIsTerminal && !noColor && environment["TERM"] != "dumb"
+        stderrUsesColor = isatty(STDERR_FILENO) == 1 && !noColor && environment["TERM"] != "dumb"
     }
 
     static func message(_ text: String) {

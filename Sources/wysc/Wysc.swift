@@ -76,9 +76,7 @@ struct CommandFailure: Error {
             self.init(message: error.description, exitCode: Self.failure)
         case let error as PostgresError:
             switch error.kind {
-            case .connectionFailed, .connectionLost, .poolClosed:
-                self.init(message: error.description, exitCode: Self.unavailable)
-            case .transactionOutcomeUnknown:
+            case .connectionFailed, .connectionLost, .poolClosed, .transactionOutcomeUnknown:
                 self.init(message: error.description, exitCode: Self.unavailable)
             case .server where error.isTransient:
                 self.init(message: "\(error.description); gave up after retrying, try again", exitCode: Self.conflict)

@@ -14,7 +14,12 @@ public enum TestDatabase {
         }
     }
 
-    public static let logger = Logger(label: "wysc.tests")
+    /// Warnings only: the suite's output stays readable.
+    public static let logger: Logger = {
+        var logger = Logger(label: "wysc.tests")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     /// The conninfo string of the test cluster's superuser.
     public static func adminConnectionString() throws -> String {

@@ -1,0 +1,21 @@
+# Build stage: Swift toolchain plus the libpq headers CLibPQ compiles against.
+FROM swift:6.2-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# The manifest names the test targets too, so the whole package is copied (.dockerignore trims it).
+COPY . .
+RUN swift build -c release --static-swift-stdlib --product wysc \
+ && install -D "$(swift build -c release --show-bin-path)/wysc" /out/wysc
+
+# Run stage: the binary, libpq and nothing else. Migrations are built into the binary.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq5 ca-certificates tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin wysc
+COPY --from=build /out/wysc /usr/local/bin/wysc
+USER wysc
+ENTRYPOINT ["wysc"]
+CMD ["--help"]
