@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library. Only WyscPostgres imports it.
@@ -38,11 +39,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: the workflow file model, its validation and (later) the phase machine. No I/O, no clock.
+        .target(
+            name: "WyscWorkflow",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Use cases, migrations, the embedded local PostgreSQL and database selection.
         .target(
             name: "WyscApplication",
             dependencies: [
                 "WyscPostgres",
+                "WyscWorkflow",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -55,6 +63,7 @@ let package = Package(
             dependencies: [
                 "WyscApplication",
                 "WyscPostgres",
+                "WyscWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,6 +73,11 @@ let package = Package(
             name: "WyscTestSupport",
             dependencies: ["WyscPostgres", "WyscApplication", .product(name: "Logging", package: "swift-log")],
             path: "Tests/WyscTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WyscWorkflowTests",
+            dependencies: ["WyscWorkflow"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -86,7 +86,7 @@ public final class PostgresConnection: Sendable {
             PQfinish(raw)  // a failed PGconn must still be freed
             throw PostgresError(
                 .connectionFailed,
-                message: "could not connect to PostgreSQL at \(host), port \(port): \(reason.replacingOccurrences(of: "\n", with: " "))"
+                message: "could not connect to PostgreSQL at \(host), port \(port): \(reason.split(whereSeparator: \.isWhitespace).joined(separator: " "))"
             )
         }
         let sink = NoticeSink(logger: logger)

@@ -20,6 +20,7 @@ struct Wysc: AsyncParsableCommand {
         version: version,
         groupedSubcommands: [
             CommandGroup(name: "Setting up (organizers and operators)", subcommands: [Local.self, DB.self]),
+            CommandGroup(name: "Running a competition (organizers)", subcommands: [WorkflowCommand.self]),
         ]
     )
 

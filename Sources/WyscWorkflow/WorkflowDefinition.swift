@@ -1,0 +1,150 @@
+import Foundation
+
+/// A competition's workflow, loaded from a workflow file and validated: the phases in order, the
+/// transitions between them with their guards and actions, what each phase allows, the team rules,
+/// the rubric and the judging rounds. A value: it is stored with the competition when it is created.
+public struct WorkflowDefinition: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    /// In declared order; the first is where a competition starts.
+    public var phases: [Phase]
+    public var transitions: [Transition]
+    public var team: TeamRules
+    public var rubric: Rubric
+    public var rounds: [JudgingRound]
+
+    public func phase(_ id: String) -> Phase? { phases.first { $0.id == id } }
+
+    /// Phases with no way out: where a competition ends.
+    public var terminalPhases: [Phase] {
+        phases.filter { phase in !transitions.contains { $0.from == phase.id } }
+    }
+}
+
+public struct Phase: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var allows: [Operation]
+    /// When the phase's work must be done (e.g. the proposal deadline); an event, not a clock read.
+    public var deadline: Date?
+}
+
+public struct Transition: Sendable, Hashable {
+    public var from: String
+    public var to: String
+    public var guards: [GuardUse]
+    public var actions: [ActionUse]
+}
+
+/// What people do in a phase; each phase lists the ones it allows.
+public enum Operation: String, Sendable, Hashable, CaseIterable {
+    case registerTeam = "register_team"
+    case recordAttendance = "record_attendance"
+    case checkInWorkshop = "checkin_workshop"
+    case submitProposal = "submit_proposal"
+    case submitScore = "submit_score"
+    case declareConflict = "declare_conflict"
+}
+
+/// A condition that must hold before a transition is taken.
+public enum GuardKind: String, Sendable, Hashable, CaseIterable {
+    /// At least `count` teams registered.
+    case minTeams = "min_teams"
+    /// Every team's size within the team rules.
+    case teamsComplete = "teams_complete"
+    /// The current phase's deadline has passed.
+    case deadlinePassed = "deadline_passed"
+    /// At least `count` proposals submitted.
+    case minProposals = "min_proposals"
+    /// Every assigned scorecard of `round` submitted.
+    case scorecardsComplete = "scorecards_complete"
+
+    public var parameters: [ParameterSpec] {
+        switch self {
+        case .minTeams, .minProposals: [ParameterSpec(name: "count", type: .integer(0...1_000_000))]
+        case .teamsComplete, .deadlinePassed: []
+        case .scorecardsComplete: [ParameterSpec(name: "round", type: .round)]
+        }
+    }
+}
+
+/// Something the engine does while taking a transition, in the same database transaction.
+public enum ActionKind: String, Sendable, Hashable, CaseIterable {
+    case freezeRosters = "freeze_rosters"
+    case computeEligibility = "compute_eligibility"
+    case closeSubmissions = "close_submissions"
+    case assignJudges = "assign_judges"
+    case computeRanking = "compute_ranking"
+    case shortlist
+    case publishResults = "publish_results"
+
+    public var parameters: [ParameterSpec] {
+        switch self {
+        case .freezeRosters, .computeEligibility, .closeSubmissions, .publishResults: []
+        case .assignJudges, .computeRanking: [ParameterSpec(name: "round", type: .round)]
+        case .shortlist:
+            [
+                ParameterSpec(name: "from", type: .round), ParameterSpec(name: "to", type: .round),
+                ParameterSpec(name: "size", type: .integer(1...100_000)),
+            ]
+        }
+    }
+}
+
+/// A typed parameter of a guard or an action.
+public struct ParameterSpec: Sendable, Hashable {
+    public enum ParameterType: Sendable, Hashable {
+        case integer(ClosedRange<Int>)
+        /// The id of a judging round declared in the file.
+        case round
+    }
+
+    public var name: String
+    public var type: ParameterType
+}
+
+public enum ParameterValue: Sendable, Hashable {
+    case integer(Int)
+    case round(String)
+}
+
+public struct GuardUse: Sendable, Hashable {
+    public var kind: GuardKind
+    public var parameters: [String: ParameterValue]
+}
+
+public struct ActionUse: Sendable, Hashable {
+    public var kind: ActionKind
+    public var parameters: [String: ParameterValue]
+}
+
+public struct TeamRules: Sendable, Hashable {
+    public var minMembers: Int
+    public var maxMembers: Int
+    /// Members must be younger than this on `ageReferenceDate` (WeGO: under 35).
+    public var maxAge: Int?
+    public var ageReferenceDate: String?
+}
+
+public struct Rubric: Sendable, Hashable {
+    public var scaleMin: Int
+    public var scaleMax: Int
+    public var criteria: [Criterion]
+}
+
+public struct Criterion: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var guidance: String?
+    /// A fraction of the total; the weights of a rubric add up to 1.
+    public var weight: Double
+}
+
+public struct JudgingRound: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var reviewsPerProposal: Int
+    public var conflictSameUniversity: Bool
+    public var conflictSameCity: Bool
+    public var blindReview: Bool
+}

@@ -1,0 +1,410 @@
+import Foundation
+import Yams
+
+/// A position in a workflow file, 1-based.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var description: String { "\(line):\(column)" }
+}
+
+/// One thing wrong with a workflow file, and where.
+public struct WorkflowProblem: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var location: SourceLocation?
+    public var message: String
+
+    public var description: String {
+        guard let location else { return "\(file): \(message)" }
+        return "\(file):\(location.line):\(location.column): \(message)"
+    }
+}
+
+/// A workflow file that cannot be used, with every problem found in it (not just the first).
+public struct WorkflowInvalid: Error, Sendable, CustomStringConvertible {
+    public var problems: [WorkflowProblem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// Reads and validates workflow files. Pure: it is given the text, not a path to open.
+public enum WorkflowLoader {
+    /// Parses `text` (named `file` in messages) and validates all of it.
+    public static func load(_ text: String, file: String) throws(WorkflowInvalid) -> WorkflowDefinition {
+        var reader = Reader(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw WorkflowInvalid(problems: [WorkflowProblem(file: file, location: nil, message: "the file is empty")])
+            }
+            root = node
+        } catch let error as WorkflowInvalid {
+            throw error
+        } catch {
+            throw WorkflowInvalid(problems: [reader.yamlProblem(error)])
+        }
+        let definition = reader.definition(root)
+        guard reader.problems.isEmpty, let definition else { throw WorkflowInvalid(problems: reader.problems) }
+        return definition
+    }
+}
+
+/// Walks the YAML tree, building the definition and collecting problems as it goes.
+private struct Reader {
+    let file: String
+    var problems: [WorkflowProblem] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func problem(_ node: Node?, _ message: String) {
+        problems.append(WorkflowProblem(file: file, location: node?.location, message: message))
+    }
+
+    func yamlProblem(_ error: any Error) -> WorkflowProblem {
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+                return WorkflowProblem(file: file, location: SourceLocation(line: mark.line, column: mark.column), message: "malformed YAML: \(problem)")
+            default: break
+            }
+        }
+        return WorkflowProblem(file: file, location: nil, message: "malformed YAML: \(error)")
+    }
+
+    // MARK: Structure
+
+    /// The entries of a mapping, refusing keys not in `allowed` and duplicate keys.
+    mutating func mapping(_ node: Node, _ what: String, allowed: [String]) -> [String: Node]? {
+        guard case .mapping(let mapping) = node else {
+            problem(node, "\(what) must be a mapping")
+            return nil
+        }
+        var entries: [String: Node] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else {
+                problem(key, "\(what) has a key that is not text")
+                continue
+            }
+            if !allowed.contains(name) {
+                problem(key, "unknown field '\(name)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
+            } else if entries[name] != nil {
+                problem(key, "'\(name)' appears twice in \(what)")
+            }
+            entries[name] = value
+        }
+        return entries
+    }
+
+    mutating func sequence(_ node: Node?, _ what: String) -> [Node] {
+        guard let node else { return [] }
+        guard case .sequence(let sequence) = node else {
+            problem(node, "\(what) must be a list")
+            return []
+        }
+        return Array(sequence)
+    }
+
+    mutating func text(_ entries: [String: Node], _ key: String, in what: String, parent: Node, required: Bool = true) -> String? {
+        guard let node = entries[key] else {
+            if required { problem(parent, "\(what) is missing '\(key)'") }
+            return nil
+        }
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            problem(node, "'\(key)' in \(what) must be text")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func identifier(_ entries: [String: Node], _ key: String, in what: String, parent: Node) -> String? {
+        guard let value = text(entries, key, in: what, parent: parent) else { return nil }
+        let allowed = CharacterSet.lowercaseLetters.union(.decimalDigits).union(CharacterSet(charactersIn: "_-"))
+        if value.unicodeScalars.contains(where: { !allowed.contains($0) }) || value.first?.isLetter != true {
+            problem(entries[key], "'\(value)' is not a valid id: use lowercase letters, digits, '_' and '-', starting with a letter")
+        }
+        return value
+    }
+
+    mutating func integer(_ entries: [String: Node], _ key: String, in what: String, parent: Node, range: ClosedRange<Int>, required: Bool = true) -> Int? {
+        guard let node = entries[key] else {
+            if required { problem(parent, "\(what) is missing '\(key)'") }
+            return nil
+        }
+        guard let value = node.int, node.tag == .init(.int) || node.string.map({ Int($0) != nil }) == true else {
+            problem(node, "'\(key)' in \(what) must be a whole number, not '\(node.string ?? "a \(node.kindName)")'")
+            return nil
+        }
+        guard range.contains(value) else {
+            problem(node, "'\(key)' in \(what) must be between \(range.lowerBound) and \(range.upperBound), not \(value)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ entries: [String: Node], _ key: String, in what: String, parent: Node) -> Double? {
+        guard let node = entries[key] else {
+            problem(parent, "\(what) is missing '\(key)'")
+            return nil
+        }
+        guard let text = node.string, let value = Double(text.hasSuffix("%") ? String(text.dropLast()) : text), value.isFinite else {
+            problem(node, "'\(key)' in \(what) must be a number")
+            return nil
+        }
+        return text.hasSuffix("%") ? value / 100 : value
+    }
+
+    mutating func flag(_ entries: [String: Node], _ key: String, in what: String, default value: Bool) -> Bool {
+        guard let node = entries[key] else { return value }
+        guard let flag = node.bool else {
+            problem(node, "'\(key)' in \(what) must be true or false")
+            return value
+        }
+        return flag
+    }
+
+    // MARK: The definition
+
+    mutating func definition(_ root: Node) -> WorkflowDefinition? {
+        guard let top = mapping(root, "the workflow", allowed: ["workflow", "title", "phases", "transitions", "team", "rubric", "rounds"]) else {
+            return nil
+        }
+        let id = identifier(top, "workflow", in: "the workflow", parent: root) ?? ""
+        let title = text(top, "title", in: "the workflow", parent: root) ?? id
+        let rounds = sequence(top["rounds"], "rounds").compactMap { round($0) }
+        checkUnique(rounds.map { ($0.value.id, $0.node) }, "round")
+        let phases = sequence(top["phases"], "phases").compactMap { phase($0) }
+        if top["phases"] != nil, phases.isEmpty { problem(top["phases"], "the workflow declares no phases") }
+        if top["phases"] == nil { problem(root, "the workflow is missing 'phases'") }
+        checkUnique(phases.map { ($0.value.id, $0.node) }, "phase")
+        let roundIDs = Set(rounds.map(\.value.id))
+        let transitions = sequence(top["transitions"], "transitions").compactMap { transition($0, phases: Set(phases.map(\.value.id)), rounds: roundIDs) }
+        checkGraph(phases: phases, transitions: transitions, root: root)
+        checkDeadlines(phases)
+        let team = top["team"].flatMap { self.teamRules($0) } ?? TeamRules(minMembers: 1, maxMembers: 10, maxAge: nil, ageReferenceDate: nil)
+        let rubric = top["rubric"].flatMap { self.rubric($0) }
+        if top["rubric"] == nil { problem(root, "the workflow is missing 'rubric'") }
+        guard let rubric else { return nil }
+        return WorkflowDefinition(
+            id: id, title: title, phases: phases.map(\.value), transitions: transitions.map(\.value), team: team, rubric: rubric,
+            rounds: rounds.map(\.value)
+        )
+    }
+
+    mutating func checkUnique(_ ids: [(String, Node)], _ what: String) {
+        var seen: [String: Node] = [:]
+        for (id, node) in ids {
+            if let first = seen[id] {
+                problem(node, "duplicate \(what) id '\(id)' (first declared at line \(first.location?.line ?? 0))")
+            } else {
+                seen[id] = node
+            }
+        }
+    }
+
+    mutating func phase(_ node: Node) -> (value: Phase, node: Node)? {
+        guard let entries = mapping(node, "a phase", allowed: ["id", "title", "allows", "deadline"]),
+            let id = identifier(entries, "id", in: "a phase", parent: node)
+        else { return nil }
+        var allows: [Operation] = []
+        for item in sequence(entries["allows"], "'allows' of phase '\(id)'") {
+            guard let name = item.string, let operation = Operation(rawValue: name) else {
+                problem(item, "phase '\(id)' allows an unknown operation '\(item.string ?? "?")' (known: \(Operation.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            allows.append(operation)
+        }
+        var deadline: Date?
+        if let node = entries["deadline"] {
+            deadline = node.string.flatMap(Self.parseTimestamp)
+            if deadline == nil { problem(node, "the deadline of phase '\(id)' must be a date and time such as 2026-05-31T23:59:00Z") }
+        }
+        let title = text(entries, "title", in: "phase '\(id)'", parent: node, required: false) ?? id
+        return (Phase(id: id, title: title, allows: allows, deadline: deadline), node)
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    mutating func transition(_ node: Node, phases: Set<String>, rounds: Set<String>) -> (value: Transition, node: Node)? {
+        guard let entries = mapping(node, "a transition", allowed: ["from", "to", "guards", "actions"]) else { return nil }
+        let from = text(entries, "from", in: "a transition", parent: node)
+        let to = text(entries, "to", in: "a transition", parent: node)
+        for (key, id) in [("from", from), ("to", to)] {
+            if let id, !phases.contains(id) { problem(entries[key], "transition \(key) unknown phase '\(id)'") }
+        }
+        let label = "transition \(from ?? "?") → \(to ?? "?")"
+        var guards: [GuardUse] = []
+        for item in sequence(entries["guards"], "guards of \(label)") {
+            guard let (name, parameters) = catalogUse(item, in: label) else { continue }
+            guard let kind = GuardKind(rawValue: name) else {
+                problem(item, "unknown guard '\(name)' in \(label) (known: \(GuardKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            guards.append(GuardUse(kind: kind, parameters: typedParameters(parameters, kind.parameters, of: "guard '\(name)'", at: item, rounds: rounds)))
+        }
+        var actions: [ActionUse] = []
+        for item in sequence(entries["actions"], "actions of \(label)") {
+            guard let (name, parameters) = catalogUse(item, in: label) else { continue }
+            guard let kind = ActionKind(rawValue: name) else {
+                problem(item, "unknown action '\(name)' in \(label) (known: \(ActionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            actions.append(ActionUse(kind: kind, parameters: typedParameters(parameters, kind.parameters, of: "action '\(name)'", at: item, rounds: rounds)))
+        }
+        guard let from, let to else { return nil }
+        return (Transition(from: from, to: to, guards: guards, actions: actions), node)
+    }
+
+    /// A guard or action is written `name` or `name: {param: value}`.
+    mutating func catalogUse(_ item: Node, in label: String) -> (String, Node?)? {
+        if let name = item.scalar?.string { return (name, nil) }
+        if case .mapping(let mapping) = item, mapping.count == 1, let (key, value) = mapping.first, let name = key.string {
+            return (name, value)
+        }
+        problem(item, "each guard and action of \(label) is a name, or a name with its parameters (name: {parameter: value})")
+        return nil
+    }
+
+    mutating func typedParameters(_ node: Node?, _ specs: [ParameterSpec], of what: String, at item: Node, rounds: Set<String>) -> [String: ParameterValue] {
+        var values: [String: ParameterValue] = [:]
+        let entries = node.flatMap { mapping($0, "the parameters of \(what)", allowed: specs.map(\.name)) } ?? [:]
+        for spec in specs {
+            guard entries[spec.name] != nil else {
+                problem(node ?? item, "\(what) needs the parameter '\(spec.name)'")
+                continue
+            }
+            switch spec.type {
+            case .integer(let range):
+                if let value = integer(entries, spec.name, in: what, parent: item, range: range) { values[spec.name] = .integer(value) }
+            case .round:
+                guard let round = text(entries, spec.name, in: what, parent: item) else { continue }
+                if rounds.contains(round) {
+                    values[spec.name] = .round(round)
+                } else {
+                    problem(entries[spec.name], "\(what) names unknown round '\(round)' (declared: \(rounds.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        return values
+    }
+
+    mutating func checkGraph(phases: [(value: Phase, node: Node)], transitions: [(value: Transition, node: Node)], root: Node) {
+        guard let start = phases.first else { return }
+        var reachable: Set<String> = [start.value.id]
+        var frontier = [start.value.id]
+        while let current = frontier.popLast() {
+            for transition in transitions where transition.value.from == current && !reachable.contains(transition.value.to) {
+                reachable.insert(transition.value.to)
+                frontier.append(transition.value.to)
+            }
+        }
+        for phase in phases where !reachable.contains(phase.value.id) {
+            problem(phase.node, "phase '\(phase.value.id)' is unreachable from the first phase '\(start.value.id)'")
+        }
+        let terminal = phases.filter { phase in !transitions.contains { $0.value.from == phase.value.id } }
+        if terminal.isEmpty {
+            problem(root, "no terminal phase: every phase has a way out, so a competition could never end (add a phase with no outgoing transition, e.g. 'closed')")
+        }
+    }
+
+    mutating func checkDeadlines(_ phases: [(value: Phase, node: Node)]) {
+        var previous: (id: String, deadline: Date)?
+        for phase in phases {
+            guard let deadline = phase.value.deadline else { continue }
+            if let previous, deadline < previous.deadline {
+                problem(phase.node, "the deadline of phase '\(phase.value.id)' comes before the deadline of the earlier phase '\(previous.id)'")
+            }
+            previous = (phase.value.id, deadline)
+        }
+    }
+
+    mutating func teamRules(_ node: Node) -> TeamRules? {
+        guard let entries = mapping(node, "team", allowed: ["min_members", "max_members", "max_age", "age_reference_date"]) else { return nil }
+        let minimum = integer(entries, "min_members", in: "team", parent: node, range: 1...100) ?? 1
+        let maximum = integer(entries, "max_members", in: "team", parent: node, range: 1...100) ?? minimum
+        if maximum < minimum { problem(entries["max_members"], "max_members (\(maximum)) is below min_members (\(minimum))") }
+        let maxAge = integer(entries, "max_age", in: "team", parent: node, range: 10...120, required: false)
+        let reference = text(entries, "age_reference_date", in: "team", parent: node, required: maxAge != nil)
+        if let reference, Self.isCalendarDate(reference) == false {
+            problem(entries["age_reference_date"], "age_reference_date must be a date such as 2026-09-01")
+        }
+        return TeamRules(minMembers: minimum, maxMembers: maximum, maxAge: maxAge, ageReferenceDate: reference)
+    }
+
+    static func isCalendarDate(_ text: String) -> Bool {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return text.count == 10 && formatter.date(from: text) != nil
+    }
+
+    mutating func rubric(_ node: Node) -> Rubric? {
+        guard let entries = mapping(node, "rubric", allowed: ["scale", "criteria"]) else { return nil }
+        var scaleMin = 0, scaleMax = 10
+        if let scale = entries["scale"], let bounds = mapping(scale, "the rubric's scale", allowed: ["min", "max"]) {
+            scaleMin = integer(bounds, "min", in: "the rubric's scale", parent: scale, range: -1000...1000) ?? scaleMin
+            scaleMax = integer(bounds, "max", in: "the rubric's scale", parent: scale, range: -1000...1000) ?? scaleMax
+            if scaleMin >= scaleMax { problem(scale, "the rubric's scale min (\(scaleMin)) must be below its max (\(scaleMax))") }
+        } else if entries["scale"] == nil {
+            problem(node, "rubric is missing 'scale'")
+        }
+        var criteria: [(value: Criterion, node: Node)] = []
+        for item in sequence(entries["criteria"], "the rubric's criteria") {
+            guard let fields = mapping(item, "a criterion", allowed: ["id", "title", "guidance", "weight"]),
+                let id = identifier(fields, "id", in: "a criterion", parent: item)
+            else { continue }
+            let weight = number(fields, "weight", in: "criterion '\(id)'", parent: item) ?? 0
+            if weight <= 0 { problem(fields["weight"] ?? item, "the weight of criterion '\(id)' must be above 0") }
+            criteria.append((
+                Criterion(
+                    id: id, title: text(fields, "title", in: "criterion '\(id)'", parent: item) ?? id,
+                    guidance: text(fields, "guidance", in: "criterion '\(id)'", parent: item, required: false), weight: weight
+                ), item
+            ))
+        }
+        if criteria.isEmpty { problem(entries["criteria"] ?? node, "the rubric needs at least one criterion") }
+        checkUnique(criteria.map { ($0.value.id, $0.node) }, "criterion")
+        let total = criteria.reduce(0) { $0 + $1.value.weight }
+        if !criteria.isEmpty, abs(total - 1) > 1e-9 {
+            problem(entries["criteria"], "the rubric's weights add up to \(Self.format(total)), not 1 (or 100%)")
+        }
+        return Rubric(scaleMin: scaleMin, scaleMax: scaleMax, criteria: criteria.map(\.value))
+    }
+
+    static func format(_ value: Double) -> String {
+        String(format: "%g", value)
+    }
+
+    mutating func round(_ node: Node) -> (value: JudgingRound, node: Node)? {
+        guard let entries = mapping(node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review"]),
+            let id = identifier(entries, "id", in: "a round", parent: node)
+        else { return nil }
+        let reviews = integer(entries, "reviews_per_proposal", in: "round '\(id)'", parent: node, range: 1...50) ?? 1
+        var sameUniversity = true, sameCity = false
+        if let conflicts = entries["conflicts"], let rules = mapping(conflicts, "the conflict rules of round '\(id)'", allowed: ["same_university", "same_city"]) {
+            sameUniversity = flag(rules, "same_university", in: "round '\(id)'", default: true)
+            sameCity = flag(rules, "same_city", in: "round '\(id)'", default: false)
+        }
+        return (
+            JudgingRound(
+                id: id, title: text(entries, "title", in: "round '\(id)'", parent: node, required: false) ?? id,
+                reviewsPerProposal: reviews, conflictSameUniversity: sameUniversity, conflictSameCity: sameCity,
+                blindReview: flag(entries, "blind_review", in: "round '\(id)'", default: false)
+            ), node
+        )
+    }
+}
+
+extension Node {
+    var location: SourceLocation? { mark.map { SourceLocation(line: $0.line, column: $0.column) } }
+
+    var kindName: String {
+        switch self {
+        case .scalar: "value"
+        case .mapping: "mapping"
+        case .sequence: "list"
+        case .alias: "alias"
+        }
+    }
+}

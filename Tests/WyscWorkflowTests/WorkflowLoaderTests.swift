@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import WyscWorkflow
+
+@Suite struct WorkflowLoaderTests {
+    static let valid = """
+        workflow: mini
+        title: Mini
+        phases:
+          - id: open
+            allows: [register_team]
+            deadline: 2026-05-01T00:00:00Z
+          - id: judging
+            allows: [submit_score]
+            deadline: 2026-06-01T00:00:00Z
+          - id: closed
+        transitions:
+          - from: open
+            to: judging
+            guards:
+              - min_teams: {count: 2}
+            actions:
+              - assign_judges: {round: main}
+          - from: judging
+            to: closed
+        team: {min_members: 2, max_members: 4}
+        rubric:
+          scale: {min: 1, max: 10}
+          criteria:
+            - {id: idea, title: Idea, weight: 0.5}
+            - {id: plan, title: Plan, weight: 0.5}
+        rounds:
+          - {id: main, reviews_per_proposal: 2}
+        """
+
+    /// The problems found in `text`, as "line:column: message".
+    func problems(_ text: String) -> [String] {
+        do {
+            _ = try WorkflowLoader.load(text, file: "test.yaml")
+            return []
+        } catch {
+            return error.problems.map { "\($0.location?.description ?? "-"): \($0.message)" }
+        }
+    }
+
+    func expectProblem(_ text: String, line: Int, containing fragment: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let found = problems(text)
+        #expect(found.contains { $0.hasPrefix("\(line):") && $0.contains(fragment) }, "got \(found)", sourceLocation: sourceLocation)
+    }
+
+    func replacing(_ old: String, with new: String) -> String {
+        precondition(Self.valid.contains(old), "fixture lacks \(old)")
+        return Self.valid.replacingOccurrences(of: old, with: new)
+    }
+
+    @Test func theCompetitionWorkflowIsValid() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/wysc.yaml")
+        let definition = try WorkflowLoader.load(String(contentsOf: url, encoding: .utf8), file: "wysc.yaml")
+        #expect(definition.phases.map(\.id) == ["registration", "lectures", "workshops", "proposals", "screening", "finals", "results", "closed"])
+        #expect(definition.terminalPhases.map(\.id) == ["closed"])
+        #expect(definition.team.maxAge == 35)
+        #expect(definition.rounds.map(\.reviewsPerProposal) == [3, 5])
+        let shortlist = definition.transitions.flatMap(\.actions).first { $0.kind == .shortlist }
+        #expect(shortlist?.parameters["size"] == .integer(20))
+    }
+
+    @Test func aValidFileLoadsEverything() throws {
+        let definition = try WorkflowLoader.load(Self.valid, file: "mini.yaml")
+        #expect(definition.phases.count == 3)
+        #expect(definition.phase("open")?.allows == [.registerTeam])
+        #expect(definition.transitions[0].guards.map(\.kind) == [.minTeams])
+        #expect(definition.transitions[0].guards[0].parameters == ["count": .integer(2)])
+        #expect(definition.rubric.criteria.map(\.weight) == [0.5, 0.5])
+    }
+
+    @Test func malformedYAML() {
+        expectProblem("workflow: x\nphases: [a, b\n", line: 3, containing: "malformed YAML")
+    }
+
+    @Test func transitionToAnUnknownPhase() {
+        expectProblem(replacing("  - from: judging\n    to: closed", with: "  - from: judging\n    to: clsoed"), line: 19, containing: "unknown phase 'clsoed'")
+    }
+
+    @Test func unreachablePhase() {
+        expectProblem(replacing("  - id: closed", with: "  - id: closed\n  - id: limbo"), line: 11, containing: "'limbo' is unreachable")
+    }
+
+    @Test func noTerminalPhase() {
+        let looping = replacing("  - from: judging\n    to: closed", with: "  - from: judging\n    to: closed\n  - from: closed\n    to: open")
+        #expect(problems(looping).contains { $0.contains("no terminal phase") })
+    }
+
+    @Test func duplicateIDs() {
+        expectProblem(replacing("  - id: closed", with: "  - id: open"), line: 10, containing: "duplicate phase id 'open'")
+        expectProblem(replacing("{id: plan, title: Plan", with: "{id: idea, title: Plan"), line: 25, containing: "duplicate criterion id 'idea'")
+    }
+
+    @Test func unknownGuardActionAndOperation() {
+        expectProblem(replacing("min_teams: {count: 2}", with: "min_team: {count: 2}"), line: 15, containing: "unknown guard 'min_team'")
+        expectProblem(replacing("assign_judges: {round: main}", with: "assign_judge: {round: main}"), line: 17, containing: "unknown action 'assign_judge'")
+        expectProblem(replacing("allows: [register_team]", with: "allows: [register_teams]"), line: 5, containing: "unknown operation 'register_teams'")
+    }
+
+    @Test func parametersOfTheWrongTypeOrOutOfRange() {
+        expectProblem(replacing("{count: 2}", with: "{count: two}"), line: 15, containing: "'count' in guard 'min_teams' must be a whole number")
+        expectProblem(replacing("{count: 2}", with: "{count: -1}"), line: 15, containing: "must be between 0 and 1000000")
+        expectProblem(replacing("{round: main}", with: "{round: mian}"), line: 17, containing: "unknown round 'mian'")
+        expectProblem(replacing("{count: 2}", with: "{cnt: 2}"), line: 15, containing: "unknown field 'cnt'")
+        expectProblem(replacing("- min_teams: {count: 2}", with: "- min_teams"), line: 15, containing: "needs the parameter 'count'")
+    }
+
+    @Test func weightsThatDoNotAddUp() {
+        expectProblem(replacing("weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.5}", with: "weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.4}"), line: 24, containing: "add up to 0.9, not 1")
+        #expect(problems(replacing("weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.5}", with: "weight: 50%}\n    - {id: plan, title: Plan, weight: 50%}")).isEmpty)
+    }
+
+    @Test func aScaleWhoseMinIsNotBelowItsMax() {
+        expectProblem(replacing("scale: {min: 1, max: 10}", with: "scale: {min: 10, max: 10}"), line: 22, containing: "min (10) must be below its max (10)")
+    }
+
+    @Test func deadlinesOutOfOrder() {
+        expectProblem(replacing("2026-06-01T00:00:00Z", with: "2026-04-01T00:00:00Z"), line: 7, containing: "comes before the deadline of the earlier phase 'open'")
+        expectProblem(replacing("2026-06-01T00:00:00Z", with: "next tuesday"), line: 9, containing: "must be a date and time")
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let broken = replacing("min_teams", with: "min_team").replacingOccurrences(of: "to: closed", with: "to: nowhere")
+            .replacingOccurrences(of: "weight: 0.5}\n    - {id: plan", with: "weight: 0.7}\n    - {id: plan")
+        let found = problems(broken)
+        #expect(found.count >= 3, "got \(found)")
+        #expect(found.contains { $0.contains("unknown guard") })
+        #expect(found.contains { $0.contains("unknown phase 'nowhere'") })
+        #expect(found.contains { $0.contains("add up to") })
+    }
+
+    @Test func messagesNameTheFileLineAndColumn() throws {
+        let error = #expect(throws: WorkflowInvalid.self) { try WorkflowLoader.load(replacing("to: closed", with: "to: nowhere"), file: "Workflows/x.yaml") }
+        #expect(error?.description.hasPrefix("Workflows/x.yaml:19:9: ") == true, "\(String(describing: error))")
+    }
+}
