@@ -39,7 +39,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Pure: the workflow file model, its validation and (later) the phase machine. No I/O, no clock.
+        // Pure: the workflow file model, its validation and the phase machine. No I/O, no clock.
         .target(
             name: "WyscWorkflow",
             dependencies: [.product(name: "Yams", package: "Yams")],

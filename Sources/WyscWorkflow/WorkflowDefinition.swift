@@ -46,8 +46,13 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
     case declareConflict = "declare_conflict"
 }
 
+/// A guard or an action of the catalog: named in workflow files, with typed parameters.
+public protocol CatalogEntry: RawRepresentable, CaseIterable where RawValue == String {
+    var parameters: [ParameterSpec] { get }
+}
+
 /// A condition that must hold before a transition is taken.
-public enum GuardKind: String, Sendable, Hashable, CaseIterable {
+public enum GuardKind: String, Sendable, Hashable, CatalogEntry {
     /// At least `count` teams registered.
     case minTeams = "min_teams"
     /// Every team's size within the team rules.
@@ -69,7 +74,7 @@ public enum GuardKind: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Something the engine does while taking a transition, in the same database transaction.
-public enum ActionKind: String, Sendable, Hashable, CaseIterable {
+public enum ActionKind: String, Sendable, Hashable, CatalogEntry {
     case freezeRosters = "freeze_rosters"
     case computeEligibility = "compute_eligibility"
     case closeSubmissions = "close_submissions"

@@ -168,7 +168,7 @@ private struct Reader {
             return nil
         }
         let id = identifier(top, "workflow", in: "the workflow", parent: root) ?? ""
-        let title = text(top, "title", in: "the workflow", parent: root) ?? id
+        let title = text(top, "title", in: "the workflow", parent: root, required: false) ?? id
         let rounds = sequence(top["rounds"], "rounds").compactMap { round($0) }
         checkUnique(rounds.map { ($0.value.id, $0.node) }, "round")
         let phases = sequence(top["phases"], "phases").compactMap { phase($0) }
@@ -235,26 +235,28 @@ private struct Reader {
             if let id, !phases.contains(id) { problem(entries[key], "transition \(key) unknown phase '\(id)'") }
         }
         let label = "transition \(from ?? "?") → \(to ?? "?")"
-        var guards: [GuardUse] = []
-        for item in sequence(entries["guards"], "guards of \(label)") {
-            guard let (name, parameters) = catalogUse(item, in: label) else { continue }
-            guard let kind = GuardKind(rawValue: name) else {
-                problem(item, "unknown guard '\(name)' in \(label) (known: \(GuardKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-                continue
-            }
-            guards.append(GuardUse(kind: kind, parameters: typedParameters(parameters, kind.parameters, of: "guard '\(name)'", at: item, rounds: rounds)))
-        }
-        var actions: [ActionUse] = []
-        for item in sequence(entries["actions"], "actions of \(label)") {
-            guard let (name, parameters) = catalogUse(item, in: label) else { continue }
-            guard let kind = ActionKind(rawValue: name) else {
-                problem(item, "unknown action '\(name)' in \(label) (known: \(ActionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-                continue
-            }
-            actions.append(ActionUse(kind: kind, parameters: typedParameters(parameters, kind.parameters, of: "action '\(name)'", at: item, rounds: rounds)))
-        }
+        let guards = catalogUses(entries["guards"], GuardKind.self, noun: "guard", in: label, rounds: rounds)
+            .map { GuardUse(kind: $0.kind, parameters: $0.parameters) }
+        let actions = catalogUses(entries["actions"], ActionKind.self, noun: "action", in: label, rounds: rounds)
+            .map { ActionUse(kind: $0.kind, parameters: $0.parameters) }
         guard let from, let to else { return nil }
         return (Transition(from: from, to: to, guards: guards, actions: actions), node)
+    }
+
+    /// The guards or actions of a transition, each checked against the catalog and its parameters typed.
+    mutating func catalogUses<Kind: CatalogEntry>(
+        _ node: Node?, _ kind: Kind.Type, noun: String, in label: String, rounds: Set<String>
+    ) -> [(kind: Kind, parameters: [String: ParameterValue])] {
+        var uses: [(kind: Kind, parameters: [String: ParameterValue])] = []
+        for item in sequence(node, "\(noun)s of \(label)") {
+            guard let (name, parameters) = catalogUse(item, in: label) else { continue }
+            guard let entry = Kind(rawValue: name) else {
+                problem(item, "unknown \(noun) '\(name)' in \(label) (known: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            uses.append((entry, typedParameters(parameters, entry.parameters, of: "\(noun) '\(name)'", at: item, rounds: rounds)))
+        }
+        return uses
     }
 
     /// A guard or action is written `name` or `name: {param: value}`.
@@ -358,7 +360,7 @@ private struct Reader {
             if weight <= 0 { problem(fields["weight"] ?? item, "the weight of criterion '\(id)' must be above 0") }
             criteria.append((
                 Criterion(
-                    id: id, title: text(fields, "title", in: "criterion '\(id)'", parent: item) ?? id,
+                    id: id, title: text(fields, "title", in: "criterion '\(id)'", parent: item, required: false) ?? id,
                     guidance: text(fields, "guidance", in: "criterion '\(id)'", parent: item, required: false), weight: weight
                 ), item
             ))
