@@ -45,6 +45,8 @@ import WyscTestSupport
             if alive == 0 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
+        // The backend has left pg_stat_activity; let its socket close reach us.
+        try await Task.sleep(for: .milliseconds(50))
         let second = try await pool.withConnection { try $0.query("SELECT pg_backend_pid() AS pid").rows[0].decode("pid", as: Int.self) }
         #expect(second != first)
         #expect(pool.statistics.open == 1)
