@@ -17,11 +17,18 @@ struct WorkflowCommand: AsyncParsableCommand {
 
     /// Reads and validates a file; every problem is reported with file, line and column (exit 65).
     static func load(_ path: String) throws -> WorkflowDefinition {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw CommandFailure(message: "cannot read \(path): \(error.localizedDescription)", exitCode: CommandFailure.badInput)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CommandFailure(message: "cannot read \(path): no such file", exitCode: CommandFailure.badInput)
+        }
+        guard !isDirectory.boolValue else {
+            throw CommandFailure(message: "cannot read \(path): it is a directory, not a workflow file", exitCode: CommandFailure.badInput)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(message: "cannot read \(path): permission denied or unreadable", exitCode: CommandFailure.badInput)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure(message: "cannot read \(path): it is not UTF-8 text", exitCode: CommandFailure.badInput)
         }
         do {
             return try WorkflowLoader.load(text, file: path)
@@ -39,9 +46,19 @@ struct WorkflowCommand: AsyncParsableCommand {
 
         func run() async throws {
             let definition = try WorkflowCommand.load(file)
-            Terminal.success(
-                "\(file) is valid: \(definition.phases.count) phases, \(definition.transitions.count) transitions, \(definition.rubric.criteria.count) criteria, \(definition.rounds.count) rounds.")
+            let counts: [String] = [
+                WorkflowCommand.count(definition.phases.count, "phase"),
+                WorkflowCommand.count(definition.transitions.count, "transition"),
+                WorkflowCommand.count(definition.rubric.criteria.count, "criterion", plural: "criteria"),
+                WorkflowCommand.count(definition.rounds.count, "round"),
+            ]
+            Terminal.success("\(file) is valid: \(counts.joined(separator: ", ")).")
         }
+    }
+
+    /// "1 round", "2 rounds".
+    static func count(_ number: Int, _ singular: String, plural: String? = nil) -> String {
+        "\(number) \(number == 1 ? singular : plural ?? singular + "s")"
     }
 
     struct Show: AsyncParsableCommand {

@@ -27,10 +27,13 @@ import WyscTestSupport
         #expect(outcome.stdout.isEmpty)
     }
 
-    @Test func aMissingFileExits65() throws {
-        let outcome = try WyscBinary.run(["workflow", "validate", "/nonexistent/workflow.yaml"])
-        #expect(outcome.status == 65)
-        #expect(outcome.stderr.contains("cannot read /nonexistent/workflow.yaml"))
+    @Test func aMissingFileOrADirectoryExits65() throws {
+        let missing = try WyscBinary.run(["workflow", "validate", "/nonexistent/workflow.yaml"])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("cannot read /nonexistent/workflow.yaml: no such file"))
+        let directory = try WyscBinary.run(["workflow", "validate", "/tmp"])
+        #expect(directory.status == 65)
+        #expect(directory.stderr.contains("cannot read /tmp: it is a directory"))
     }
 
     @Test func showsThePhaseGraphAsTextAndGraphviz() throws {
