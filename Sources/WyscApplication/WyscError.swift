@@ -1,10 +1,11 @@
-/// A failure the user can act on, with the kind that decides the CLI's exit code and,
-/// later, the HTTP status.
+/// A failure the user can act on, with the kind that decides the CLI's exit code and the HTTP status.
 public struct WyscError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// The input (a file, a row, a field) is wrong; nothing was changed.
         case badInput
-        /// Someone else changed the same thing first; trying again may succeed.
+        /// Not allowed now: the phase does not allow it, guards fail, a deadline passed. Nothing was changed.
+        case refused
+        /// Someone else changed the same thing first; trying again (after looking) may succeed.
         case conflict
         /// The caller may not do this.
         case permissionDenied

@@ -153,3 +153,25 @@ public struct JudgingRound: Sendable, Hashable {
     public var conflictSameCity: Bool
     public var blindReview: Bool
 }
+
+extension ActionUse: CustomStringConvertible {
+    /// What the action does, in words, with its parameters: for `phase check` and `workflow show`.
+    public var description: String {
+        func round(_ name: String) -> String {
+            if case .round(let id) = parameters[name] { return "'\(id)'" }
+            return "?"
+        }
+        switch kind {
+        case .freezeRosters: return "freeze team rosters: no member can be added or removed"
+        case .computeEligibility: return "decide which teams met the participation rules and may submit a proposal"
+        case .closeSubmissions: return "close proposal submissions"
+        case .assignJudges: return "assign judges to the proposals of round \(round("round"))"
+        case .computeRanking: return "rank the proposals of round \(round("round")) from their scores"
+        case .shortlist:
+            var size = "?"
+            if case .integer(let value) = parameters["size"] { size = String(value) }
+            return "move the top \(size) of round \(round("from")) into round \(round("to"))"
+        case .publishResults: return "publish the results to teams, universities and judges"
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WyscApplication
 
 /// How a read command prints its data.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -80,23 +81,7 @@ struct DataTable {
 }
 
 enum JSON {
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    static func quote(_ text: String) -> String { JSONValue.quote(text) }
 
     static func value(_ cell: Cell) -> String {
         switch cell {
@@ -150,15 +135,5 @@ enum DisplayWidth {
         default:
             false
         }
-    }
-}
-
-extension Date {
-    /// RFC 3339 in UTC, seconds precision: what JSON and tables show.
-    var rfc3339: String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: self)
     }
 }

@@ -40,3 +40,39 @@ enum Terminal {
         stderrUsesColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 }
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private let enabled: Bool
+    private var lastDrawn = Date.distantPast
+    private var drawn = false
+
+    init() {
+        enabled = isatty(STDERR_FILENO) == 1
+    }
+
+    func update(_ stage: String, done: Int, total: Int) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(lastDrawn) > 0.05 || done == total else { return }
+        lastDrawn = now
+        let width = 30
+        let filled = total == 0 ? width : min(width, done * width / max(total, 1))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let line = "\r\(stage.padding(toLength: 10, withPad: " ", startingAt: 0)) \(bar) \(done)/\(total)"
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    /// Clears the bar so that the next message starts on a clean line.
+    func finish() {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        drawn = false
+    }
+}

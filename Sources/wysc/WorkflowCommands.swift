@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WyscApplication
 import WyscWorkflow
 
 struct WorkflowCommand: AsyncParsableCommand {
@@ -17,19 +18,7 @@ struct WorkflowCommand: AsyncParsableCommand {
 
     /// Reads and validates a file; every problem is reported with file, line and column (exit 65).
     static func load(_ path: String) throws -> WorkflowDefinition {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CommandFailure(message: "cannot read \(path): no such file", exitCode: CommandFailure.badInput)
-        }
-        guard !isDirectory.boolValue else {
-            throw CommandFailure(message: "cannot read \(path): it is a directory, not a workflow file", exitCode: CommandFailure.badInput)
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure(message: "cannot read \(path): permission denied or unreadable", exitCode: CommandFailure.badInput)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CommandFailure(message: "cannot read \(path): it is not UTF-8 text", exitCode: CommandFailure.badInput)
-        }
+        let text = try InputFile.read(path)
         do {
             return try WorkflowLoader.load(text, file: path)
         } catch {

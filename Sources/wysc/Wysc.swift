@@ -20,7 +20,13 @@ struct Wysc: AsyncParsableCommand {
         version: version,
         groupedSubcommands: [
             CommandGroup(name: "Setting up (organizers and operators)", subcommands: [Local.self, DB.self]),
-            CommandGroup(name: "Running a competition (organizers)", subcommands: [WorkflowCommand.self]),
+            CommandGroup(
+                name: "Running a competition (organizers)",
+                subcommands: [
+                    CompetitionCommand.self, PhaseCommand.self, UniversityCommand.self, TeamCommand.self, WorkflowCommand.self,
+                    AuditCommand.self, Demo.self,
+                ]),
+            CommandGroup(name: "Following your teams (universities)", subcommands: [TeamStatusCommand.self]),
         ]
     )
 
@@ -69,7 +75,7 @@ struct CommandFailure: Error {
         switch error {
         case let error as WyscError:
             let codes: [WyscError.Kind: Int32] = [
-                .badInput: Self.badInput, .conflict: Self.conflict, .permissionDenied: Self.permissionDenied,
+                .badInput: Self.badInput, .refused: Self.failure, .conflict: Self.conflict, .permissionDenied: Self.permissionDenied,
                 .notFound: Self.badInput, .unavailable: Self.unavailable, .failure: Self.failure,
             ]
             self.init(message: error.message, exitCode: codes[error.kind] ?? Self.failure)

@@ -104,14 +104,14 @@ import WyscTestSupport
         #expect(try older.status(on: connection).last?.status == .unknown)
     }
 
-    /// The binary carries SQL/ as it is: Scripts/embed-migrations must be run after editing SQL/.
+    /// The binary carries SQL/ as it is: Scripts/embed-resources must be run after editing SQL/.
     @Test func embeddedMigrationsMatchTheSQLDirectory() throws {
         let sqlDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../SQL").standardizedFileURL
         let files = try FileManager.default.contentsOfDirectory(atPath: sqlDirectory.path).filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(files == Migration.embedded.map(\.fileName), "run Scripts/embed-migrations")
+        #expect(files == Migration.embedded.map(\.fileName), "run Scripts/embed-resources")
         for migration in Migration.embedded {
             let text = try String(contentsOf: sqlDirectory.appendingPathComponent(migration.fileName), encoding: .utf8)
-            #expect(text == migration.sql + "\n", "\(migration.fileName) differs from the embedded copy: run Scripts/embed-migrations")
+            #expect(text == migration.sql + "\n", "\(migration.fileName) differs from the embedded copy: run Scripts/embed-resources")
         }
     }
 }

@@ -1,0 +1,178 @@
+import Foundation
+import WyscPostgres
+import WyscWorkflow
+
+/// A competition as listed.
+public struct CompetitionSummary: Sendable, Hashable {
+    public var slug: String
+    public var title: String
+    public var workflowFile: String
+    public var phase: String
+    public var phaseTitle: String
+    public var phaseEnteredAt: Date
+    public var teams: Int
+    public var createdAt: Date
+    public var createdBy: String
+}
+
+/// A competition row with its stored workflow, as the use cases need it.
+struct CompetitionRecord: Sendable {
+    var id: Int
+    var slug: String
+    var title: String
+    var phase: String
+    var phaseEnteredAt: Date
+    var deadlinePassed: Bool
+    var version: Int
+    var rostersFrozenAt: Date?
+    var workflowFile: String
+    var definition: WorkflowDefinition
+
+    var state: PhaseState { PhaseState(phase: phase, deadlinePassed: deadlinePassed) }
+    var currentPhase: Phase { definition.phase(phase)! }
+    var subject: String { "competition:\(slug)" }
+
+    /// Refuses an operation the current phase does not allow, or whose deadline has passed,
+    /// naming the phase and the date.
+    func require(_ operation: WyscWorkflow.Operation, _ what: String, now: Date) throws(WyscError) {
+        let current = currentPhase
+        guard current.allows.contains(operation) else {
+            let open = definition.phases.filter { $0.allows.contains(operation) }.map { "'\($0.id)'" }
+            throw WyscError(
+                .refused,
+                "\(what) is not possible now: competition '\(slug)' is in phase '\(phase)' (\(current.title)) since \(phaseEnteredAt.rfc3339)"
+                    + (open.isEmpty ? "; no phase of its workflow allows it" : "; it is allowed in phase \(open.joined(separator: " and "))")
+            )
+        }
+        if let deadline = current.deadline, now >= deadline || deadlinePassed {
+            throw WyscError(.refused, "\(what) is no longer possible: the deadline of phase '\(phase)' was \(deadline.rfc3339)")
+        }
+    }
+}
+
+enum Competitions {
+    enum Lock { case none, share, update }
+
+    static func find(_ slug: String, on connection: PostgresConnection, lock: Lock = .none) throws -> CompetitionRecord {
+        let clause: SQLQuery = switch lock {
+        case .none: ""
+        case .share: " FOR SHARE"
+        case .update: " FOR UPDATE"
+        }
+        let query: SQLQuery = """
+            SELECT id, slug, title, phase, phase_entered_at, deadline_passed, version, rosters_frozen_at, workflow_file, workflow_source
+            FROM competition WHERE slug = \(slug)\(clause)
+            """
+        guard let row = try connection.query(query).singleRow() else {
+            let known = try connection.query("SELECT slug FROM competition ORDER BY slug").rows.map { try $0.decode("slug", as: String.self) }
+            throw WyscError(
+                .notFound,
+                "there is no competition '\(slug)'" + (known.isEmpty ? "; create one with wysc competition create" : " (there is: \(known.joined(separator: ", ")))"))
+        }
+        let file: String = try row.decode("workflow_file")
+        let definition: WorkflowDefinition
+        do {
+            definition = try WorkflowLoader.load(try row.decode("workflow_source"), file: file)
+        } catch {
+            throw WyscError(.failure, "the workflow stored with competition '\(slug)' no longer loads in this wysc:\n\(error)")
+        }
+        return CompetitionRecord(
+            id: try row.decode("id"), slug: try row.decode("slug"), title: try row.decode("title"), phase: try row.decode("phase"),
+            phaseEnteredAt: try row.decode("phase_entered_at"), deadlinePassed: try row.decode("deadline_passed"),
+            version: try row.decode("version"), rostersFrozenAt: try row.decode("rosters_frozen_at"), workflowFile: file,
+            definition: definition
+        )
+    }
+
+    static func isValidSlug(_ slug: String) -> Bool {
+        guard let first = slug.unicodeScalars.first, slug.unicodeScalars.count <= 63 else { return false }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-".unicodeScalars)
+        return first != "-" && slug.unicodeScalars.allSatisfy(allowed.contains)
+    }
+}
+
+extension Application {
+    /// Creates a competition from a workflow file's text; the text is stored with it.
+    public func createCompetition(
+        slug: String, title: String?, workflowSource: String, workflowFile: String, as actor: Actor
+    ) async throws -> CompetitionSummary {
+        try actor.requireOrganizer("create competitions")
+        guard Competitions.isValidSlug(slug) else {
+            throw WyscError(.badInput, "'\(slug)' is not a valid competition slug: use lowercase letters, digits and '-' (at most 63), e.g. wysc-2026")
+        }
+        let definition: WorkflowDefinition
+        do {
+            definition = try WorkflowLoader.load(workflowSource, file: workflowFile)
+        } catch {
+            throw WyscError(.badInput, "\(workflowFile) is not a valid workflow (\(error.problems.count) problem(s)):\n\(error)")
+        }
+        let title = title ?? definition.title
+        let initial = PhaseMachine(definition: definition).initialState.phase
+        return try await transaction { connection in
+            do {
+                try connection.query(
+                    """
+                    INSERT INTO competition (slug, title, workflow_file, workflow_source, phase, created_by)
+                    VALUES (\(slug), \(title), \(workflowFile), \(workflowSource), \(initial), \(actor.description))
+                    """
+                )
+            } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+                throw WyscError(.conflict, "a competition '\(slug)' already exists")
+            }
+            let record = try Competitions.find(slug, on: connection)
+            try Audit.record(
+                on: connection, actor: actor, action: "competition.create", subject: record.subject, competitionID: record.id,
+                after: ["title": .string(title), "workflow": .string(definition.id), "workflow_file": .string(workflowFile), "phase": .string(initial)]
+            )
+            return try Self.summaries(on: connection, slug: slug)[0]
+        }
+    }
+
+    /// Every competition, oldest first.
+    public func competitions() async throws -> [CompetitionSummary] {
+        try await transaction { connection in try Self.summaries(on: connection, slug: nil) }
+    }
+
+    /// The competition to act on when none is named: the only one there is.
+    public func onlyCompetitionSlug() async throws -> String {
+        let all = try await competitions()
+        switch all.count {
+        case 0: throw WyscError(.notFound, "there is no competition yet; create one with wysc competition create SLUG --workflow FILE")
+        case 1: return all[0].slug
+        default:
+            throw WyscError(
+                .badInput,
+                "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which with --competition SLUG or WYSC_COMPETITION")
+        }
+    }
+
+    static func summaries(on connection: PostgresConnection, slug: String?) throws -> [CompetitionSummary] {
+        let rows = try connection.query(
+            """
+            SELECT c.slug, c.title, c.workflow_file, c.workflow_source, c.phase, c.phase_entered_at, c.created_at, c.created_by,
+                   (SELECT count(*) FROM team t WHERE t.competition_id = c.id) AS teams
+            FROM competition c WHERE (\(slug)::text IS NULL OR c.slug = \(slug)) ORDER BY c.created_at, c.id
+            """
+        ).rows
+        return try rows.map { row in
+            let phase: String = try row.decode("phase")
+            let source: String = try row.decode("workflow_source")
+            let title = (try? WorkflowLoader.load(source, file: "stored"))?.phase(phase)?.title ?? phase
+            return CompetitionSummary(
+                slug: try row.decode("slug"), title: try row.decode("title"), workflowFile: try row.decode("workflow_file"), phase: phase,
+                phaseTitle: title, phaseEnteredAt: try row.decode("phase_entered_at"), teams: try row.decode("teams"),
+                createdAt: try row.decode("created_at"), createdBy: try row.decode("created_by")
+            )
+        }
+    }
+}
+
+extension Date {
+    /// RFC 3339 in UTC, seconds precision: how messages and outputs show times.
+    public var rfc3339: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: self)
+    }
+}

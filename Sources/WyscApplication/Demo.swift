@@ -1,0 +1,169 @@
+import Foundation
+import WyscWorkflow
+
+/// A WeGO member city (Data/wego-member-cities.csv), for demo data and tests.
+public struct MemberCity: Sendable, Hashable {
+    public var region: String
+    public var country: String
+    public var city: String
+    public var cityZh: String
+
+    public static let all: [MemberCity] = {
+        guard let document = try? CSVDocument(embeddedCSV, file: "wego-member-cities.csv") else { return [] }
+        return document.records.map { record in
+            MemberCity(region: record.value(0), country: record.value(1), city: record.value(2), cityZh: record.value(3))
+        }
+    }()
+}
+
+/// A small, fast generator whose sequence depends only on its seed, so `wysc demo --seed N` is repeatable.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// What `wysc demo` runs: a competition from the WYSC workflow with generated universities in WeGO
+/// member cities and generated teams, walked through as many phases as the engine carries it.
+public struct DemoPlan: Sendable {
+    public var seed: UInt64
+    public var teams: Int
+    public var slug: String?
+    public var workflowSource: String
+    public var workflowFile: String
+
+    public init(seed: UInt64, teams: Int, slug: String?, workflowSource: String, workflowFile: String) {
+        self.seed = seed
+        self.teams = teams
+        self.slug = slug
+        self.workflowSource = workflowSource
+        self.workflowFile = workflowFile
+    }
+
+    /// One university per city, named as locals would: Chinese names for Chinese cities.
+    public static func university(in city: MemberCity, variant: Int) -> UniversityInput {
+        let name: String
+        switch (city.country, variant % 3) {
+        case ("China", 0): name = "\(city.cityZh)大学"
+        case ("China", _): name = "\(city.cityZh)理工大学"
+        case ("Republic of Korea", _): name = "\(city.city) National University"
+        case (_, 0): name = "University of \(city.city)"
+        case (_, 1): name = "\(city.city) Institute of Technology"
+        default: name = "\(city.city) Metropolitan University"
+        }
+        return UniversityInput(name: name, city: city.city, country: city.country)
+    }
+
+    static let givenNames: [String: [String]] = [
+        "Asia-Pacific": ["김민준", "이서연", "박지호", "王芳", "李伟", "张静", "Nguyễn Thị Mai", "Aarav Sharma", "Siti Nurhaliza", "Kenji Satō"],
+        "Europe": ["Zoë Müller", "José Álvarez", "Łukasz Wójcik", "Ana Ivanović", "Chloé Dubois", "Søren Hansen"],
+        "Africa": ["Ngozi Okafor", "Amara Diallo", "Kwame Mensah", "Fatoumata Traoré", "Thandiwe Ndlovu"],
+        "Americas": ["María José Pérez", "João Silva", "Camila Rodríguez", "Liam O'Connor"],
+        "Middle East": ["محمد العلي", "فاطمة الزهراء", "Yusuf Demir", "Layla Haddad"],
+    ]
+
+    static let teamWords = (
+        ["Smart", "Green", "Open", "Bright", "Civic", "Urban", "Living", "Data", "Blue", "Quiet"],
+        ["Mobility", "Streets", "Lights", "Commons", "Rivers", "Buildings", "Markets", "Air", "Parks", "Harbours"],
+        ["Lab", "Collective", "Makers", "Studio", "Crew", "Initiative"]
+    )
+
+    /// The member rows of the generated teams: realistic names in many scripts, ages under the limit.
+    public func memberRows(universities: [UniversityInput], rules: TeamRules, generator: inout SeededGenerator) -> [MemberRow] {
+        var rows: [MemberRow] = []
+        var usedNames: Set<String> = []
+        let reference = rules.ageReferenceDate.flatMap { Int($0.prefix(4)) } ?? 2026
+        for index in 0..<teams {
+            var name: String
+            repeat {
+                name = "\(Self.teamWords.0.randomElement(using: &generator)!) \(Self.teamWords.1.randomElement(using: &generator)!) \(Self.teamWords.2.randomElement(using: &generator)!)"
+                if usedNames.contains(name) { name += " \(index + 1)" }
+            } while usedNames.contains(name)
+            usedNames.insert(name)
+            let university = universities[index % universities.count]
+            let region = MemberCity.all.first { $0.city == university.city }?.region ?? "Europe"
+            let size = Int.random(in: max(rules.minMembers, 2)...min(rules.maxMembers, 5), using: &generator)
+            for member in 0..<size {
+                let given = Self.givenNames[region]!.randomElement(using: &generator)!
+                let year = reference - Int.random(in: 19...(rules.maxAge.map { min($0 - 1, 30) } ?? 30), using: &generator)
+                rows.append(MemberRow(
+                    row: rows.count + 2, team: name, university: university.name, name: given,
+                    email: "t\(index + 1)m\(member + 1).\(seed)@students.example.org",
+                    birthDate: String(format: "%04d-%02d-%02d", year, Int.random(in: 1...12, using: &generator), Int.random(in: 1...28, using: &generator)),
+                    role: member == 0 ? "leader" : "member"))
+            }
+        }
+        return rows
+    }
+}
+
+public struct DemoSummary: Sendable {
+    public var slug: String
+    public var universities: Int
+    public var teams: Int
+    public var members: Int
+    public var finalPhase: String
+}
+
+extension Application {
+    /// Runs the demo competition as far as the engine goes, telling `report` what happens.
+    public func runDemo(_ plan: DemoPlan, report: @Sendable (String) -> Void) async throws -> DemoSummary {
+        let organizer = Actor.organizer("demo")
+        var generator = SeededGenerator(seed: plan.seed)
+        let existing = Set(try await competitions().map(\.slug))
+        let slug = plan.slug ?? (["demo"] + (2...999).map { "demo-\($0)" }).first { !existing.contains($0) }!
+
+        let competition = try await createCompetition(
+            slug: slug, title: nil, workflowSource: plan.workflowSource, workflowFile: plan.workflowFile, as: organizer)
+        report("Created competition '\(slug)' (\(competition.title)) from \(plan.workflowFile); phase '\(competition.phase)'.")
+        let definition = try WorkflowLoader.load(plan.workflowSource, file: plan.workflowFile)
+
+        var cities = MemberCity.all
+        cities.shuffle(using: &generator)
+        let universityCount = max(1, min(cities.count, (plan.teams + 1) / 2))
+        let universities = cities.prefix(universityCount).enumerated().map { DemoPlan.university(in: $1, variant: $0) }
+        let added = try await importUniversities(universities.enumerated().map { (row: $0 + 2, $1) }, file: "demo universities", as: organizer)
+        let countries = Set(universities.map(\.country)).count
+        report("Universities: \(universities.count) in \(countries) countries (\(added.added) new), e.g. \(universities.prefix(3).map(\.name).joined(separator: ", ")).")
+
+        let rows = plan.memberRows(universities: universities, rules: definition.team, generator: &generator)
+        // First a file with one member over the age limit: refused whole, nothing written.
+        if let maxAge = definition.team.maxAge, let reference = definition.team.ageReferenceDate, let year = Int(reference.prefix(4)) {
+            var late = rows
+            late[late.count / 2].birthDate = "\(year - maxAge - 1)-01-15"
+            do {
+                _ = try await importTeams(late, file: "teams.csv", competition: slug, as: organizer)
+            } catch let error as WyscError where error.kind == .badInput {
+                report("A first team file is refused whole (nothing is written):\n  " + error.message.split(separator: "\n").joined(separator: "\n  "))
+            }
+        }
+        let imported = try await importTeams(rows, file: "teams.csv", competition: slug, as: organizer)
+        report("Registered \(imported.teams) teams with \(imported.members) members.")
+
+        var phase = competition.phase
+        while true {
+            do {
+                let check = try await checkTransition(competition: slug, to: nil)
+                if !check.canAdvance {
+                    report("\(check.from) → \(check.to) is blocked: \(check.failures.map(\.description).joined(separator: "; "))")
+                    break
+                }
+                let record = try await advancePhase(competition: slug, to: nil, expectedPhase: phase, as: organizer)
+                report("Phase \(record.from) → \(record.to)" + (record.performed.isEmpty ? "" : ": " + record.performed.joined(separator: "; ")))
+                phase = record.to
+            } catch let error as WyscError where error.kind == .refused {
+                report("Stopped in phase '\(phase)': \(error.message)")
+                break
+            }
+        }
+        return DemoSummary(slug: slug, universities: universities.count, teams: imported.teams, members: imported.members, finalPhase: phase)
+    }
+}

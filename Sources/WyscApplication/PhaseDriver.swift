@@ -1,0 +1,311 @@
+import Foundation
+import WyscPostgres
+import WyscWorkflow
+
+/// Where a competition stands: its phase, what the phase allows, and where it can go.
+public struct PhaseStatus: Sendable, Hashable {
+    public var competition: String
+    public var phase: String
+    public var title: String
+    public var enteredAt: Date
+    public var deadline: Date?
+    public var deadlinePassed: Bool
+    public var allows: [String]
+    public var next: [String]
+    public var version: Int
+}
+
+/// What taking a transition would meet: failing guards and the actions it would perform.
+public struct TransitionCheck: Sendable, Hashable {
+    public var from: String
+    public var to: String
+    public var failures: [GuardFailure]
+    public var actions: [String]
+    public var canAdvance: Bool { failures.isEmpty }
+}
+
+/// One recorded step of a competition's phase history.
+public struct TransitionRecord: Sendable, Hashable {
+    public var from: String
+    public var to: String
+    /// advance, force, reopen or deadline.
+    public var kind: String
+    public var reason: String?
+    public var overriddenGuards: [String]
+    public var actor: String
+    public var occurredAt: Date
+    /// What the transition's actions did, in words (only on the record returned by advance).
+    public var performed: [String]
+}
+
+extension Application {
+    public func phaseStatus(competition slug: String) async throws -> PhaseStatus {
+        let now = self.now()
+        return try await transaction { connection in
+            let record = try Competitions.find(slug, on: connection)
+            let phase = record.currentPhase
+            return PhaseStatus(
+                competition: record.slug, phase: phase.id, title: phase.title, enteredAt: record.phaseEnteredAt, deadline: phase.deadline,
+                deadlinePassed: record.deadlinePassed || phase.deadline.map { now >= $0 } == true,
+                allows: phase.allows.map(\.rawValue),
+                next: record.definition.transitions.filter { $0.from == phase.id }.map(\.to), version: record.version
+            )
+        }
+    }
+
+    /// What would block the next transition (or the one to `target`) and what its actions would do. Changes nothing.
+    public func checkTransition(competition slug: String, to target: String?) async throws -> TransitionCheck {
+        let now = self.now()
+        return try await transaction { connection in
+            let record = try Competitions.find(slug, on: connection)
+            let machine = PhaseMachine(definition: record.definition)
+            let transition = try PhaseDriver.chooseTransition(record, to: target)
+            let facts = try PhaseDriver.facts(for: transition, of: record, on: connection)
+            var failures: [GuardFailure] = []
+            if case .failure(.guardsFailed(_, _, let found)) = machine.check(record.state, to: transition.to, facts: facts, now: now) {
+                failures = found
+            }
+            let actions = try transition.actions.map { try PhaseDriver.preview($0, of: record, on: connection) }
+            return TransitionCheck(from: transition.from, to: transition.to, failures: failures, actions: actions)
+        }
+    }
+
+    /// Takes the next transition (or the one to `target`) in one transaction: locks the competition,
+    /// evaluates the guards against the database, performs the actions, records the transition and
+    /// its audit row. `expectedPhase` makes it a compare-and-set: if the competition has moved on
+    /// since the caller looked, the call is a conflict and changes nothing. `forceReason` takes the
+    /// transition even when guards fail, recording them.
+    public func advancePhase(
+        competition slug: String, to target: String?, expectedPhase: String?, forceReason: String? = nil, as actor: Actor
+    ) async throws -> TransitionRecord {
+        try actor.requireOrganizer("change phases")
+        let now = self.now()
+        return try await transaction { connection in
+            var record = try Competitions.find(slug, on: connection, lock: .update)
+            try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
+            try PhaseDriver.noteDeadline(&record, now: now, on: connection)
+            let transition = try PhaseDriver.chooseTransition(record, to: target)
+            let facts = try PhaseDriver.facts(for: transition, of: record, on: connection)
+            let event: PhaseEvent = forceReason.map { .force(to: transition.to, reason: $0) } ?? .advance(to: transition.to)
+            let outcome = try PhaseDriver.apply(event, to: record, facts: facts, now: now)
+            var overridden: [GuardFailure] = []
+            if forceReason != nil, case .failure(.guardsFailed(_, _, let failures)) = PhaseMachine(definition: record.definition)
+                .check(record.state, to: transition.to, facts: facts, now: now)
+            {
+                overridden = failures
+            }
+            var performed: [String] = []
+            for action in outcome.actions {
+                switch action {
+                case .recordTransition(let from, let to, _):
+                    try PhaseDriver.record(
+                        from: from, to: to, kind: forceReason == nil ? "advance" : "force", reason: forceReason, overridden: overridden,
+                        competition: record, actor: actor, on: connection)
+                case .perform(let use):
+                    performed.append(try PhaseDriver.perform(use, competition: record, actor: actor, on: connection))
+                case .recordDeadline:
+                    break
+                }
+            }
+            return TransitionRecord(
+                from: transition.from, to: transition.to, kind: forceReason == nil ? "advance" : "force", reason: forceReason,
+                overriddenGuards: overridden.map(\.description), actor: actor.description, occurredAt: now, performed: performed
+            )
+        }
+    }
+
+    /// Goes back to an earlier phase (to take late attendance, say). Audited with the reason.
+    public func reopenPhase(competition slug: String, phase: String, reason: String, expectedPhase: String? = nil, as actor: Actor) async throws -> TransitionRecord {
+        try actor.requireOrganizer("reopen phases")
+        let now = self.now()
+        return try await transaction { connection in
+            let record = try Competitions.find(slug, on: connection, lock: .update)
+            try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
+            let outcome = try PhaseDriver.apply(.reopen(phase: phase, reason: reason), to: record, facts: GuardFacts(), now: now)
+            try PhaseDriver.record(
+                from: record.phase, to: outcome.state.phase, kind: "reopen", reason: reason, overridden: [], competition: record, actor: actor,
+                on: connection)
+            if record.definition.phase(phase)?.allows.contains(.registerTeam) == true {
+                // Registration is open again, so rosters can change again.
+                try connection.query("UPDATE competition SET rosters_frozen_at = NULL WHERE id = \(record.id)")
+            }
+            return TransitionRecord(
+                from: record.phase, to: phase, kind: "reopen", reason: reason, overriddenGuards: [], actor: actor.description, occurredAt: now,
+                performed: [])
+        }
+    }
+
+    /// Every transition taken, oldest first.
+    public func phaseHistory(competition slug: String) async throws -> [TransitionRecord] {
+        try await transaction { connection in
+            let record = try Competitions.find(slug, on: connection)
+            return try connection.query(
+                """
+                SELECT from_phase, to_phase, kind, reason, overridden_guards::text AS overridden, actor, occurred_at
+                FROM phase_transition WHERE competition_id = \(record.id) ORDER BY id
+                """
+            ).rows.map { row in
+                let overridden: String? = try row.decode("overridden")
+                let guards = (overridden.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] }) ?? []
+                return TransitionRecord(
+                    from: try row.decode("from_phase"), to: try row.decode("to_phase"), kind: try row.decode("kind"),
+                    reason: try row.decode("reason"), overriddenGuards: guards, actor: try row.decode("actor"),
+                    occurredAt: try row.decode("occurred_at"), performed: [])
+            }
+        }
+    }
+}
+
+/// The impure half of the phase machine: gathers facts, performs actions, records transitions.
+enum PhaseDriver {
+    static func chooseTransition(_ record: CompetitionRecord, to target: String?) throws -> Transition {
+        let outgoing = record.definition.transitions.filter { $0.from == record.phase }
+        if let target {
+            guard record.definition.phase(target) != nil else { throw rejection(.unknownPhase(target)) }
+            guard let transition = outgoing.first(where: { $0.to == target }) else {
+                throw rejection(.noTransition(from: record.phase, to: target))
+            }
+            return transition
+        }
+        guard !outgoing.isEmpty else { throw rejection(.terminal(phase: record.phase)) }
+        guard outgoing.count == 1 else { throw rejection(.ambiguous(from: record.phase, choices: outgoing.map(\.to))) }
+        return outgoing[0]
+    }
+
+    /// The caller acted on what it saw: if the phase has changed since, say who changed it.
+    static func requirePhase(_ expected: String?, _ record: CompetitionRecord, on connection: PostgresConnection) throws {
+        guard let expected, expected != record.phase else { return }
+        let last = try connection.query(
+            "SELECT actor, occurred_at FROM phase_transition WHERE competition_id = \(record.id) ORDER BY id DESC LIMIT 1"
+        ).singleRow()
+        let by = try last.map { " (changed by \(try $0.decode("actor", as: String.self)) at \(try $0.decode("occurred_at", as: Date.self).rfc3339))" } ?? ""
+        throw WyscError(
+            .conflict,
+            "the phase already changed: competition '\(record.slug)' is now in '\(record.phase)', not '\(expected)'\(by). Nothing was done; check with wysc phase show and try again if still needed."
+        )
+    }
+
+    /// Records that the current phase's deadline passed, once, before acting on it.
+    static func noteDeadline(_ record: inout CompetitionRecord, now: Date, on connection: PostgresConnection) throws {
+        guard !record.deadlinePassed, let deadline = record.currentPhase.deadline, now >= deadline else { return }
+        _ = try apply(.deadlinePassed(at: now), to: record, facts: GuardFacts(), now: now)
+        try connection.query("UPDATE competition SET deadline_passed = true WHERE id = \(record.id)")
+        try connection.query(
+            """
+            INSERT INTO phase_transition (competition_id, from_phase, to_phase, kind, reason, actor)
+            VALUES (\(record.id), \(record.phase), \(record.phase), 'deadline', \("deadline \(deadline.rfc3339) passed"), \(Actor.system.description))
+            """
+        )
+        record.deadlinePassed = true
+    }
+
+    static func apply(_ event: PhaseEvent, to record: CompetitionRecord, facts: GuardFacts, now: Date) throws -> PhaseMachine.Outcome {
+        switch PhaseMachine(definition: record.definition).apply(event, to: record.state, facts: facts, now: now) {
+        case .success(let outcome): return outcome
+        case .failure(let reason): throw rejection(reason)
+        }
+    }
+
+    static func rejection(_ reason: PhaseRejection) -> WyscError {
+        switch reason {
+        case .guardsFailed:
+            return WyscError(.refused, "\(reason)\nNothing was changed. To go on anyway: wysc phase advance --force --reason \"…\"")
+        case .terminal, .deadlineNotReached:
+            return WyscError(.refused, reason.description)
+        case .noTransition, .ambiguous, .notAnEarlierPhase, .unknownPhase, .missingReason:
+            return WyscError(.badInput, reason.description)
+        }
+    }
+
+    static func record(
+        from: String, to: String, kind: String, reason: String?, overridden: [GuardFailure], competition: CompetitionRecord, actor: Actor,
+        on connection: PostgresConnection
+    ) throws {
+        let overriddenJSON = overridden.isEmpty ? nil : PostgresJSON(text: JSONValue.array(overridden.map { .string($0.description) }).encoded)
+        try connection.query(
+            """
+            UPDATE competition SET phase = \(to), phase_entered_at = now(), deadline_passed = false, version = version + 1
+            WHERE id = \(competition.id)
+            """
+        )
+        try connection.query(
+            """
+            INSERT INTO phase_transition (competition_id, from_phase, to_phase, kind, reason, overridden_guards, actor)
+            VALUES (\(competition.id), \(from), \(to), \(kind), \(reason), \(overriddenJSON)::jsonb, \(actor.description))
+            """
+        )
+        var after: [String: JSONValue] = ["phase": .string(to)]
+        if !overridden.isEmpty { after["overridden_guards"] = .array(overridden.map { .string($0.description) }) }
+        try Audit.record(
+            on: connection, actor: actor, action: "phase.\(kind)", subject: competition.subject, competitionID: competition.id,
+            before: ["phase": .string(from)], after: after, reason: reason)
+    }
+
+    /// The facts the transition's guards need, read inside the transaction.
+    static func facts(for transition: Transition, of record: CompetitionRecord, on connection: PostgresConnection) throws -> GuardFacts {
+        var facts = GuardFacts()
+        for use in transition.guards {
+            switch use.kind {
+            case .minTeams:
+                facts.registeredTeams = try connection.query("SELECT count(*) AS n FROM team WHERE competition_id = \(record.id)")
+                    .rows[0].decode("n")
+            case .teamsComplete:
+                let rules = record.definition.team
+                facts.teamsOutsideSizeLimits = try connection.query(
+                    """
+                    SELECT t.name, count(m.id) AS members FROM team t LEFT JOIN team_member m ON m.team_id = t.id
+                    WHERE t.competition_id = \(record.id) GROUP BY t.id, t.name
+                    HAVING count(m.id) < \(rules.minMembers) OR count(m.id) > \(rules.maxMembers) ORDER BY t.name
+                    """
+                ).rows.map { GuardFacts.TeamSize(team: try $0.decode("name"), members: try $0.decode("members")) }
+            case .deadlinePassed:
+                break
+            case .minProposals, .scorecardsComplete:
+                throw WyscError(
+                    .refused,
+                    "the guard '\(use.kind.rawValue)' of the transition \(transition.from) → \(transition.to) needs proposals and scorecards, which this version of wysc does not record yet"
+                )
+            }
+        }
+        return facts
+    }
+
+    /// Performs one action inside the transition's transaction and says what it did.
+    static func perform(_ use: ActionUse, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> String {
+        switch use.kind {
+        case .freezeRosters:
+            let counts = try rosterCounts(competition, on: connection)
+            try connection.query("UPDATE competition SET rosters_frozen_at = now() WHERE id = \(competition.id)")
+            try Audit.record(
+                on: connection, actor: actor, action: "rosters.freeze", subject: competition.subject, competitionID: competition.id,
+                after: ["teams": .integer(counts.teams), "members": .integer(counts.members)])
+            return "froze the rosters of \(counts.teams) team(s), \(counts.members) member(s)"
+        case .computeEligibility, .closeSubmissions, .assignJudges, .computeRanking, .shortlist, .publishResults:
+            throw WyscError(
+                .refused,
+                "the action '\(use.kind.rawValue)' (\(use)) needs lectures, proposals and judging, which this version of wysc does not record yet; nothing was changed"
+            )
+        }
+    }
+
+    /// What an action would do, with today's numbers.
+    static func preview(_ use: ActionUse, of competition: CompetitionRecord, on connection: PostgresConnection) throws -> String {
+        switch use.kind {
+        case .freezeRosters:
+            let counts = try rosterCounts(competition, on: connection)
+            return "freeze_rosters: freeze the rosters of \(counts.teams) team(s), \(counts.members) member(s)"
+        default:
+            return "\(use.kind.rawValue): \(use)"
+        }
+    }
+
+    static func rosterCounts(_ competition: CompetitionRecord, on connection: PostgresConnection) throws -> (teams: Int, members: Int) {
+        let row = try connection.query(
+            """
+            SELECT (SELECT count(*) FROM team WHERE competition_id = \(competition.id)) AS teams,
+                   (SELECT count(*) FROM team_member WHERE competition_id = \(competition.id)) AS members
+            """
+        ).rows[0]
+        return (try row.decode("teams"), try row.decode("members"))
+    }
+}

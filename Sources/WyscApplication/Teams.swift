@@ -1,0 +1,355 @@
+import Foundation
+import WyscPostgres
+import WyscWorkflow
+
+/// One member row of a team registration: a line of `team import`, or a `--member` of `team register`.
+public struct MemberRow: Sendable, Hashable {
+    /// Where the row came from (the spreadsheet row, or the member's position), for messages.
+    public var row: Int
+    public var team: String
+    public var university: String
+    public var name: String
+    public var email: String
+    /// YYYY-MM-DD, or empty.
+    public var birthDate: String
+    /// leader or member; empty means member.
+    public var role: String
+
+    public init(row: Int, team: String, university: String, name: String, email: String, birthDate: String, role: String) {
+        self.row = row
+        self.team = team
+        self.university = university
+        self.name = name
+        self.email = email
+        self.birthDate = birthDate
+        self.role = role
+    }
+
+    /// The columns of a team import file, in order.
+    public static let columns = ["team", "university", "name", "email", "birth_date", "role"]
+
+    /// The rows of a team import file (columns `team,university,name,email,birth_date,role`).
+    public static func rows(of document: CSVDocument) throws(WyscError) -> [MemberRow] {
+        let columns = try document.columns(required: ["team", "university", "name", "email"], optional: ["birth_date", "role"])
+        return document.records.map { record in
+            MemberRow(
+                row: record.row, team: record.value(columns["team"]), university: record.value(columns["university"]),
+                name: record.value(columns["name"]), email: record.value(columns["email"]), birthDate: record.value(columns["birth_date"]),
+                role: record.value(columns["role"]).lowercased())
+        }
+    }
+}
+
+/// How far an import has got, for a progress bar.
+public struct ImportProgress: Sendable {
+    public var stage: String
+    public var done: Int
+    public var total: Int
+}
+
+public struct TeamImportSummary: Sendable, Hashable {
+    public var teams: Int
+    public var members: Int
+}
+
+public struct TeamMember: Sendable, Hashable {
+    public var name: String
+    public var email: String
+    public var birthDate: String?
+    public var role: String
+}
+
+public struct Team: Sendable, Hashable {
+    public var id: Int
+    public var name: String
+    public var university: String
+    public var city: String
+    public var country: String
+    public var registeredAt: Date
+    public var members: [TeamMember]
+}
+
+/// A team's way through the competition, as its university sees it.
+public struct TeamStatus: Sendable, Hashable {
+    public struct Step: Sendable, Hashable {
+        public var step: String
+        /// done, pending, no, or "not yet" for parts the competition has not reached.
+        public var state: String
+        public var detail: String
+    }
+
+    public var team: String
+    public var university: String
+    public var competition: String
+    public var phase: String
+    public var steps: [Step]
+}
+
+extension Application {
+    /// Registers teams from member rows, all or nothing: every problem is reported with its row and
+    /// nothing is written unless there is none. Only while the competition's phase allows registration.
+    public func importTeams(
+        _ rows: [MemberRow], file: String, competition slug: String, as actor: Actor,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil
+    ) async throws -> TeamImportSummary {
+        try actor.requireOrganizer("register teams")
+        let rowProblems = TeamImport.check(rows)
+        let now = self.now()
+        return try await transaction { connection in
+            var problems = rowProblems
+            // FOR SHARE: a concurrent phase change waits until the import is done, or the import waits for it.
+            let competition = try Competitions.find(slug, on: connection, lock: .share)
+            try competition.require(.registerTeam, "registering teams", now: now)
+            if competition.rostersFrozenAt != nil {
+                throw WyscError(.refused, "the rosters of competition '\(slug)' are frozen: teams can no longer be registered")
+            }
+            problems += try TeamImport.stage(rows, competition: competition, on: connection, progress: progress)
+            guard problems.isEmpty else {
+                throw WyscError(.badInput, RowProblems(file: file, problems: problems).description)
+            }
+            progress?(ImportProgress(stage: "writing", done: 0, total: rows.count))
+            let summary = try TeamImport.write(competition: competition, actor: actor, on: connection)
+            progress?(ImportProgress(stage: "writing", done: rows.count, total: rows.count))
+            return summary
+        }
+    }
+
+    /// The teams of a competition, optionally of one university. A university sees only its own.
+    public func teams(competition slug: String, university: String? = nil, team: String? = nil, as actor: Actor) async throws -> [Team] {
+        try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            let universityID = try Self.visibleUniversity(university, actor: actor, on: connection)
+            let rows = try connection.query(
+                """
+                SELECT t.id, t.name, u.name AS university, u.city, u.country, t.registered_at,
+                       coalesce(jsonb_agg(jsonb_build_object('name', m.name, 'email', m.email, 'birth_date', m.birth_date, 'role', m.role)
+                                ORDER BY m.role <> 'leader', m.id) FILTER (WHERE m.id IS NOT NULL), '[]')::text AS members
+                FROM team t JOIN university u ON u.id = t.university_id LEFT JOIN team_member m ON m.team_id = t.id
+                WHERE t.competition_id = \(competition.id)
+                  AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
+                  AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
+                GROUP BY t.id, u.id ORDER BY t.name
+                """
+            ).rows
+            if let team, rows.isEmpty {
+                throw WyscError(.notFound, "there is no team '\(team)' in competition '\(slug)'" + (actor.isOrganizer ? "" : " among your university's teams"))
+            }
+            return try rows.map { row in
+                let members = try JSONDecoder().decode([MemberJSON].self, from: Data(try row.decode("members", as: String.self).utf8))
+                return Team(
+                    id: try row.decode("id"), name: try row.decode("name"), university: try row.decode("university"), city: try row.decode("city"),
+                    country: try row.decode("country"), registeredAt: try row.decode("registered_at"),
+                    members: members.map { TeamMember(name: $0.name, email: $0.email, birthDate: $0.birth_date, role: $0.role) })
+            }
+        }
+    }
+
+    /// Each team's timeline: registered, members, lectures, workshops, proposal, review, shortlist, rank.
+    public func teamStatus(competition slug: String, team: String?, university: String?, as actor: Actor) async throws -> [TeamStatus] {
+        let teams = try await teams(competition: slug, university: university, team: team, as: actor)
+        let phase = try await phaseStatus(competition: slug)
+        return teams.map { team in
+            let leader = team.members.first { $0.role == "leader" }?.name
+            var steps = [
+                TeamStatus.Step(step: "registered", state: "done", detail: team.registeredAt.rfc3339),
+                TeamStatus.Step(
+                    step: "members", state: "done",
+                    detail: "\(team.members.count) member(s)" + (leader.map { ", led by \($0)" } ?? "")),
+            ]
+            for step in ["lectures", "workshops", "proposal", "review", "shortlist", "rank"] {
+                steps.append(TeamStatus.Step(step: step, state: "not yet", detail: ""))
+            }
+            return TeamStatus(team: team.name, university: team.university, competition: slug, phase: phase.phase, steps: steps)
+        }
+    }
+
+    /// The university whose teams the actor may see: a university sees only its own, whatever it asks;
+    /// judges see no team lists.
+    static func visibleUniversity(_ name: String?, actor: Actor, on connection: PostgresConnection) throws -> Int? {
+        switch actor {
+        case .university(let id):
+            if let name, try connection.query("SELECT 1 FROM university WHERE id = \(id) AND lower(name) = lower(\(name))").rows.isEmpty {
+                throw WyscError(.permissionDenied, "a university sees only its own teams")
+            }
+            return id
+        case .judge:
+            throw WyscError(.permissionDenied, "judges cannot list teams")
+        case .organizer, .system:
+            guard let name else { return nil }
+            guard let row = try connection.query("SELECT id FROM university WHERE lower(name) = lower(\(name))").singleRow() else {
+                throw WyscError(.notFound, "there is no university '\(name)' (wysc university list shows them)")
+            }
+            return try row.decode("id")
+        }
+    }
+}
+
+private struct MemberJSON: Decodable {
+    var name: String
+    var email: String
+    var birth_date: String?
+    var role: String
+}
+
+/// Registering teams in bulk: rows are checked on their own in Swift, then copied into a staging
+/// table where the checks that need the database (universities, duplicates, team sizes, ages) run
+/// as set-based SQL, so that 10,000 rows take seconds.
+enum TeamImport {
+    /// Problems visible in one row alone.
+    static func check(_ rows: [MemberRow]) -> [RowProblems.Problem] {
+        var problems: [RowProblems.Problem] = []
+        for row in rows {
+            func problem(_ message: String) { problems.append(.init(row: row.row, message: message)) }
+            for (field, value) in [("team", row.team), ("university", row.university), ("name", row.name), ("email", row.email)] where value.isEmpty {
+                problem("\(field) is missing")
+            }
+            if !row.email.isEmpty && !isPlausibleEmail(row.email) { problem("email '\(row.email)' is not an email address") }
+            if !row.birthDate.isEmpty && CalendarDate(row.birthDate) == nil {
+                problem("birth date '\(row.birthDate)' is not a date written YYYY-MM-DD")
+            }
+            if !["", "leader", "member"].contains(row.role) { problem("role '\(row.role)' is neither leader nor member") }
+        }
+        return problems
+    }
+
+    static func isPlausibleEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !text.contains(where: \.isWhitespace)
+    }
+
+    /// Copies the rows into `team_import` (dropped at commit) and returns the problems found in SQL.
+    static func stage(
+        _ rows: [MemberRow], competition: CompetitionRecord, on connection: PostgresConnection, progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> [RowProblems.Problem] {
+        try connection.runScript(
+            """
+            CREATE TEMP TABLE team_import (
+                row_number integer NOT NULL, team text NOT NULL, university text NOT NULL, name text NOT NULL,
+                email text NOT NULL, birth_date date, role text NOT NULL
+            ) ON COMMIT DROP
+            """
+        )
+        let total = rows.count
+        progress?(ImportProgress(stage: "copying", done: 0, total: total))
+        let copyRows = rows.lazy.enumerated().map { index, row -> [String?] in
+            if index % 1000 == 999 { progress?(ImportProgress(stage: "copying", done: index + 1, total: total)) }
+            let date = row.birthDate.isEmpty || CalendarDate(row.birthDate) == nil ? nil : row.birthDate
+            return [String(row.row), row.team, row.university, row.name, row.email, date, row.role.isEmpty ? "member" : row.role]
+        }
+        try connection.copyFrom("COPY team_import FROM STDIN", rows: copyRows)
+        progress?(ImportProgress(stage: "validating", done: total, total: total))
+        try connection.runScript("CREATE INDEX ON team_import (lower(team)); ANALYZE team_import")
+
+        let rules = competition.definition.team
+        var problems: [RowProblems.Problem] = []
+        func collect(_ query: SQLQuery) throws {
+            for row in try connection.query(query).rows {
+                problems.append(.init(row: try row.decode("row_number"), message: try row.decode("message")))
+            }
+        }
+        try collect(
+            """
+            SELECT s.row_number, 'unknown university ''' || s.university || ''' (add it first: wysc university add)' AS message
+            FROM team_import s WHERE s.university <> '' AND NOT EXISTS (SELECT 1 FROM university u WHERE lower(u.name) = lower(s.university))
+            """
+        )
+        try collect(
+            """
+            SELECT s.row_number, 'team ''' || s.team || ''' is given university ''' || s.university || ''' here but '''
+                   || f.university || ''' on row ' || f.row_number AS message
+            FROM team_import s
+            JOIN LATERAL (SELECT university, row_number FROM team_import f WHERE lower(f.team) = lower(s.team) ORDER BY row_number LIMIT 1) f ON true
+            WHERE s.team <> '' AND lower(s.university) <> lower(f.university)
+            """
+        )
+        try collect(
+            """
+            SELECT min(s.row_number) AS row_number, 'team ''' || min(s.team) || ''' is already registered in competition '
+                   || \(competition.slug) AS message
+            FROM team_import s JOIN team t ON t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team)
+            GROUP BY lower(s.team)
+            """
+        )
+        try collect(
+            """
+            SELECT row_number, 'email ' || email || ' is also on row ' || first_row || ': one person is in one team' AS message
+            FROM (SELECT row_number, email, min(row_number) OVER (PARTITION BY lower(email)) AS first_row FROM team_import WHERE email <> '') s
+            WHERE row_number <> first_row
+            """
+        )
+        try collect(
+            """
+            SELECT s.row_number, 'email ' || s.email || ' already belongs to a member of team ''' || t.name || '''' AS message
+            FROM team_import s JOIN team_member m ON m.competition_id = \(competition.id) AND lower(m.email) = lower(s.email)
+            JOIN team t ON t.id = m.team_id
+            """
+        )
+        try collect(
+            """
+            SELECT min(row_number) AS row_number, 'team ''' || min(team) || ''' has ' || count(*) || ' member(s); teams need '
+                   || \(rules.minMembers) || ' to ' || \(rules.maxMembers) AS message
+            FROM team_import WHERE team <> '' GROUP BY lower(team)
+            HAVING count(*) < \(rules.minMembers) OR count(*) > \(rules.maxMembers)
+            """
+        )
+        try collect(
+            """
+            SELECT min(row_number) AS row_number, 'team ''' || min(team) || ''' has ' || count(*) || ' leaders; at most one' AS message
+            FROM team_import WHERE team <> '' AND role = 'leader' GROUP BY lower(team) HAVING count(*) > 1
+            """
+        )
+        if let maxAge = rules.maxAge, let reference = rules.ageReferenceDate {
+            try collect(
+                """
+                SELECT row_number, name || ' is ' || extract(year FROM age(\(reference)::date, birth_date))::int || ' on ' || \(reference)
+                       || '; members must be under ' || \(maxAge) AS message
+                FROM team_import WHERE birth_date IS NOT NULL AND birth_date + make_interval(years => \(maxAge)) <= \(reference)::date
+                """
+            )
+            try collect(
+                """
+                SELECT s.row_number, 'birth date is missing; the workflow limits age (under ' || \(maxAge) || ' on ' || \(reference) || ')' AS message
+                FROM team_import s WHERE s.birth_date IS NULL
+                """
+            )
+        }
+        // A malformed birth date was reported by the row check; don't also call it missing.
+        let malformed = Set(rows.filter { !$0.birthDate.isEmpty && CalendarDate($0.birthDate) == nil }.map(\.row))
+        problems.removeAll { malformed.contains($0.row) && $0.message.hasPrefix("birth date is missing") }
+        return problems
+    }
+
+    /// Inserts the staged teams and members, with one audit row per team.
+    static func write(competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> TeamImportSummary {
+        let teams = try connection.query(
+            """
+            INSERT INTO team (competition_id, name, university_id, registered_by)
+            SELECT DISTINCT ON (lower(s.team)) \(competition.id), s.team, u.id, \(actor.description)
+            FROM team_import s JOIN university u ON lower(u.name) = lower(s.university)
+            ORDER BY lower(s.team), s.row_number
+            """
+        ).affectedRows
+        let members = try connection.query(
+            """
+            INSERT INTO team_member (team_id, competition_id, name, email, birth_date, role)
+            SELECT t.id, \(competition.id), s.name, s.email, s.birth_date, s.role
+            FROM team_import s JOIN team t ON t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team)
+            ORDER BY s.row_number
+            """
+        ).affectedRows
+        try connection.query(
+            """
+            INSERT INTO audit_log (actor, action, subject, after, competition_id)
+            SELECT \(actor.description), 'team.register', 'team:' || t.name,
+                   jsonb_build_object('university', u.name, 'members',
+                       jsonb_agg(jsonb_build_object('name', m.name, 'email', m.email, 'role', m.role) ORDER BY m.id)),
+                   \(competition.id)
+            FROM team t JOIN university u ON u.id = t.university_id JOIN team_member m ON m.team_id = t.id
+            WHERE t.id IN (SELECT t2.id FROM team t2 JOIN team_import s ON lower(s.team) = lower(t2.name) WHERE t2.competition_id = \(competition.id))
+            GROUP BY t.id, u.name ORDER BY t.id
+            """
+        )
+        return TeamImportSummary(teams: teams, members: members)
+    }
+}

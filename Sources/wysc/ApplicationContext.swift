@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import WyscApplication
+import WyscPostgres
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DatabaseOptions {
+    /// Runs `body` with the application on the selected database. The local cluster is started and
+    /// migrated as needed; a configured database must already be migrated (`wysc db migrate`).
+    func withApplication<R: Sendable>(_ body: (Application) async throws -> R) async throws -> R {
+        try await withPool(migrate: true) { pool in
+            try await Self.requireCurrentSchema(pool)
+            return try await body(Application(pool: pool, logger: .cli))
+        }
+    }
+
+    private static func requireCurrentSchema(_ pool: PostgresPool) async throws {
+        let states = try await pool.withConnection { try Migrator(logger: .cli).status(on: $0) }
+        let pending = states.filter { $0.status == .pending }
+        if !pending.isEmpty {
+            throw CommandFailure(
+                message: "the database is not migrated (\(pending.count) of \(states.count) migration(s) pending): run wysc db migrate",
+                exitCode: CommandFailure.unavailable)
+        }
+    }
+}
+
+/// Which competition a command acts on: `--competition`, `WYSC_COMPETITION`, or the only one there is.
+struct CompetitionOptions: ParsableArguments {
+    @Option(
+        name: .customLong("competition"),
+        help: ArgumentHelp("The competition's slug (default: $WYSC_COMPETITION, or the only competition).", valueName: "slug"))
+    var slug: String?
+
+    func resolve(_ application: Application) async throws -> String {
+        if let slug, !slug.isEmpty { return slug }
+        if let slug = ProcessInfo.processInfo.environment["WYSC_COMPETITION"], !slug.isEmpty { return slug }
+        return try await application.onlyCompetitionSlug()
+    }
+}
+
+/// Who runs wysc in direct mode: whoever holds database credentials acts as an organizer, named
+/// by WYSC_ACTOR or the login name, so that the audit log says who did what.
+enum DirectModeActor {
+    static var current: Actor {
+        let environment = ProcessInfo.processInfo.environment
+        if let name = environment["WYSC_ACTOR"], !name.isEmpty { return .organizer(name) }
+        if let name = environment["USER"], !name.isEmpty { return .organizer(name) }
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return .organizer(String(cString: name)) }
+        return .organizer("uid\(geteuid())")
+    }
+}
+
+/// Reads a UTF-8 text file named on the command line; problems are bad input (exit 65).
+enum InputFile {
+    static func read(_ path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CommandFailure(message: "cannot read \(path): no such file", exitCode: CommandFailure.badInput)
+        }
+        guard !isDirectory.boolValue else {
+            throw CommandFailure(message: "cannot read \(path): it is a directory", exitCode: CommandFailure.badInput)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(message: "cannot read \(path): permission denied or unreadable", exitCode: CommandFailure.badInput)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure(message: "cannot read \(path): it is not UTF-8 text", exitCode: CommandFailure.badInput)
+        }
+        return text
+    }
+
+    static func csv(_ path: String) throws -> CSVDocument {
+        try CSVDocument(read(path), file: path)
+    }
+}
