@@ -50,6 +50,11 @@ public struct ImportProgress: Sendable {
 public struct TeamImportSummary: Sendable, Hashable {
     public var teams: Int
     public var members: Int
+
+    public init(teams: Int, members: Int) {
+        self.teams = teams
+        self.members = members
+    }
 }
 
 public struct TeamMember: Sendable, Hashable {

@@ -26,6 +26,11 @@ public struct UniversityInput: Sendable, Hashable {
 public struct ImportSummary: Sendable, Hashable {
     public var added: Int
     public var unchanged: Int
+
+    public init(added: Int, unchanged: Int) {
+        self.added = added
+        self.unchanged = unchanged
+    }
 }
 
 extension Application {

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import WyscApplication
+import WyscPostgres
+import WyscTestSupport
+
+/// Organizers running a competition with the built `wysc`, against a real PostgreSQL.
+@Suite struct CompetitionCLITests {
+    static let workflow = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/wysc.yaml").standardizedFileURL.path
+
+    /// A migrated database with the WYSC competition and two universities; returns its URL.
+    func prepared() throws -> String {
+        let url = try TestDatabase.create(label: "e2e").connectionString!
+        let steps: [[String]] = [
+            ["db", "migrate"],
+            ["competition", "create", "wysc-2026", "--workflow", Self.workflow],
+            ["university", "add", "Seoul National University", "--city", "Seoul", "--country", "Republic of Korea"],
+            ["university", "add", "成都大学", "--city", "Chengdu", "--country", "China"],
+        ]
+        for step in steps {
+            let outcome = try WyscBinary.run(step + ["--database-url", url])
+            #expect(outcome.status == 0, "\(step): \(outcome.stderr)")
+        }
+        return url
+    }
+
+    func scratchFile(_ name: String, _ text: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func twentyConcurrentAdvancesRecordOneTransition() async throws {
+        let url = try prepared()
+        let register = try WyscBinary.run([
+            "team", "register", "Han River Movers", "--university", "Seoul National University",
+            "--member", "김민준,minjun@snu.ac.kr,2002-03-14,leader", "--member", "이서연,seoyeon@snu.ac.kr,2003-07-02", "--database-url", url,
+        ])
+        #expect(register.status == 0, "\(register.stderr)")
+        let outcomes = try await withThrowingTaskGroup(of: WyscBinary.Outcome.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    try await runBlocking {
+                        try WyscBinary.run(
+                            ["phase", "advance", "--from", "registration", "--database-url", url],
+                            environment: WyscBinary.environment(["WYSC_ACTOR": "organizer\(index)"]))
+                    }
+                }
+            }
+            var outcomes: [WyscBinary.Outcome] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        let winners = outcomes.filter { $0.status == 0 }
+        let losers = outcomes.filter { $0.status == 75 }
+        #expect(winners.count == 1, "\(outcomes.map { "\($0.status) \($0.stderr)" })")
+        #expect(losers.count == 19)
+        #expect(losers.allSatisfy { $0.stderr.contains("the phase already changed") && $0.stderr.contains("now in 'lectures'") })
+        #expect(winners.first?.stderr.contains("registration → lectures") == true)
+
+        let history = try WyscBinary.run(["phase", "history", "--database-url", url, "--format", "csv"])
+        #expect(history.stdout.split(separator: "\r\n").count == 2, "header and one transition: \(history.stdout)")
+    }
+
+    @Test func aBadTeamFileIsRefusedWholeWithItsRows() throws {
+        let url = try prepared()
+        let bad = try scratchFile(
+            "teams.csv",
+            """
+            team,university,name,email,birth_date,role
+            成都智慧交通队,成都大学,王芳,wangfang@cdu.edu.cn,2001-02-03,leader
+            成都智慧交通队,成都大学,李伟,liwei@cdu.edu.cn,1985-01-01,member
+            Han River Movers,Nowhere University,김민준,minjun@snu.ac.kr,2002-03-14,leader
+            Han River Movers,Nowhere University,이서연,wangfang@cdu.edu.cn,2003-07-02,member
+            """)
+        let refused = try WyscBinary.run(["team", "import", bad, "--database-url", url])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("\(bad): 4 problems; nothing was imported"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("row 3: 李伟 is 41 on 2026-09-01; members must be under 35"))
+        #expect(refused.stderr.contains("row 4: unknown university 'Nowhere University'"))
+        #expect(refused.stderr.contains("row 5: unknown university 'Nowhere University'"))
+        #expect(refused.stderr.contains("row 5: email wangfang@cdu.edu.cn is also on row 2"))
+        let empty = try WyscBinary.run(["team", "list", "--database-url", url, "--format", "json"])
+        #expect(empty.stdout == "[]\n")
+
+        let good = try scratchFile(
+            "teams.csv",
+            """
+            team,university,name,email,birth_date,role
+            成都智慧交通队,成都大学,王芳,wangfang@cdu.edu.cn,2001-02-03,leader
+            成都智慧交通队,成都大学,李伟,liwei@cdu.edu.cn,2000-01-01,member
+            """)
+        let imported = try WyscBinary.run(["team", "import", good, "--database-url", url])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("registered 1 team(s) with 2 member(s)"))
+        let status = try WyscBinary.run(["team", "status", "成都智慧交通队", "--database-url", url])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("成都智慧交通队 — 成都大学"))
+        #expect(status.stdout.contains("✓ members     2 member(s), led by 王芳"))
+        #expect(status.stdout.contains("· proposal    not yet"))
+        let csv = try WyscBinary.run(["team", "show", "成都智慧交通队", "--database-url", url, "--format", "csv"])
+        #expect(csv.stdout.contains("成都智慧交通队,王芳,wangfang@cdu.edu.cn,2001-02-03,leader"))
+
+        let missing = try WyscBinary.run(["team", "import", "/nonexistent.csv", "--database-url", url])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("cannot read /nonexistent.csv: no such file"))
+    }
+
+    @Test func phaseCommandsSayWhatBlocksAndWhy() throws {
+        let url = try prepared()
+        let check = try WyscBinary.run(["phase", "check", "--database-url", url])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("registration → lectures: blocked"))
+        #expect(check.stdout.contains("0 team(s) registered, at least 1 needed"))
+        let advance = try WyscBinary.run(["phase", "advance", "--database-url", url])
+        #expect(advance.status == 1)
+        #expect(advance.stderr.contains("--force --reason"))
+        let forceWithoutReason = try WyscBinary.run(["phase", "advance", "--force", "--database-url", url])
+        #expect(forceWithoutReason.status == 64)
+        let forced = try WyscBinary.run(
+            ["phase", "advance", "--force", "--reason", "rehearsal", "--database-url", url], environment: WyscBinary.environment(["WYSC_ACTOR": "ana"]))
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stderr.contains("overridden: 0 team(s) registered"))
+        let show = try WyscBinary.run(["phase", "show", "--database-url", url, "--format", "json"])
+        #expect(show.stdout.contains(#""phase": "lectures""#))
+        let register = try WyscBinary.run([
+            "team", "register", "Late", "--university", "成都大学", "--member", "A,a@example.org,2001-01-01", "--member", "B,b@example.org,2001-01-01",
+            "--database-url", url,
+        ])
+        #expect(register.status == 1)
+        #expect(register.stderr.contains("competition 'wysc-2026' is in phase 'lectures'"))
+        let reopen = try WyscBinary.run(["phase", "reopen", "registration", "--reason", "late list", "--database-url", url])
+        #expect(reopen.status == 0, "\(reopen.stderr)")
+        let audit = try WyscBinary.run(["audit", "--action", "phase.", "--database-url", url, "--format", "csv"])
+        #expect(audit.stdout.contains("organizer:ana,phase.force"))
+        #expect(audit.stdout.contains("phase.reopen"))
+        #expect(audit.stdout.contains("late list"))
+    }
+
+    @Test func competitionsAreChosenByFlagEnvironmentOrBeingTheOnlyOne() throws {
+        let url = try prepared()
+        let invalid = try scratchFile("bad.yaml", "workflow: bad\nphases:\n  - id: a\ntransitions:\n  - from: a\n    to: nowhere\nrubric:\n  scale: {min: 1, max: 10}\n  criteria:\n    - {id: x, weight: 1}\n")
+        let refused = try WyscBinary.run(["competition", "create", "bad", "--workflow", invalid, "--database-url", url])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("\(invalid):6:9: transition to unknown phase 'nowhere'"), "\(refused.stderr)")
+        #expect(try WyscBinary.run(["competition", "create", "second", "--workflow", Self.workflow, "--database-url", url]).status == 0)
+        let ambiguous = try WyscBinary.run(["phase", "show", "--database-url", url])
+        #expect(ambiguous.status == 65)
+        #expect(ambiguous.stderr.contains("there are 2 competitions (wysc-2026, second)"))
+        let byEnvironment = try WyscBinary.run(
+            ["phase", "show", "--database-url", url], environment: WyscBinary.environment(["WYSC_COMPETITION": "second"]))
+        #expect(byEnvironment.stdout.hasPrefix("second is in phase 'registration'"))
+        let list = try WyscBinary.run(["competition", "list", "--database-url", url, "--format", "csv"])
+        #expect(list.stdout.split(separator: "\r\n").count == 3)
+        let unmigrated = try TestDatabase.create(label: "e2e").connectionString!
+        let notMigrated = try WyscBinary.run(["competition", "list", "--database-url", unmigrated])
+        #expect(notMigrated.status == 69)
+        #expect(notMigrated.stderr.contains("run wysc db migrate"))
+    }
+
+    @Test func theDemoRunsACompetitionOnTheConfiguredDatabase() throws {
+        let url = try TestDatabase.create(label: "e2e").connectionString!
+        #expect(try WyscBinary.run(["db", "migrate", "--database-url", url]).status == 0)
+        let demo = try WyscBinary.run(["demo", "--seed", "7", "--teams", "40", "--database-url", url])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stderr.contains("Created competition 'demo'"))
+        #expect(demo.stderr.contains("A first team file is refused whole"))
+        #expect(demo.stderr.contains("Registered 40 teams"))
+        #expect(demo.stderr.contains("Phase registration → lectures: froze the rosters of 40 team(s)"))
+        let again = try WyscBinary.run(["demo", "--seed", "7", "--teams", "40", "--database-url", url])
+        #expect(again.stderr.contains("Created competition 'demo-2'"))
+        let teams = try WyscBinary.run(["team", "list", "--competition", "demo", "--database-url", url, "--format", "csv"])
+        let teams2 = try WyscBinary.run(["team", "list", "--competition", "demo-2", "--database-url", url, "--format", "csv"])
+        let names = { (csv: String) in csv.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",")[0] } }
+        #expect(names(teams.stdout).count == 40)
+        #expect(names(teams.stdout) == names(teams2.stdout), "the same seed gives the same teams")
+    }
+}
