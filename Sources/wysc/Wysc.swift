@@ -14,6 +14,8 @@ struct Wysc: AsyncParsableCommand {
             Without --database-url, DATABASE_URL or PG* variables, wysc uses its own PostgreSQL cluster \
             in .wysc/postgres (WYSC_HOME or --data-dir to move it), creating and starting it as needed.
 
+            Universities follow their teams with: wysc team status [TEAM] [--university NAME].
+
             Exit codes: 0 ok, 1 failure, 64 usage, 65 bad input data, 69 database unavailable, \
             75 conflict (try again), 77 permission denied.
             """,
@@ -26,7 +28,6 @@ struct Wysc: AsyncParsableCommand {
                     CompetitionCommand.self, PhaseCommand.self, UniversityCommand.self, TeamCommand.self, WorkflowCommand.self,
                     AuditCommand.self, Demo.self,
                 ]),
-            CommandGroup(name: "Following your teams (universities)", subcommands: [TeamStatusCommand.self]),
         ]
     )
 
