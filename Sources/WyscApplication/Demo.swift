@@ -64,10 +64,10 @@ public struct DemoPlan: Sendable {
 
     static let givenNames: [String: [String]] = [
         "Asia-Pacific": ["김민준", "이서연", "박지호", "王芳", "李伟", "张静", "Nguyễn Thị Mai", "Aarav Sharma", "Siti Nurhaliza", "Kenji Satō"],
-        "Europe": ["Zoë Müller", "José Álvarez", "Łukasz Wójcik", "Ana Ivanović", "Chloé Dubois", "Søren Hansen"],
-        "Africa": ["Ngozi Okafor", "Amara Diallo", "Kwame Mensah", "Fatoumata Traoré", "Thandiwe Ndlovu"],
-        "Americas": ["María José Pérez", "João Silva", "Camila Rodríguez", "Liam O'Connor"],
-        "Middle East": ["محمد العلي", "فاطمة الزهراء", "Yusuf Demir", "Layla Haddad"],
+        "Europe": ["Zoë Müller", "José Álvarez", "Łukasz Wójcik", "Ana Ivanović", "Chloé Dubois", "Søren Hansen", "Giulia Rossi"],
+        "Africa": ["Ngozi Okafor", "Amara Diallo", "Kwame Mensah", "Fatoumata Traoré", "Thandiwe Ndlovu", "Yohannes Tesfaye"],
+        "Americas": ["María José Pérez", "João Silva", "Camila Rodríguez", "Liam O'Connor", "Sofía Gómez", "Mateo Quispe"],
+        "Middle East": ["محمد العلي", "فاطمة الزهراء", "Yusuf Demir", "Layla Haddad", "Omar Khalil", "Noor Al-Sayed"],
     ]
 
     static let teamWords = (
@@ -91,14 +91,38 @@ public struct DemoPlan: Sendable {
             let university = universities[index % universities.count]
             let region = MemberCity.all.first { $0.city == university.city }?.region ?? "Europe"
             let size = Int.random(in: max(rules.minMembers, 2)...min(rules.maxMembers, 5), using: &generator)
+            let names = Self.givenNames[region]!.shuffled(using: &generator)
             for member in 0..<size {
-                let given = Self.givenNames[region]!.randomElement(using: &generator)!
+                let given = names[member % names.count]
                 let year = reference - Int.random(in: 19...(rules.maxAge.map { min($0 - 1, 30) } ?? 30), using: &generator)
                 rows.append(MemberRow(
                     row: rows.count + 2, team: name, university: university.name, name: given,
                     email: "t\(index + 1)m\(member + 1).\(seed)@students.example.org",
                     birthDate: String(format: "%04d-%02d-%02d", year, Int.random(in: 1...12, using: &generator), Int.random(in: 1...28, using: &generator)),
                     role: member == 0 ? "leader" : "member"))
+            }
+        }
+        return rows
+    }
+}
+
+extension DemoPlan {
+    /// What a meeting tool and a quiz tool would export for the series: most members attend most
+    /// lectures; about one team in six has a member who falls short.
+    public static func attendanceRows(for teams: [Team], lectures: [Lecture], generator: inout SeededGenerator) -> [AttendanceRow] {
+        var rows: [AttendanceRow] = []
+        for team in teams {
+            let weakMember = Int.random(in: 0..<6, using: &generator) == 0 ? Int.random(in: 0..<team.members.count, using: &generator) : nil
+            for (index, member) in team.members.enumerated() {
+                let diligence = index == weakMember ? 0.35 : 0.93
+                for lecture in lectures {
+                    let present = Double.random(in: 0..<1, using: &generator) < diligence
+                    let minutes = present ? Int.random(in: 50...90, using: &generator) : Int.random(in: 0...30, using: &generator)
+                    let quiz = present ? String(Int.random(in: index == weakMember ? 2...7 : 5...10, using: &generator)) : ""
+                    rows.append(AttendanceRow(
+                        row: rows.count + 2, email: member.email, name: member.name, lecture: lecture.id, attended: "",
+                        minutes: String(minutes), quiz: quiz))
+                }
             }
         }
         return rows
@@ -151,6 +175,7 @@ extension Application {
         var phase = competition.phase
         while true {
             do {
+                try await runDemoPhaseWork(phase, slug: slug, definition: definition, organizer: organizer, generator: &generator, report: report)
                 let check = try await checkTransition(competition: slug, to: nil)
                 if !check.canAdvance {
                     report("\(check.from) → \(check.to) is blocked: \(check.failures.map(\.description).joined(separator: "; "))")
@@ -159,11 +184,62 @@ extension Application {
                 let record = try await advancePhase(competition: slug, to: nil, expectedPhase: phase, as: organizer)
                 report("Phase \(record.from) → \(record.to)" + (record.performed.isEmpty ? "" : ": " + record.performed.joined(separator: "; ")))
                 phase = record.to
+                try await reportDemoOutcome(of: record, slug: slug, organizer: organizer, report: report)
             } catch let error as WyscError where error.kind == .refused {
                 report("Stopped in phase '\(phase)': \(error.message)")
                 break
             }
         }
         return DemoSummary(slug: slug, universities: universities.count, teams: imported.teams, members: imported.members, finalPhase: phase)
+    }
+}
+
+extension Application {
+    /// What people do in a phase of the demo: attendance in the lectures, check-ins at the workshops.
+    func runDemoPhaseWork(
+        _ phase: String, slug: String, definition: WorkflowDefinition, organizer: Actor, generator: inout SeededGenerator,
+        report: @Sendable (String) -> Void
+    ) async throws {
+        let allows = definition.phase(phase)?.allows ?? []
+        if allows.contains(.recordAttendance), !definition.lectures.isEmpty {
+            let teams = try await teams(competition: slug, as: organizer)
+            let rows = DemoPlan.attendanceRows(for: teams, lectures: definition.lectures, generator: &generator)
+            let summary = try await importAttendance(rows, file: "attendance.csv", competition: slug, as: organizer)
+            let again = try await importAttendance(rows, file: "attendance.csv", competition: slug, as: organizer)
+            report("Lectures: \(definition.lectures.count) lectures with quizzes; \(summary.added) attendance records imported (importing the export again: \(again.unchanged) unchanged).")
+            for lecture in try await lectures(competition: slug) {
+                report("  week \(lecture.lecture.week) \(lecture.lecture.id) [\(lecture.lecture.topic ?? "")]: \(lecture.attended) of \(lecture.members) attended, quiz average \(lecture.averageQuiz.map(EligibilityRules.format) ?? "–")")
+            }
+        }
+        if allows.contains(.checkInWorkshop), !definition.workshops.isEmpty {
+            let teams = try await teams(competition: slug, as: organizer)
+            var byWorkshop: [String: [String]] = [:]
+            for team in teams where Int.random(in: 0..<10, using: &generator) > 0 {
+                let count = Int.random(in: 1...min(2, definition.workshops.count), using: &generator)
+                for workshop in definition.workshops.shuffled(using: &generator).prefix(count) { byWorkshop[workshop.id, default: []].append(team.name) }
+            }
+            for workshop in definition.workshops {
+                guard let names = byWorkshop[workshop.id], !names.isEmpty else { continue }
+                _ = try await checkInWorkshop(workshop.id, teams: names, note: nil, competition: slug, as: organizer)
+                report("Workshop \(workshop.id) (\(workshop.city ?? "online"), \(workshop.date)): \(names.count) teams took part.")
+            }
+        }
+    }
+
+    /// After a transition, what it decided: for eligibility, who goes on and why the others do not.
+    func reportDemoOutcome(of record: TransitionRecord, slug: String, organizer: Actor, report: @Sendable (String) -> Void) async throws {
+        guard record.performed.contains(where: { $0.contains("may submit a proposal") }) else { return }
+        let decisions = try await eligibility(competition: slug, as: organizer)
+        let ineligible = decisions.filter { $0.eligible == false }
+        for decision in ineligible.prefix(4) {
+            report("  not going on: \(decision.team) — \(decision.reasons.first ?? "")")
+        }
+        if ineligible.count > 4 { report("  … and \(ineligible.count - 4) more (wysc team eligibility list)") }
+        if let pardoned = ineligible.first {
+            let after = try await overrideEligibility(
+                competition: slug, team: pardoned.team, eligible: true, reason: "reviewed by the jury: the member was ill for part of the series; medical certificate received",
+                as: organizer)
+            report("  override: \(after.team) may go on after all (\(after.override?.reason ?? "")); audited.")
+        }
     }
 }

@@ -73,6 +73,29 @@ transitions:
     actions:
       - publish_results
 
+# Phase 1: six weekly lectures on WeGO's thematic clusters, each followed by a quiz.
+lectures:
+  - {id: lecture-1, week: 1, date: 2026-03-03, topic: Smart Government, title: "Smart cities: from e-government to data-driven policy"}
+  - {id: lecture-2, week: 2, date: 2026-03-10, topic: Smart Mobility, title: "Moving people: mobility as a service"}
+  - {id: lecture-3, week: 3, date: 2026-03-17, topic: Smart Environment, title: "Climate, air and water: sensing the city"}
+  - {id: lecture-4, week: 4, date: 2026-03-24, topic: Smart/Green Buildings, title: "Buildings that save energy"}
+  - {id: lecture-5, week: 5, date: 2026-03-31, topic: Big Data & Data-Driven Policy, title: "Open data and urban analytics"}
+  - {id: lecture-6, week: 6, date: 2026-04-07, topic: Smart City Living Labs, title: "Living labs: citizens as co-designers"}
+
+# Phase 2: capacity-building workshops where teams design their solution.
+workshops:
+  - {id: design-online, title: "Design thinking for city challenges", format: online, date: 2026-04-21}
+  - {id: seoul-lab, title: "Seoul Living Lab workshop", format: in_person, city: Seoul, date: 2026-04-28}
+  - {id: pitch-online, title: "From idea to proposal", format: online, date: 2026-05-05}
+
+# Who may submit a proposal: decided when the workshops phase is left (compute_eligibility).
+eligibility:
+  min_lectures: 4          # every member attended at least 4 of the 6 lectures ...
+  attendance_minutes: 45   # ... where 45 minutes or more present counts as attended
+  quiz_max: 10             # quiz scores run from 0 to 10
+  quiz_pass_average: 6     # every member's average over the quizzes they took is at least 6
+  min_workshops: 1         # and the team took part in at least one workshop
+
 team:
   min_members: 2
   max_members: 6

@@ -280,10 +280,12 @@ enum PhaseDriver {
                 on: connection, actor: actor, action: "rosters.freeze", subject: competition.subject, competitionID: competition.id,
                 after: ["teams": .integer(counts.teams), "members": .integer(counts.members)])
             return "froze the rosters of \(counts.teams) team(s), \(counts.members) member(s)"
-        case .computeEligibility, .closeSubmissions, .assignJudges, .computeRanking, .shortlist, .publishResults:
+        case .computeEligibility:
+            return try EligibilityDecisions.compute(competition, actor: actor, on: connection)
+        case .closeSubmissions, .assignJudges, .computeRanking, .shortlist, .publishResults:
             throw WyscError(
                 .refused,
-                "the action '\(use.kind.rawValue)' (\(use)) needs lectures, proposals and judging, which this version of wysc does not record yet; nothing was changed"
+                "the action '\(use.kind.rawValue)' (\(use)) needs proposals and judging, which this version of wysc does not record yet; nothing was changed"
             )
         }
     }
@@ -294,6 +296,8 @@ enum PhaseDriver {
         case .freezeRosters:
             let counts = try rosterCounts(competition, on: connection)
             return "freeze_rosters: freeze the rosters of \(counts.teams) team(s), \(counts.members) member(s)"
+        case .computeEligibility:
+            return try EligibilityDecisions.preview(competition, on: connection)
         default:
             return "\(use.kind.rawValue): \(use)"
         }

@@ -149,22 +149,24 @@ extension Application {
         }
     }
 
-    /// Each team's timeline: registered, members, lectures, workshops, proposal, review, shortlist, rank.
+    /// Each team's timeline: registered, members, lectures, workshops, eligibility, proposal, review,
+    /// shortlist, rank. Parts the competition has not reached say "not yet".
     public func teamStatus(competition slug: String, team: String?, university: String?, as actor: Actor) async throws -> [TeamStatus] {
         let teams = try await teams(competition: slug, university: university, team: team, as: actor)
-        let phase = try await phaseStatus(competition: slug)
-        return teams.map { team in
-            let leader = team.members.first { $0.role == "leader" }?.name
-            var steps = [
-                TeamStatus.Step(step: "registered", state: "done", detail: team.registeredAt.rfc3339),
-                TeamStatus.Step(
-                    step: "members", state: "done",
-                    detail: "\(team.members.count) member(s)" + (leader.map { ", led by \($0)" } ?? "")),
-            ]
-            for step in ["lectures", "workshops", "proposal", "review", "shortlist", "rank"] {
-                steps.append(TeamStatus.Step(step: step, state: "not yet", detail: ""))
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            let participation = try EligibilityDecisions.participation(competition, teamIDs: teams.map(\.id), on: connection)
+            var decisions: [String: TeamEligibility] = [:]
+            for decision in try EligibilityDecisions.list(competition, team: team, universityID: nil, on: connection) {
+                decisions[decision.team] = decision
             }
-            return TeamStatus(team: team.name, university: team.university, competition: slug, phase: phase.phase, steps: steps)
+            return teams.map { team in
+                TeamStatus(
+                    team: team.name, university: team.university, competition: slug, phase: competition.phase,
+                    steps: TeamTimeline.steps(
+                        team, participation: participation[team.id] ?? TeamParticipation(members: [], workshops: []),
+                        decision: decisions[team.name], competition: competition))
+            }
         }
     }
 
@@ -356,5 +358,65 @@ enum TeamImport {
             """
         )
         return TeamImportSummary(teams: teams, members: members)
+    }
+}
+
+/// The steps of `team status`, from what is recorded and how far the competition has come.
+enum TeamTimeline {
+    static func steps(_ team: Team, participation: TeamParticipation, decision: TeamEligibility?, competition: CompetitionRecord) -> [TeamStatus.Step] {
+        let definition = competition.definition
+        let current = definition.phases.firstIndex { $0.id == competition.phase } ?? 0
+        /// Where the phase allowing `operation` stands against the current one: before, during or after.
+        func stage(_ operation: WyscWorkflow.Operation) -> Int? {
+            guard let index = definition.phases.firstIndex(where: { $0.allows.contains(operation) }) else { return nil }
+            return index < current ? 1 : index == current ? 0 : -1
+        }
+        let leader = team.members.first { $0.role == "leader" }?.name
+        var steps = [
+            TeamStatus.Step(step: "registered", state: "done", detail: team.registeredAt.rfc3339),
+            TeamStatus.Step(step: "members", state: "done", detail: "\(team.members.count) member(s)" + (leader.map { ", led by \($0)" } ?? "")),
+        ]
+        let rules = definition.eligibility
+        switch (stage(.recordAttendance) ?? -1, rules) {
+        case (-1, _), (_, nil):
+            steps.append(.init(step: "lectures", state: "not yet", detail: ""))
+        case (let stage, let rules?):
+            let lectures = definition.lectures
+            var short: [String] = []
+            var summaries: [String] = []
+            for member in participation.members {
+                let attended = lectures.filter { member.lectures[$0.id]?.attended(rules) ?? false }.count
+                let scores = lectures.compactMap { member.lectures[$0.id]?.quizScore }
+                let average = scores.isEmpty ? "no quiz" : "quiz average \(EligibilityRules.format(scores.reduce(0, +) / Double(scores.count)))"
+                summaries.append("\(member.name) \(attended)/\(lectures.count), \(average)")
+                if attended < rules.minLectures { short.append(member.name) }
+            }
+            let state = short.isEmpty ? "done" : stage == 0 ? "pending" : "no"
+            steps.append(.init(step: "lectures", state: state, detail: summaries.joined(separator: "; ")))
+        }
+        let workshopStage = stage(.checkInWorkshop) ?? -1
+        switch workshopStage {
+        case -1:
+            steps.append(.init(step: "workshops", state: "not yet", detail: ""))
+        case let stage:
+            let taken = definition.workshops.filter { participation.workshops.contains($0.id) }
+                .map { $0.title + ($0.city.map { " (\($0))" } ?? " (online)") }
+            let needed = rules?.minWorkshops ?? 1
+            let state = taken.count >= needed ? "done" : stage == 0 ? "pending" : "no"
+            steps.append(.init(step: "workshops", state: state, detail: taken.isEmpty ? "none yet" : taken.joined(separator: ", ")))
+        }
+        if let decision, let eligible = decision.eligible {
+            var detail = eligible ? "may submit a proposal" : decision.reasons.joined(separator: "; ")
+            if let override = decision.override {
+                detail = (eligible ? "may submit a proposal" : "may not submit a proposal") + " (decided by \(override.decidedBy): \(override.reason))"
+            }
+            steps.append(.init(step: "eligible", state: eligible ? "done" : "no", detail: detail))
+        } else {
+            steps.append(.init(step: "eligible", state: "not yet", detail: ""))
+        }
+        for step in ["proposal", "review", "shortlist", "rank"] {
+            steps.append(.init(step: step, state: "not yet", detail: ""))
+        }
+        return steps
     }
 }

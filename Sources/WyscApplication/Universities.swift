@@ -25,10 +25,13 @@ public struct UniversityInput: Sendable, Hashable {
 /// The outcome of an import: what was added and what was already there unchanged.
 public struct ImportSummary: Sendable, Hashable {
     public var added: Int
+    /// Records that existed with other values and were updated (each audited with before and after).
+    public var changed: Int
     public var unchanged: Int
 
-    public init(added: Int, unchanged: Int) {
+    public init(added: Int, changed: Int = 0, unchanged: Int) {
         self.added = added
+        self.changed = changed
         self.unchanged = unchanged
     }
 }

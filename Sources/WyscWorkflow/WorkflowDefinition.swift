@@ -12,8 +12,15 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var team: TeamRules
     public var rubric: Rubric
     public var rounds: [JudgingRound]
+    /// The lecture series (each followed by a quiz), in order.
+    public var lectures: [Lecture]
+    public var workshops: [Workshop]
+    /// Who may go on after lectures and workshops; nil when the workflow has no such rules.
+    public var eligibility: EligibilityRules?
 
     public func phase(_ id: String) -> Phase? { phases.first { $0.id == id } }
+    public func lecture(_ id: String) -> Lecture? { lectures.first { $0.id == id } }
+    public func workshop(_ id: String) -> Workshop? { workshops.first { $0.id == id } }
 
     /// Phases with no way out: where a competition ends.
     public var terminalPhases: [Phase] {
@@ -143,6 +150,62 @@ public struct Criterion: Sendable, Hashable {
     public var guidance: String?
     /// A fraction of the total; the weights of a rubric add up to 1.
     public var weight: Double
+}
+
+/// One lecture of the series; a quiz follows each.
+public struct Lecture: Sendable, Hashable {
+    public var id: String
+    public var week: Int
+    public var title: String
+    /// A WeGO thematic cluster, e.g. Smart Mobility.
+    public var topic: String?
+    /// YYYY-MM-DD.
+    public var date: String
+
+    public init(id: String, week: Int, title: String, topic: String?, date: String) {
+        self.id = id
+        self.week = week
+        self.title = title
+        self.topic = topic
+        self.date = date
+    }
+}
+
+public struct Workshop: Sendable, Hashable {
+    public enum Format: String, Sendable, Hashable, CaseIterable {
+        case online
+        case inPerson = "in_person"
+    }
+
+    public var id: String
+    public var title: String
+    public var format: Format
+    /// The host city of an in-person workshop.
+    public var city: String?
+    /// YYYY-MM-DD.
+    public var date: String
+}
+
+/// The participation rules a team must meet to submit a proposal.
+public struct EligibilityRules: Sendable, Hashable {
+    /// Every member attended at least this many lectures.
+    public var minLectures: Int
+    /// When attendance comes as minutes present, this many or more count as attended.
+    public var attendanceMinutes: Int
+    /// Quiz scores run from 0 to this.
+    public var quizMax: Double
+    /// Every member's average over the quizzes they took is at least this.
+    public var quizPassAverage: Double
+    /// The team took part in at least this many workshops.
+    public var minWorkshops: Int
+
+    public init(minLectures: Int, attendanceMinutes: Int, quizMax: Double, quizPassAverage: Double, minWorkshops: Int) {
+        self.minLectures = minLectures
+        self.attendanceMinutes = attendanceMinutes
+        self.quizMax = quizMax
+        self.quizPassAverage = quizPassAverage
+        self.minWorkshops = minWorkshops
+    }
 }
 
 public struct JudgingRound: Sendable, Hashable {

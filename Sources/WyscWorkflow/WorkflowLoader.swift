@@ -164,7 +164,7 @@ private struct Reader {
     // MARK: The definition
 
     mutating func definition(_ root: Node) -> WorkflowDefinition? {
-        guard let top = mapping(root, "the workflow", allowed: ["workflow", "title", "phases", "transitions", "team", "rubric", "rounds"]) else {
+        guard let top = mapping(root, "the workflow", allowed: ["workflow", "title", "phases", "transitions", "team", "rubric", "rounds", "lectures", "workshops", "eligibility"]) else {
             return nil
         }
         let id = identifier(top, "workflow", in: "the workflow", parent: root) ?? ""
@@ -182,10 +182,23 @@ private struct Reader {
         let team = top["team"].flatMap { self.teamRules($0) } ?? TeamRules(minMembers: 1, maxMembers: 10, maxAge: nil, ageReferenceDate: nil)
         let rubric = top["rubric"].flatMap { self.rubric($0) }
         if top["rubric"] == nil { problem(root, "the workflow is missing 'rubric'") }
+        let lectures = sequence(top["lectures"], "lectures").compactMap { lecture($0) }
+        checkUnique(lectures.map { ($0.value.id, $0.node) }, "lecture")
+        checkSchedule(lectures.map { ($0.value.id, $0.value.date, $0.node) }, "lecture")
+        for (previous, next) in zip(lectures, lectures.dropFirst()) where next.value.week < previous.value.week {
+            problem(next.node, "lecture '\(next.value.id)' is in week \(next.value.week), before the earlier lecture '\(previous.value.id)' (week \(previous.value.week))")
+        }
+        let workshops = sequence(top["workshops"], "workshops").compactMap { workshop($0) }
+        checkUnique(workshops.map { ($0.value.id, $0.node) }, "workshop")
+        let eligibility = top["eligibility"].flatMap { self.eligibility($0, lectures: lectures.count, workshops: workshops.count) }
+        let usesEligibility = transitions.first { $0.value.actions.contains { $0.kind == .computeEligibility } }
+        if let usesEligibility, top["eligibility"] == nil {
+            problem(usesEligibility.node, "the action compute_eligibility needs an 'eligibility' section (min_lectures, attendance_minutes, quiz_max, quiz_pass_average, min_workshops)")
+        }
         guard let rubric else { return nil }
         return WorkflowDefinition(
             id: id, title: title, phases: phases.map(\.value), transitions: transitions.map(\.value), team: team, rubric: rubric,
-            rounds: rounds.map(\.value)
+            rounds: rounds.map(\.value), lectures: lectures.map(\.value), workshops: workshops.map(\.value), eligibility: eligibility
         )
     }
 
@@ -335,10 +348,15 @@ private struct Reader {
         return TeamRules(minMembers: minimum, maxMembers: maximum, maxAge: maxAge, ageReferenceDate: reference)
     }
 
+    /// YYYY-MM-DD naming a real day (no 2026-02-30).
     static func isCalendarDate(_ text: String) -> Bool {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return text.count == 10 && formatter.date(from: text) != nil
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
     }
 
     mutating func rubric(_ node: Node) -> Rubric? {
@@ -372,6 +390,69 @@ private struct Reader {
             problem(entries["criteria"], "the rubric's weights add up to \(Self.format(total)), not 1 (or 100%)")
         }
         return Rubric(scaleMin: scaleMin, scaleMax: scaleMax, criteria: criteria.map(\.value))
+    }
+
+    mutating func calendarDate(_ entries: [String: Node], _ key: String, in what: String, parent: Node) -> String? {
+        guard let value = text(entries, key, in: what, parent: parent) else { return nil }
+        guard Self.isCalendarDate(value) else {
+            problem(entries[key], "'\(key)' in \(what) must be a date such as 2026-03-03, not '\(value)'")
+            return nil
+        }
+        return value
+    }
+
+    mutating func lecture(_ node: Node) -> (value: Lecture, node: Node)? {
+        guard let entries = mapping(node, "a lecture", allowed: ["id", "week", "title", "topic", "date"]),
+            let id = identifier(entries, "id", in: "a lecture", parent: node)
+        else { return nil }
+        let what = "lecture '\(id)'"
+        let week = integer(entries, "week", in: what, parent: node, range: 1...104)
+        let date = calendarDate(entries, "date", in: what, parent: node)
+        let title = text(entries, "title", in: what, parent: node)
+        let topic = text(entries, "topic", in: what, parent: node, required: false)
+        guard let week, let date, let title else { return nil }
+        return (Lecture(id: id, week: week, title: title, topic: topic, date: date), node)
+    }
+
+    mutating func workshop(_ node: Node) -> (value: Workshop, node: Node)? {
+        guard let entries = mapping(node, "a workshop", allowed: ["id", "title", "format", "city", "date"]),
+            let id = identifier(entries, "id", in: "a workshop", parent: node)
+        else { return nil }
+        let what = "workshop '\(id)'"
+        let title = text(entries, "title", in: what, parent: node)
+        let date = calendarDate(entries, "date", in: what, parent: node)
+        let formatName = text(entries, "format", in: what, parent: node)
+        let format = formatName.flatMap(Workshop.Format.init(rawValue:))
+        if let formatName, format == nil {
+            problem(entries["format"], "the format of \(what) must be online or in_person, not '\(formatName)'")
+        }
+        let city = text(entries, "city", in: what, parent: node, required: format == .inPerson)
+        guard let title, let date, let format else { return nil }
+        return (Workshop(id: id, title: title, format: format, city: city, date: date), node)
+    }
+
+    mutating func eligibility(_ node: Node, lectures: Int, workshops: Int) -> EligibilityRules? {
+        let fields = ["min_lectures", "attendance_minutes", "quiz_max", "quiz_pass_average", "min_workshops"]
+        guard let entries = mapping(node, "eligibility", allowed: fields) else { return nil }
+        let minLectures = integer(entries, "min_lectures", in: "eligibility", parent: node, range: 0...lectures)
+        let minutes = integer(entries, "attendance_minutes", in: "eligibility", parent: node, range: 1...1440)
+        let quizMax = number(entries, "quiz_max", in: "eligibility", parent: node)
+        let pass = number(entries, "quiz_pass_average", in: "eligibility", parent: node)
+        let minWorkshops = integer(entries, "min_workshops", in: "eligibility", parent: node, range: 0...workshops)
+        if let quizMax, quizMax <= 0 { problem(entries["quiz_max"], "quiz_max must be above 0") }
+        if let quizMax, let pass, pass < 0 || pass > quizMax {
+            problem(entries["quiz_pass_average"], "quiz_pass_average (\(Self.format(pass))) must be between 0 and quiz_max (\(Self.format(quizMax)))")
+        }
+        guard let minLectures, let minutes, let quizMax, let pass, let minWorkshops else { return nil }
+        return EligibilityRules(
+            minLectures: minLectures, attendanceMinutes: minutes, quizMax: quizMax, quizPassAverage: pass, minWorkshops: minWorkshops)
+    }
+
+    /// Dated items (lectures) must be listed in date order.
+    mutating func checkSchedule(_ items: [(id: String, date: String, node: Node)], _ what: String) {
+        for (previous, next) in zip(items, items.dropFirst()) where next.date < previous.date {
+            problem(next.node, "\(what) '\(next.id)' on \(next.date) comes before the earlier \(what) '\(previous.id)' on \(previous.date)")
+        }
     }
 
     static func format(_ value: Double) -> String {

@@ -18,7 +18,7 @@ struct TeamCommand: AsyncParsableCommand {
               wysc team show "Han River Movers"
               wysc team status "Han River Movers"
             """,
-        subcommands: [Register.self, Import.self, List.self, Show.self, TeamStatusCommand.self]
+        subcommands: [Register.self, Import.self, List.self, Show.self, TeamStatusCommand.self, EligibilityCommand.self]
     )
 
     struct Register: AsyncParsableCommand {

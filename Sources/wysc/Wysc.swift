@@ -25,7 +25,8 @@ struct Wysc: AsyncParsableCommand {
             CommandGroup(
                 name: "Running a competition (organizers)",
                 subcommands: [
-                    CompetitionCommand.self, PhaseCommand.self, UniversityCommand.self, TeamCommand.self, WorkflowCommand.self,
+                    CompetitionCommand.self, PhaseCommand.self, UniversityCommand.self, TeamCommand.self, LectureCommand.self,
+                    WorkshopCommand.self, WorkflowCommand.self,
                     AuditCommand.self, Demo.self,
                 ]),
         ]

@@ -137,4 +137,58 @@ import WyscWorkflow
         let error = #expect(throws: WorkflowInvalid.self) { try WorkflowLoader.load(replacing("to: closed", with: "to: nowhere"), file: "Workflows/x.yaml") }
         #expect(error?.description.hasPrefix("Workflows/x.yaml:19:9: ") == true, "\(String(describing: error))")
     }
+
+    static let series = """
+        lectures:
+          - {id: l1, week: 1, date: 2026-03-03, title: Intro, topic: Smart Government}
+          - {id: l2, week: 2, date: 2026-03-10, title: Mobility}
+        workshops:
+          - {id: w1, title: Online design, format: online, date: 2026-04-21}
+          - {id: w2, title: Seoul lab, format: in_person, city: Seoul, date: 2026-04-28}
+        eligibility: {min_lectures: 2, attendance_minutes: 45, quiz_max: 10, quiz_pass_average: 6, min_workshops: 1}
+        """
+
+    @Test func lecturesWorkshopsAndEligibilityLoad() throws {
+        let definition = try WorkflowLoader.load(Self.valid + "\n" + Self.series, file: "mini.yaml")
+        #expect(definition.lectures.map(\.id) == ["l1", "l2"])
+        #expect(definition.lectures[0].topic == "Smart Government")
+        #expect(definition.workshops.map(\.format) == [.online, .inPerson])
+        #expect(definition.workshops[1].city == "Seoul")
+        #expect(definition.eligibility == EligibilityRules(minLectures: 2, attendanceMinutes: 45, quizMax: 10, quizPassAverage: 6, minWorkshops: 1))
+        let wysc = try WorkflowLoader.load(
+            String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/wysc.yaml"), encoding: .utf8),
+            file: "wysc.yaml")
+        #expect(wysc.lectures.count == 6)
+        #expect(wysc.eligibility?.minLectures == 4)
+    }
+
+    @Test func badLecturesWorkshopsAndEligibilityAreReportedWithTheirLines() {
+        let text = Self.valid + "\n" + """
+            lectures:
+              - {id: l1, week: 2, date: 2026-03-10, title: Intro}
+              - {id: l2, week: 1, date: 2026-03-03, title: Mobility, room: A}
+              - {id: l3, week: 3, date: 2026-02-30, title: Bad date}
+            workshops:
+              - {id: w1, title: Lab, format: in_person, date: 2026-04-21}
+              - {id: w2, title: Other, format: hybrid, city: Seoul, date: 2026-04-28}
+            eligibility: {min_lectures: 7, attendance_minutes: 45, quiz_max: 10, quiz_pass_average: 12, min_workshops: 1}
+            """
+        let found = problems(text)
+        let expected = [
+            "unknown field 'room' in a lecture",
+            "lecture 'l2' on 2026-03-03 comes before the earlier lecture 'l1' on 2026-03-10",
+            "lecture 'l2' is in week 1, before the earlier lecture 'l1' (week 2)",
+            "'date' in lecture 'l3' must be a date such as 2026-03-03, not '2026-02-30'",
+            "workshop 'w1' is missing 'city'",
+            "the format of workshop 'w2' must be online or in_person, not 'hybrid'",
+            "'min_lectures' in eligibility must be between 0 and 2, not 7",
+            "quiz_pass_average (12) must be between 0 and quiz_max (10)",
+        ]
+        for fragment in expected { #expect(found.contains { $0.contains(fragment) }, "missing \(fragment) in \(found)") }
+        #expect(found.allSatisfy { $0.first?.isNumber == true }, "every problem has a line: \(found)")
+    }
+
+    @Test func computeEligibilityNeedsRules() {
+        expectProblem(replacing("      - assign_judges: {round: main}", with: "      - assign_judges: {round: main}\n      - compute_eligibility"), line: 12, containing: "needs an 'eligibility' section")
+    }
 }
