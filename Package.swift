@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WyscApplicationTests",
-            dependencies: ["WyscApplication", "WyscPostgres", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["WyscApplication", "WyscPostgres", "WyscWorkflow", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import Testing
 import WyscApplication
 import WyscPostgres
 import WyscTestSupport
+import WyscWorkflow
 
 @Suite struct PhaseDriverTests {
     let organizer = TestApplication.organizer

@@ -115,7 +115,7 @@ import WyscTestSupport
         let chengdu = try await app.universities().first { $0.city == "Chengdu" }!
         let seen = try await app.teamStatus(competition: "wysc-2026", team: nil, university: nil, as: .university(seoul.id))
         #expect(seen.map(\.team) == ["Han River Movers"])
-        #expect(seen[0].steps.map(\.step) == ["registered", "members", "lectures", "workshops", "proposal", "review", "shortlist", "rank"])
+        #expect(seen[0].steps.map(\.step) == ["registered", "members", "lectures", "workshops", "eligible", "proposal", "review", "shortlist", "rank"])
         #expect(seen[0].steps.dropFirst(2).allSatisfy { $0.state == "not yet" })
         let other = await #expect(throws: WyscError.self) {
             try await app.teamStatus(competition: "wysc-2026", team: "成都智慧交通队", university: nil, as: .university(seoul.id))
