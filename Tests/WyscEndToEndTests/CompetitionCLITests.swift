@@ -169,6 +169,12 @@ import WyscTestSupport
         #expect(demo.stderr.contains("A first team file is refused whole"))
         #expect(demo.stderr.contains("Registered 40 teams"))
         #expect(demo.stderr.contains("Phase registration → lectures: froze the rosters of 40 team(s)"))
+        #expect(demo.stderr.contains("Lectures: 6 lectures with quizzes"))
+        #expect(demo.stderr.contains("unchanged)"))
+        #expect(demo.stderr.contains("Phase workshops → proposals:"))
+        #expect(demo.stderr.contains("may submit a proposal"))
+        #expect(demo.stderr.contains("not going on:"), "some generated teams fall short")
+        #expect(demo.stderr.contains("override:"))
         let again = try WyscBinary.run(["demo", "--seed", "7", "--teams", "40", "--database-url", url])
         #expect(again.stderr.contains("Created competition 'demo-2'"))
         let teams = try WyscBinary.run(["team", "list", "--competition", "demo", "--database-url", url, "--format", "csv"])
@@ -176,5 +182,54 @@ import WyscTestSupport
         let names = { (csv: String) in csv.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",")[0] } }
         #expect(names(teams.stdout).count == 40)
         #expect(names(teams.stdout) == names(teams2.stdout), "the same seed gives the same teams")
+    }
+
+    @Test func lecturesWorkshopsAndEligibilityFromTheCommandLine() throws {
+        let url = try prepared()
+        let teams = try scratchFile(
+            "teams.csv",
+            """
+            team,university,name,email,birth_date,role
+            Han River Movers,Seoul National University,김민준,minjun@snu.ac.kr,2002-03-14,leader
+            Han River Movers,Seoul National University,이서연,seoyeon@snu.ac.kr,2003-07-02,member
+            成都智慧交通队,成都大学,王芳,wangfang@cdu.edu.cn,2001-02-03,leader
+            成都智慧交通队,成都大学,李伟,liwei@cdu.edu.cn,2000-01-01,member
+            """)
+        #expect(try WyscBinary.run(["team", "import", teams, "--database-url", url]).status == 0)
+        #expect(try WyscBinary.run(["phase", "advance", "--database-url", url]).status == 0)
+        var csv = "email,lecture,minutes,quiz\n"
+        for email in ["minjun@snu.ac.kr", "seoyeon@snu.ac.kr", "wangfang@cdu.edu.cn"] {
+            for lecture in 1...6 { csv += "\(email),lecture-\(lecture),70,8\n" }
+        }
+        csv += "liwei@cdu.edu.cn,lecture-1,70,8\n"
+        let attendance = try scratchFile("attendance.csv", csv)
+        let imported = try WyscBinary.run(["lecture", "attendance", "import", attendance, "--database-url", url])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("19 record(s) added, 0 changed, 0 unchanged"))
+        let again = try WyscBinary.run(["lecture", "attendance", "import", attendance, "--database-url", url])
+        #expect(again.stderr.contains("0 record(s) added, 0 changed, 19 unchanged"))
+        let list = try WyscBinary.run(["lecture", "list", "--database-url", url, "--format", "csv"])
+        #expect(list.stdout.contains("lecture-1,1,2026-03-03,Smart Government,"))
+        #expect(list.stdout.contains(",4,4,4,8\r\n"), "\(list.stdout)")
+
+        #expect(try WyscBinary.run(["phase", "advance", "--database-url", url]).status == 0)
+        let lateAttendance = try WyscBinary.run(["lecture", "attendance", "import", attendance, "--database-url", url])
+        #expect(lateAttendance.status == 1)
+        #expect(lateAttendance.stderr.contains("is in phase 'workshops'"))
+        let checkin = try WyscBinary.run(["workshop", "checkin", "--workshop", "seoul-lab", "Han River Movers", "成都智慧交通队", "--database-url", url])
+        #expect(checkin.status == 0, "\(checkin.stderr)")
+        let advance = try WyscBinary.run(["phase", "advance", "--database-url", url])
+        #expect(advance.stderr.contains("1 of 2 team(s) may submit a proposal"), "\(advance.stderr)")
+
+        let status = try WyscBinary.run(["team", "status", "成都智慧交通队", "--database-url", url])
+        #expect(status.stdout.contains("✗ eligible    no: 李伟 attended 1 of 6 lectures (missed lecture-2, lecture-3, lecture-4, lecture-5, lecture-6); 4 needed"), "\(status.stdout)")
+        let override = try WyscBinary.run([
+            "team", "eligibility", "override", "成都智慧交通队", "--eligible", "--reason", "medical certificate", "--database-url", url,
+        ])
+        #expect(override.status == 0, "\(override.stderr)")
+        let eligibility = try WyscBinary.run(["team", "eligibility", "--database-url", url, "--format", "csv"])
+        #expect(eligibility.stdout.contains("成都智慧交通队,成都大学,yes,no,"), "\(eligibility.stdout)")
+        let audit = try WyscBinary.run(["audit", "--action", "eligibility.", "--database-url", url, "--format", "csv"])
+        #expect(audit.stdout.contains("eligibility.override,team:成都智慧交通队"))
     }
 }
