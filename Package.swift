@@ -45,12 +45,18 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Pure: judge assignment (exact min-cost flow), scorecards, normalization and ranking. No I/O.
+        .target(
+            name: "WyscJudging",
+            swiftSettings: swiftSettings
+        ),
         // Use cases, migrations, the embedded local PostgreSQL and database selection.
         .target(
             name: "WyscApplication",
             dependencies: [
                 "WyscPostgres",
                 "WyscWorkflow",
+                "WyscJudging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -64,6 +70,7 @@ let package = Package(
                 "WyscApplication",
                 "WyscPostgres",
                 "WyscWorkflow",
+                "WyscJudging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,6 +85,11 @@ let package = Package(
         .testTarget(
             name: "WyscWorkflowTests",
             dependencies: ["WyscWorkflow"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WyscJudgingTests",
+            dependencies: ["WyscJudging"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
