@@ -44,8 +44,9 @@ struct CompetitionRecord: Sendable {
                     + (open.isEmpty ? "; no phase of its workflow allows it" : "; it is allowed in phase \(open.joined(separator: " and "))")
             )
         }
-        if let deadline = current.deadline, now >= deadline || deadlinePassed {
-            throw WyscError(.refused, "\(what) is no longer possible: the deadline of phase '\(phase)' was \(deadline.rfc3339)")
+        if let deadline = current.deadline, let closes = current.closesAt, now >= closes {
+            let grace = current.graceMinutes > 0 ? " (with a grace period of \(current.graceMinutes) minutes, until \(closes.rfc3339))" : ""
+            throw WyscError(.refused, "\(what) is no longer possible: the deadline of phase '\(phase)' was \(deadline.rfc3339)\(grace)")
         }
     }
 }

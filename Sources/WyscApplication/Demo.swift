@@ -129,6 +129,60 @@ extension DemoPlan {
     }
 }
 
+extension DemoPlan {
+    static let clusters = [
+        "Smart Government", "Smart People", "Smart Economy", "Smart Living", "Smart Mobility", "Smart Environment",
+        "Smart/Green Buildings", "Big Data & Data-Driven Policy", "Smart Street Lighting", "Smart City Living Labs",
+    ]
+
+    static let ideas: [(title: String, cluster: String)] = [
+        ("Bus stops that count their passengers", "Smart Mobility"), ("A bike-share for the last kilometre", "Smart Mobility"),
+        ("Street lights that dim when nobody walks", "Smart Street Lighting"), ("Rooftop gardens that cool school buildings", "Smart/Green Buildings"),
+        ("An open budget dashboard for every district", "Smart Government"), ("Air sensors on waste trucks", "Smart Environment"),
+        ("A market app for street vendors", "Smart Economy"), ("Flood alerts by text message", "Smart Environment"),
+        ("A living lab for quieter streets", "Smart City Living Labs"), ("Data stories about commuting", "Big Data & Data-Driven Policy"),
+        ("Digital skills clubs for elders", "Smart People"), ("Shared kitchens for new neighbourhoods", "Smart Living"),
+    ]
+
+    /// A proposal for a team: an idea, the team's city in the title, one to three topic tags.
+    public static func proposal(for team: Team, generator: inout SeededGenerator) -> ProposalInput {
+        let idea = ideas.randomElement(using: &generator)!
+        var tags = [idea.cluster]
+        for _ in 0..<Int.random(in: 0...2, using: &generator) {
+            let extra = clusters.randomElement(using: &generator)!
+            if !tags.contains(extra) { tags.append(extra) }
+        }
+        return ProposalInput(
+            team: team.name, title: "\(idea.title) in \(team.city)",
+            abstract: "\(team.name) of \(team.university) proposes: \(idea.title.lowercased()). The plan covers a pilot in \(team.city), who benefits, the data it needs and what it costs.",
+            link: "https://proposals.example.org/\(abs(team.id))", tags: tags)
+    }
+
+    static let judgeNames = [
+        "Dr. Amina Yusuf", "Prof. Kim Ji-woo", "Dr. 陈晓明", "Prof. Elena Petrova", "Dr. Rafael Mendes", "Prof. Sarah Okonkwo",
+        "Dr. Hiroshi Tanaka", "Prof. Laila Haddad", "Dr. Marco Bianchi", "Prof. Nomvula Dlamini", "Dr. Ahmet Yılmaz", "Prof. Ana Ruiz",
+        "Dr. Priya Nair", "Prof. Jonas Berg", "Dr. Fatima Zahra", "Prof. Lee Seo-yeon", "Dr. Carlos Ortega", "Prof. Mariam Diallo",
+        "Dr. Tran Van Minh", "Prof. Olga Nowak",
+    ]
+
+    /// An international panel: experts in WeGO member cities, some at the teams' own universities.
+    public static func judges(count: Int, universities: [UniversityInput], seed: UInt64, generator: inout SeededGenerator) -> [JudgeInput] {
+        (0..<count).map { index in
+            let city = MemberCity.all.randomElement(using: &generator)!
+            let ownUniversity = index % 4 == 0 ? universities.randomElement(using: &generator) : nil
+            var expertise: [String] = []
+            while expertise.count < Int.random(in: 2...4, using: &generator) {
+                let cluster = clusters.randomElement(using: &generator)!
+                if !expertise.contains(cluster) { expertise.append(cluster) }
+            }
+            let name = judgeNames[index % judgeNames.count] + (index >= judgeNames.count ? " \(index / judgeNames.count + 1)" : "")
+            return JudgeInput(
+                name: name, email: "judge\(index + 1).\(seed)@panel.example.org", university: ownUniversity?.name ?? "\(city.city) Smart City Institute",
+                city: ownUniversity?.city ?? city.city, country: ownUniversity?.country ?? city.country, expertise: expertise, maxLoad: nil)
+        }
+    }
+}
+
 public struct DemoSummary: Sendable {
     public var slug: String
     public var universities: Int
@@ -201,6 +255,9 @@ extension Application {
         report: @Sendable (String) -> Void
     ) async throws {
         let allows = definition.phase(phase)?.allows ?? []
+        if allows.contains(.submitProposal) {
+            try await runDemoProposals(slug: slug, organizer: organizer, generator: &generator, report: report)
+        }
         if allows.contains(.recordAttendance), !definition.lectures.isEmpty {
             let teams = try await teams(competition: slug, as: organizer)
             let rows = DemoPlan.attendanceRows(for: teams, lectures: definition.lectures, generator: &generator)
@@ -226,8 +283,44 @@ extension Application {
         }
     }
 
+    /// The panel is added, eligible teams submit (one sends a second version), a judge declares a conflict.
+    func runDemoProposals(slug: String, organizer: Actor, generator: inout SeededGenerator, report: @Sendable (String) -> Void) async throws {
+        let teams = try await teams(competition: slug, as: organizer)
+        let universities = try await universities().map { UniversityInput(name: $0.name, city: $0.city, country: $0.country) }
+        let panel = DemoPlan.judges(count: max(8, teams.count / 3), universities: universities, seed: UInt64(teams.count), generator: &generator)
+        _ = try await addJudges(panel.enumerated().map { ($0 + 2, $1, "") }, file: "judges.csv", competition: slug, as: organizer)
+        report("Judges: \(panel.count) experts from \(Set(panel.map(\.country)).count) countries, e.g. \(panel.prefix(3).map(\.name).joined(separator: ", ")).")
+        let eligible = Set(try await eligibility(competition: slug, as: organizer).filter { $0.eligible == true }.map(\.team))
+        var inputs: [(row: Int, input: ProposalInput)] = []
+        for team in teams where eligible.contains(team.name) && Int.random(in: 0..<20, using: &generator) > 0 {
+            inputs.append((inputs.count + 2, DemoPlan.proposal(for: team, generator: &generator)))
+        }
+        let submitted = try await importProposals(inputs, file: "proposals.csv", competition: slug, as: organizer)
+        report("Proposals: \(submitted.added) received from \(eligible.count) eligible teams.")
+        if var revised = inputs.first?.input {
+            revised.abstract += " Version 2 adds a budget."
+            _ = try await submitProposal(revised, competition: slug, as: organizer)
+            let retry = try await submitProposal(revised, competition: slug, as: organizer)
+            report("  \(revised.team) sent a second version (both are kept); sending it again changed nothing (\(retry.outcome.unchanged) unchanged).")
+        }
+        if let judge = panel.last, let team = inputs.last?.input.team {
+            try await declareConflict(judge: judge.email, team: team, reason: "co-authored a paper with the team's mentor", competition: slug, as: organizer)
+            report("  \(judge.name) declared a conflict with \(team).")
+        }
+    }
+
     /// After a transition, what it decided: for eligibility, who goes on and why the others do not.
     func reportDemoOutcome(of record: TransitionRecord, slug: String, organizer: Actor, report: @Sendable (String) -> Void) async throws {
+        if record.performed.contains(where: { $0.hasPrefix("assigned") }) {
+            let conflicts = try await conflicts(competition: slug, as: organizer)
+            report("  conflicts respected: \(conflicts.count) (\(conflicts.filter { $0.source == "declared" }.count) declared, the rest same university or same city)")
+            if let status = try await teamStatus(competition: slug, team: nil, university: nil, as: organizer).first(where: { $0.steps.contains { $0.step == "review" && $0.state == "pending" } }),
+                let review = status.steps.first(where: { $0.step == "review" })
+            {
+                report("  \(status.team)'s university sees: \(review.detail) (never who they are)")
+            }
+            return
+        }
         guard record.performed.contains(where: { $0.contains("may submit a proposal") }) else { return }
         let decisions = try await eligibility(competition: slug, as: organizer)
         let ineligible = decisions.filter { $0.eligible == false }

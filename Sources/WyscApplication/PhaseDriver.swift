@@ -260,10 +260,13 @@ enum PhaseDriver {
                 ).rows.map { GuardFacts.TeamSize(team: try $0.decode("name"), members: try $0.decode("members")) }
             case .deadlinePassed:
                 break
-            case .minProposals, .scorecardsComplete:
+            case .minProposals:
+                facts.submittedProposals = try connection.query("SELECT count(*) AS n FROM proposal WHERE competition_id = \(record.id)")
+                    .rows[0].decode("n")
+            case .scorecardsComplete:
                 throw WyscError(
                     .refused,
-                    "the guard '\(use.kind.rawValue)' of the transition \(transition.from) → \(transition.to) needs proposals and scorecards, which this version of wysc does not record yet"
+                    "the guard '\(use.kind.rawValue)' of the transition \(transition.from) → \(transition.to) needs scorecards, which this version of wysc does not record yet"
                 )
             }
         }
@@ -282,10 +285,21 @@ enum PhaseDriver {
             return "froze the rosters of \(counts.teams) team(s), \(counts.members) member(s)"
         case .computeEligibility:
             return try EligibilityDecisions.compute(competition, actor: actor, on: connection)
-        case .closeSubmissions, .assignJudges, .computeRanking, .shortlist, .publishResults:
+        case .closeSubmissions:
+            let row = try connection.query(
+                "SELECT count(*) AS proposals, coalesce(sum(version), 0) AS versions FROM proposal WHERE competition_id = \(competition.id)").rows[0]
+            let proposals: Int = try row.decode("proposals"), versions: Int = try row.decode("versions")
+            try Audit.record(
+                on: connection, actor: actor, action: "submissions.close", subject: competition.subject, competitionID: competition.id,
+                after: ["proposals": .integer(proposals), "versions": .integer(versions)])
+            return "closed submissions: \(proposals) proposal(s), \(versions) version(s) in all"
+        case .assignJudges:
+            guard case .round(let round) = use.parameters["round"] else { return "no round" }
+            return try Assignments.perform(round: round, competition: competition, actor: actor, on: connection)
+        case .computeRanking, .shortlist, .publishResults:
             throw WyscError(
                 .refused,
-                "the action '\(use.kind.rawValue)' (\(use)) needs proposals and judging, which this version of wysc does not record yet; nothing was changed"
+                "the action '\(use.kind.rawValue)' (\(use)) needs scorecards, which this version of wysc does not record yet; nothing was changed"
             )
         }
     }
@@ -298,6 +312,17 @@ enum PhaseDriver {
             return "freeze_rosters: freeze the rosters of \(counts.teams) team(s), \(counts.members) member(s)"
         case .computeEligibility:
             return try EligibilityDecisions.preview(competition, on: connection)
+        case .closeSubmissions:
+            let proposals: Int = try connection.query("SELECT count(*) AS n FROM proposal WHERE competition_id = \(competition.id)").rows[0].decode("n")
+            return "close_submissions: close submissions with \(proposals) proposal(s)"
+        case .assignJudges:
+            guard case .round(let id) = use.parameters["round"] else { return "\(use.kind.rawValue): \(use)" }
+            do {
+                let plan = try Assignments.plan(competition, round: try Assignments.round(id, of: competition), rebalance: false, on: connection)
+                return "assign_judges: \(plan.pairs.count) reviews for \(Set(plan.pairs.map(\.team)).count) proposal(s) of round '\(id)', total affinity \(plan.objective)"
+            } catch let error as WyscError {
+                return "assign_judges: would fail: \(error.message)"
+            }
         default:
             return "\(use.kind.rawValue): \(use)"
         }

@@ -160,12 +160,25 @@ extension Application {
             for decision in try EligibilityDecisions.list(competition, team: team, universityID: nil, on: connection) {
                 decisions[decision.team] = decision
             }
+            var reviews: [Int: TeamTimeline.Review] = [:]
+            let firstRound = competition.definition.rounds.first?.id ?? ""
+            for row in try connection.query(
+                """
+                SELECT p.team_id, p.version, p.title, p.submitted_at,
+                       (SELECT count(*) FROM assignment a WHERE a.proposal_id = p.id AND a.round = \(firstRound)) AS judges
+                FROM proposal p WHERE p.competition_id = \(competition.id) AND p.team_id = ANY(\(teams.map(\.id)))
+                """
+            ).rows {
+                reviews[try row.decode("team_id")] = TeamTimeline.Review(
+                    title: try row.decode("title"), version: try row.decode("version"), submittedAt: try row.decode("submitted_at"),
+                    judges: try row.decode("judges"))
+            }
             return teams.map { team in
                 TeamStatus(
                     team: team.name, university: team.university, competition: slug, phase: competition.phase,
                     steps: TeamTimeline.steps(
                         team, participation: participation[team.id] ?? TeamParticipation(members: [], workshops: []),
-                        decision: decisions[team.name], competition: competition))
+                        decision: decisions[team.name], review: reviews[team.id], competition: competition))
             }
         }
     }
@@ -363,7 +376,17 @@ enum TeamImport {
 
 /// The steps of `team status`, from what is recorded and how far the competition has come.
 enum TeamTimeline {
-    static func steps(_ team: Team, participation: TeamParticipation, decision: TeamEligibility?, competition: CompetitionRecord) -> [TeamStatus.Step] {
+    /// A team's proposal and how many judges review it; never who they are.
+    struct Review {
+        var title: String
+        var version: Int
+        var submittedAt: Date
+        var judges: Int
+    }
+
+    static func steps(
+        _ team: Team, participation: TeamParticipation, decision: TeamEligibility?, review: Review?, competition: CompetitionRecord
+    ) -> [TeamStatus.Step] {
         let definition = competition.definition
         let current = definition.phases.firstIndex { $0.id == competition.phase } ?? 0
         /// Where the phase allowing `operation` stands against the current one: before, during or after.
@@ -414,7 +437,20 @@ enum TeamTimeline {
         } else {
             steps.append(.init(step: "eligible", state: "not yet", detail: ""))
         }
-        for step in ["proposal", "review", "shortlist", "rank"] {
+        let proposalStage = stage(.submitProposal) ?? -1
+        if let review {
+            steps.append(.init(step: "proposal", state: "done", detail: "received: '\(review.title)' (version \(review.version), \(review.submittedAt.rfc3339))"))
+        } else if proposalStage == 0 {
+            steps.append(.init(step: "proposal", state: "pending", detail: decision?.eligible == false ? "not eligible to submit" : "not received yet"))
+        } else {
+            steps.append(.init(step: "proposal", state: proposalStage == 1 ? "no" : "not yet", detail: proposalStage == 1 ? "none received" : ""))
+        }
+        if let review, review.judges > 0 {
+            steps.append(.init(step: "review", state: "pending", detail: "under review by \(review.judges) judges"))
+        } else {
+            steps.append(.init(step: "review", state: "not yet", detail: ""))
+        }
+        for step in ["shortlist", "rank"] {
             steps.append(.init(step: step, state: "not yet", detail: ""))
         }
         return steps

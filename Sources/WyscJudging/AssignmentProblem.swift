@@ -106,12 +106,12 @@ public struct PairSet: Sendable {
     private(set) var bits: [UInt64]
     public private(set) var count = 0
 
-    init(proposals: Int, judges: Int) {
+    public init(proposals: Int, judges: Int) {
         self.judges = judges
         bits = [UInt64](repeating: 0, count: (proposals * judges + 63) / 64)
     }
 
-    mutating func insert(proposal: Int, judge: Int) {
+    public mutating func insert(proposal: Int, judge: Int) {
         let index = proposal * judges + judge
         let mask: UInt64 = 1 << UInt64(index % 64)
         if bits[index / 64] & mask == 0 {

@@ -16,15 +16,19 @@ public enum AssignmentSolver {
         return flow.solution()
     }
 
-    /// The smallest uniform judge capacity for which every proposal can get its judges, or nil if
-    /// none can (conflicts leave some proposal with too few judges).
-    public static func smallestFeasibleCapacity(_ problem: AssignmentProblem) -> Int? {
-        guard problem.judges > 0 else { return problem.proposals == 0 ? 0 : nil }
+    /// The smallest load L such that, giving every judge marked `flexible` a capacity of L (the
+    /// others keep theirs), every proposal can get its judges; nil if no L does (conflicts leave a
+    /// proposal with too few judges).
+    public static func smallestFeasibleCapacity(_ problem: AssignmentProblem, flexible: [Bool]? = nil) -> Int? {
+        let flexible = flexible ?? Array(repeating: true, count: problem.judges)
+        let flexibleCount = flexible.filter { $0 }.count
         let needed = problem.proposals * problem.perProposal
-        var capacity = max(1, (needed + problem.judges - 1) / problem.judges)
+        let fixed = zip(problem.capacity, flexible).filter { !$0.1 }.map(\.0).reduce(0, +)
+        guard flexibleCount > 0 else { return nil }
+        var capacity = max(1, (needed - fixed + flexibleCount - 1) / flexibleCount)
         while capacity <= max(problem.proposals, 1) {
             var trial = problem
-            trial.capacity = Array(repeating: capacity, count: problem.judges)
+            for j in 0..<problem.judges where flexible[j] { trial.capacity[j] = capacity }
             var flow = FlowSolver(problem: trial, demand: Array(repeating: problem.perProposal, count: problem.proposals), preferred: nil, preference: 0, ignoreCosts: true)
             flow.run()
             if flow.unmetDemand == 0 { return capacity }

@@ -34,6 +34,11 @@ public struct Phase: Sendable, Hashable {
     public var allows: [Operation]
     /// When the phase's work must be done (e.g. the proposal deadline); an event, not a clock read.
     public var deadline: Date?
+    /// Minutes after the deadline during which late work is still accepted (a slow upload).
+    public var graceMinutes: Int = 0
+
+    /// The last moment work is accepted: the deadline plus the grace period.
+    public var closesAt: Date? { deadline.map { $0.addingTimeInterval(Double(graceMinutes) * 60) } }
 }
 
 public struct Transition: Sendable, Hashable {
@@ -215,6 +220,9 @@ public struct JudgingRound: Sendable, Hashable {
     public var conflictSameUniversity: Bool
     public var conflictSameCity: Bool
     public var blindReview: Bool
+    /// At most this many proposals per judge in this round (a judge's own max_load wins); nil: the
+    /// smallest load that lets every proposal get its judges.
+    public var maxLoad: Int?
 }
 
 extension ActionUse: CustomStringConvertible {

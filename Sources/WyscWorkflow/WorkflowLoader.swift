@@ -214,7 +214,7 @@ private struct Reader {
     }
 
     mutating func phase(_ node: Node) -> (value: Phase, node: Node)? {
-        guard let entries = mapping(node, "a phase", allowed: ["id", "title", "allows", "deadline"]),
+        guard let entries = mapping(node, "a phase", allowed: ["id", "title", "allows", "deadline", "grace_minutes"]),
             let id = identifier(entries, "id", in: "a phase", parent: node)
         else { return nil }
         var allows: [Operation] = []
@@ -231,7 +231,11 @@ private struct Reader {
             if deadline == nil { problem(node, "the deadline of phase '\(id)' must be a date and time such as 2026-05-31T23:59:00Z") }
         }
         let title = text(entries, "title", in: "phase '\(id)'", parent: node, required: false) ?? id
-        return (Phase(id: id, title: title, allows: allows, deadline: deadline), node)
+        let grace = integer(entries, "grace_minutes", in: "phase '\(id)'", parent: node, range: 0...10_080, required: false) ?? 0
+        if entries["grace_minutes"] != nil && entries["deadline"] == nil {
+            problem(entries["grace_minutes"], "phase '\(id)' has grace_minutes but no deadline")
+        }
+        return (Phase(id: id, title: title, allows: allows, deadline: deadline, graceMinutes: grace), node)
     }
 
     static func parseTimestamp(_ text: String) -> Date? {
@@ -460,7 +464,7 @@ private struct Reader {
     }
 
     mutating func round(_ node: Node) -> (value: JudgingRound, node: Node)? {
-        guard let entries = mapping(node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review"]),
+        guard let entries = mapping(node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load"]),
             let id = identifier(entries, "id", in: "a round", parent: node)
         else { return nil }
         let reviews = integer(entries, "reviews_per_proposal", in: "round '\(id)'", parent: node, range: 1...50) ?? 1
@@ -473,7 +477,8 @@ private struct Reader {
             JudgingRound(
                 id: id, title: text(entries, "title", in: "round '\(id)'", parent: node, required: false) ?? id,
                 reviewsPerProposal: reviews, conflictSameUniversity: sameUniversity, conflictSameCity: sameCity,
-                blindReview: flag(entries, "blind_review", in: "round '\(id)'", default: false)
+                blindReview: flag(entries, "blind_review", in: "round '\(id)'", default: false),
+                maxLoad: integer(entries, "max_load", in: "round '\(id)'", parent: node, range: 1...100_000, required: false)
             ), node
         )
     }

@@ -26,7 +26,7 @@ struct Wysc: AsyncParsableCommand {
                 name: "Running a competition (organizers)",
                 subcommands: [
                     CompetitionCommand.self, PhaseCommand.self, UniversityCommand.self, TeamCommand.self, LectureCommand.self,
-                    WorkshopCommand.self, WorkflowCommand.self,
+                    WorkshopCommand.self, ProposalCommand.self, JudgeCommand.self, AssignCommand.self, WorkflowCommand.self,
                     AuditCommand.self, Demo.self,
                 ]),
         ]

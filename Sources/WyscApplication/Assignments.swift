@@ -1,0 +1,271 @@
+import Foundation
+import WyscJudging
+import WyscPostgres
+import WyscWorkflow
+
+/// An assignment of judges to the proposals of a round, with its statistics.
+public struct AssignmentPlan: Sendable {
+    public struct Pair: Sendable, Hashable {
+        public var judge: String
+        public var judgeEmail: String
+        public var team: String
+        public var title: String
+        public var affinity: Int
+    }
+
+    public struct Load: Sendable, Hashable {
+        public var judge: String
+        public var email: String
+        public var proposals: Int
+        public var capacity: Int
+    }
+
+    public var round: String
+    public var pairs: [Pair]
+    public var objective: Int
+    public var loads: [Load]
+    /// Teams with at least one judge who shares none of their topics.
+    public var zeroAffinityTeams: [String]
+    /// Where the judges' loads come from, in words.
+    public var capacityNote: String
+    /// For a rebalance: what changed, in words.
+    public var changes: [String]
+    public var saved: Bool
+}
+
+extension Application {
+    /// Assigns judges to the proposals of `round` (default: the first round): every proposal gets
+    /// the round's reviews_per_proposal judges, no judge more than their load, no conflicted pair,
+    /// and the highest total affinity. `dryRun` computes without saving. `rebalance` keeps every
+    /// assignment that is still allowed and only re-fills what a withdrawal or a new conflict broke.
+    public func assignJudges(round: String?, dryRun: Bool, rebalance: Bool, competition slug: String, as actor: Actor) async throws -> AssignmentPlan {
+        try actor.requireOrganizer("assign judges")
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection, lock: dryRun ? .share : .update)
+            let rules = try Assignments.round(round, of: competition)
+            var plan = try Assignments.plan(competition, round: rules, rebalance: rebalance, on: connection)
+            if !dryRun {
+                try Assignments.save(&plan, competition: competition, rebalance: rebalance, actor: actor, on: connection)
+            }
+            return plan
+        }
+    }
+}
+
+enum Assignments {
+    static func round(_ id: String?, of competition: CompetitionRecord) throws -> JudgingRound {
+        let rounds = competition.definition.rounds
+        guard let first = rounds.first else { throw WyscError(.badInput, "the workflow of '\(competition.slug)' declares no judging round") }
+        guard let id else { return first }
+        guard let round = rounds.first(where: { $0.id == id }) else {
+            throw WyscError(.badInput, "unknown round '\(id)' (the workflow has \(rounds.map(\.id).joined(separator: ", ")))")
+        }
+        return round
+    }
+
+    struct Entry {
+        var proposalID: Int
+        var teamID: Int
+        var team: String
+        var title: String
+        var tags: [String]
+    }
+
+    struct Member {
+        var judgeID: Int
+        var name: String
+        var email: String
+        var expertise: [String]
+        var maxLoad: Int?
+    }
+
+    /// The proposals of a round: in the first round, those of teams that may go on.
+    static func entries(_ competition: CompetitionRecord, round: JudgingRound, on connection: PostgresConnection) throws -> [Entry] {
+        guard round.id == competition.definition.rounds.first?.id else {
+            throw WyscError(.refused, "round '\(round.id)' has no proposals yet: the shortlist action moves them in from the previous round")
+        }
+        let hasRules = competition.definition.eligibility != nil
+        return try connection.query(
+            """
+            SELECT p.id, t.id AS team_id, t.name AS team, p.title, p.tags
+            FROM proposal p JOIN team t ON t.id = p.team_id
+            LEFT JOIN team_eligibility e ON e.team_id = t.id LEFT JOIN eligibility_override o ON o.team_id = t.id
+            WHERE p.competition_id = \(competition.id) AND (NOT \(hasRules) OR coalesce(o.eligible, e.eligible, false))
+            ORDER BY p.id
+            """
+        ).rows.map { row in
+            Entry(
+                proposalID: try row.decode("id"), teamID: try row.decode("team_id"), team: try row.decode("team"), title: try row.decode("title"),
+                tags: try row.decode("tags"))
+        }
+    }
+
+    static func plan(_ competition: CompetitionRecord, round: JudgingRound, rebalance: Bool, on connection: PostgresConnection) throws -> AssignmentPlan {
+        let entries = try entries(competition, round: round, on: connection)
+        guard !entries.isEmpty else { throw WyscError(.refused, "round '\(round.id)' has no proposals to assign") }
+        let members = try connection.query(
+            "SELECT id, name, email, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND withdrawn_at IS NULL ORDER BY id"
+        ).rows.map { row in
+            Member(judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"), maxLoad: try row.decode("max_load"))
+        }
+        guard !members.isEmpty else { throw WyscError(.refused, "there are no judges: add them with wysc judge add or wysc judge import") }
+        let proposalIndex = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.proposalID, $0) })
+        let judgeIndex = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.judgeID, $0) })
+        let k = round.reviewsPerProposal
+
+        // Topic affinity: shared tags, compared without regard to case.
+        let affinity = Affinity.sharedTags(
+            proposals: entries.map { $0.tags.map { $0.lowercased() } }, judges: members.map { $0.expertise.map { $0.lowercased() } })
+        var problem = AssignmentProblem(
+            proposals: entries.count, judges: members.count, perProposal: k, capacity: members.map { $0.maxLoad ?? round.maxLoad ?? 0 }, affinity: affinity)
+        for (judgeID, teamID) in try forbiddenPairs(competition, round: round, on: connection) {
+            guard let j = judgeIndex[judgeID] else { continue }
+            for (p, entry) in entries.enumerated() where entry.teamID == teamID { problem.forbid(proposal: p, judge: j) }
+        }
+        let flexible = members.map { $0.maxLoad == nil && round.maxLoad == nil }
+        var capacityNote = round.maxLoad.map { "the round's max_load of \($0) (a judge's own max_load wins)" } ?? "the judges' own max_load"
+        if flexible.contains(true) {
+            if let load = AssignmentSolver.smallestFeasibleCapacity(problem, flexible: flexible) {
+                for j in 0..<members.count where flexible[j] { problem.capacity[j] = load }
+                capacityNote = "the smallest load that lets every proposal get \(k) judges: \(load)"
+                    + (flexible.contains(false) ? " (judges with their own max_load keep it)" : "")
+            } else {
+                for j in 0..<members.count where flexible[j] { problem.capacity[j] = entries.count }
+            }
+        }
+
+        var solution: AssignmentSolution
+        var changes: [String] = []
+        var existing: [(judge: Int, proposal: Int)] = []
+        if rebalance {
+            let rows = try connection.query(
+                "SELECT judge_id, proposal_id FROM assignment WHERE competition_id = \(competition.id) AND round = \(round.id)").rows
+            var kept: [(judge: Int, proposal: Int)] = []
+            for row in rows {
+                let judgeID: Int = try row.decode("judge_id"), proposalID: Int = try row.decode("proposal_id")
+                let withdrawn = judgeIndex[judgeID] == nil
+                let gone = proposalIndex[proposalID] == nil
+                if let j = judgeIndex[judgeID], let p = proposalIndex[proposalID] {
+                    existing.append((j, p))
+                    if !problem.forbidden.contains(proposal: p, judge: j) { kept.append((j, p)); continue }
+                }
+                let judge = try connection.query("SELECT name FROM judge WHERE id = \(judgeID)").rows[0].decode("name", as: String.self)
+                let team = try connection.query("SELECT t.name FROM proposal p JOIN team t ON t.id = p.team_id WHERE p.id = \(proposalID)").rows[0].decode("name", as: String.self)
+                changes.append("removed \(judge) from \(team) (\(withdrawn ? "the judge withdrew" : gone ? "the proposal left the round" : "a conflict of interest"))")
+            }
+            solution = rebalanced(problem, kept: kept)
+        } else {
+            solution = AssignmentSolver.solve(problem)
+        }
+        guard solution.isComplete else { throw WyscError(.refused, explain(solution, problem: problem, entries: entries, round: round)) }
+
+        var pairs: [AssignmentPlan.Pair] = []
+        var loads = Array(repeating: 0, count: members.count)
+        var zeroAffinity: [String] = []
+        for (p, judges) in solution.judgesOfProposal.enumerated() {
+            for j in judges {
+                let score = problem.score(proposal: p, judge: j)
+                pairs.append(.init(judge: members[j].name, judgeEmail: members[j].email, team: entries[p].team, title: entries[p].title, affinity: score))
+                loads[j] += 1
+            }
+            if judges.contains(where: { problem.score(proposal: p, judge: $0) == 0 }) { zeroAffinity.append(entries[p].team) }
+        }
+        if rebalance {
+            let before = Set(existing.map { "\($0.judge)-\($0.proposal)" })
+            for (p, judges) in solution.judgesOfProposal.enumerated() {
+                for j in judges where !before.contains("\(j)-\(p)") { changes.append("added \(members[j].name) to \(entries[p].team)") }
+            }
+        }
+        return AssignmentPlan(
+            round: round.id, pairs: pairs, objective: solution.objective,
+            loads: members.enumerated().map { .init(judge: $1.name, email: $1.email, proposals: loads[$0], capacity: problem.capacity[$0]) },
+            zeroAffinityTeams: zeroAffinity, capacityNote: capacityNote, changes: changes, saved: false)
+    }
+
+    /// Keeps every still-allowed pair and fills only what is missing; if that cannot be done, the
+    /// full problem with kept pairs worth more than any affinity (so as few as possible change).
+    static func rebalanced(_ problem: AssignmentProblem, kept: [(judge: Int, proposal: Int)]) -> AssignmentSolution {
+        var residual = problem
+        var demand = Array(repeating: problem.perProposal, count: problem.proposals)
+        var keptSet = PairSet(proposals: problem.proposals, judges: problem.judges)
+        for pair in kept {
+            demand[pair.proposal] = max(0, demand[pair.proposal] - 1)
+            residual.capacity[pair.judge] = max(0, residual.capacity[pair.judge] - 1)
+            residual.forbid(proposal: pair.proposal, judge: pair.judge)
+            keptSet.insert(proposal: pair.proposal, judge: pair.judge)
+        }
+        var filled = AssignmentSolver.solve(residual, demand: demand)
+        if filled.isComplete {
+            for pair in kept { filled.judgesOfProposal[pair.proposal].append(pair.judge) }
+            filled.judgesOfProposal = filled.judgesOfProposal.map { $0.sorted() }
+            filled.objective = filled.judgesOfProposal.enumerated().reduce(0) { total, entry in
+                total + entry.element.reduce(0) { $0 + problem.score(proposal: entry.offset, judge: $1) }
+            }
+            return filled
+        }
+        let highest = (0..<problem.proposals).reduce(0) { best, p in max(best, (0..<problem.judges).map { problem.score(proposal: p, judge: $0) }.max() ?? 0) }
+        return AssignmentSolver.solve(problem, preferred: keptSet, preference: problem.proposals * problem.perProposal * (highest + 1) + 1)
+    }
+
+    /// (judge, team) pairs that may not be assigned: declared conflicts and the round's automatic rules.
+    static func forbiddenPairs(_ competition: CompetitionRecord, round: JudgingRound, on connection: PostgresConnection) throws -> [(Int, Int)] {
+        try connection.query(
+            """
+            SELECT judge_id, team_id FROM declared_conflict WHERE competition_id = \(competition.id)
+            UNION
+            SELECT j.id, t.id FROM judge j JOIN team t ON t.competition_id = j.competition_id JOIN university u ON u.id = t.university_id
+            WHERE j.competition_id = \(competition.id) AND (
+                (\(round.conflictSameUniversity) AND j.university <> '' AND lower(j.university) = lower(u.name))
+                OR (\(round.conflictSameCity) AND j.city <> '' AND lower(j.city) = lower(u.city)))
+            """
+        ).rows.map { (try $0.decode("judge_id", as: Int.self), try $0.decode("team_id", as: Int.self)) }
+    }
+
+    static func explain(_ solution: AssignmentSolution, problem: AssignmentProblem, entries: [Entry], round: JudgingRound) -> String {
+        let demand = problem.proposals * problem.perProposal
+        let capacity = problem.capacity.reduce(0, +)
+        var lines = ["no assignment gives every proposal of round '\(round.id)' \(round.reviewsPerProposal) judges; nothing was changed. \(solution.shortfalls.count) proposal(s) fall short:"]
+        for shortfall in solution.shortfalls.prefix(20) {
+            let why = shortfall.eligibleJudges < problem.perProposal
+                ? "too many conflicts: only \(shortfall.eligibleJudges) judge(s) have no conflict with it"
+                : "too little capacity: the \(shortfall.eligibleJudges) judges without a conflict are full"
+            lines.append("  \(entries[shortfall.proposal].team): \(shortfall.missing) judge(s) missing (\(why))")
+        }
+        if solution.shortfalls.count > 20 { lines.append("  … and \(solution.shortfalls.count - 20) more") }
+        if capacity < demand { lines.append("The judges can take \(capacity) reviews in all; \(demand) are needed: add judges or raise max_load.") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func save(_ plan: inout AssignmentPlan, competition: CompetitionRecord, rebalance: Bool, actor: Actor, on connection: PostgresConnection) throws {
+        let previous: Int = try connection.query(
+            "SELECT count(*) AS n FROM assignment WHERE competition_id = \(competition.id) AND round = \(plan.round)").rows[0].decode("n")
+        try connection.query("DELETE FROM assignment WHERE competition_id = \(competition.id) AND round = \(plan.round)")
+        let emails = plan.pairs.map(\.judgeEmail), teams = plan.pairs.map(\.team), affinities = plan.pairs.map(\.affinity)
+        try connection.query(
+            """
+            INSERT INTO assignment (competition_id, round, judge_id, proposal_id, affinity, assigned_by)
+            SELECT \(competition.id), \(plan.round), j.id, p.id, x.affinity, \(actor.description)
+            FROM unnest(\(emails)::text[], \(teams)::text[], \(affinities)::int[]) AS x(email, team, affinity)
+            JOIN judge j ON j.competition_id = \(competition.id) AND lower(j.email) = lower(x.email)
+            JOIN team t ON t.competition_id = \(competition.id) AND t.name = x.team
+            JOIN proposal p ON p.team_id = t.id
+            """)
+        var after: [String: JSONValue] = [
+            "round": .string(plan.round), "reviews": .integer(plan.pairs.count), "total_affinity": .integer(plan.objective),
+        ]
+        if rebalance { after["changes"] = .array(plan.changes.map(JSONValue.string)) }
+        try Audit.record(
+            on: connection, actor: actor, action: rebalance ? "assignment.rebalance" : "assignment.save", subject: competition.subject,
+            competitionID: competition.id, before: ["round": .string(plan.round), "reviews": .integer(previous)], after: after)
+        plan.saved = true
+    }
+
+    /// The assign_judges action: a fresh assignment for the round, saved in the transition's transaction.
+    static func perform(round id: String, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> String {
+        let rules = try round(id, of: competition)
+        var plan = try plan(competition, round: rules, rebalance: false, on: connection)
+        try save(&plan, competition: competition, rebalance: false, actor: actor, on: connection)
+        let judges = plan.loads.filter { $0.proposals > 0 }.count
+        return "assigned \(rules.reviewsPerProposal) judges to each of \(Set(plan.pairs.map(\.team)).count) proposal(s) of round '\(rules.id)' (\(judges) judges, total affinity \(plan.objective))"
+    }
+}

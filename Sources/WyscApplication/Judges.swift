@@ -1,0 +1,270 @@
+import Foundation
+import WyscPostgres
+import WyscWorkflow
+
+public struct JudgeInput: Sendable, Hashable {
+    public var name: String
+    public var email: String
+    public var university: String
+    public var city: String
+    public var country: String
+    public var expertise: [String]
+    public var maxLoad: Int?
+
+    public init(name: String, email: String, university: String, city: String, country: String, expertise: [String], maxLoad: Int?) {
+        self.name = name
+        self.email = email
+        self.university = university
+        self.city = city
+        self.country = country
+        self.expertise = expertise
+        self.maxLoad = maxLoad
+    }
+
+    /// The rows of a judges file: name,email,university,city,country,expertise,max_load (expertise separated by ';').
+    public static func rows(of document: CSVDocument) throws(WyscError) -> [(row: Int, input: JudgeInput, maxLoadText: String)] {
+        let columns = try document.columns(required: ["name", "email"], optional: ["university", "city", "country", "expertise", "max_load"])
+        return document.records.map { record in
+            let load = record.value(columns["max_load"])
+            return (record.row, JudgeInput(
+                name: record.value(columns["name"]), email: record.value(columns["email"]), university: record.value(columns["university"]),
+                city: record.value(columns["city"]), country: record.value(columns["country"]),
+                expertise: ProposalInput.splitTags(record.value(columns["expertise"])), maxLoad: Int(load)), load)
+        }
+    }
+}
+
+public struct Judge: Sendable, Hashable {
+    public var id: Int
+    public var name: String
+    public var email: String
+    public var university: String
+    public var city: String
+    public var country: String
+    public var expertise: [String]
+    public var maxLoad: Int?
+    public var withdrawnAt: Date?
+    public var withdrawnReason: String?
+    /// Assignments in every round.
+    public var assignments: Int
+}
+
+/// A conflict of interest between a judge and a team, and where it comes from.
+public struct ConflictRecord: Sendable, Hashable {
+    public var judge: String
+    public var judgeEmail: String
+    public var team: String
+    /// "declared" or an automatic rule: "same university", "same city".
+    public var source: String
+    public var reason: String
+    public var declaredBy: String?
+}
+
+extension Application {
+    /// Adds judges, all or nothing. A judge already there with the same details is unchanged; with
+    /// other details (a new city, more expertise) they are updated and the change is audited.
+    public func addJudges(_ rows: [(row: Int, input: JudgeInput, maxLoadText: String)], file: String, competition slug: String, as actor: Actor) async throws -> ImportSummary {
+        try actor.requireOrganizer("add judges")
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection, lock: .share)
+            var problems: [RowProblems.Problem] = []
+            var seen: [String: Int] = [:]
+            for (row, input, loadText) in rows {
+                func problem(_ message: String) { problems.append(.init(row: row, message: message)) }
+                if input.name.isEmpty { problem("name is missing") }
+                if input.email.isEmpty { problem("email is missing") } else if !TeamImport.isPlausibleEmail(input.email) {
+                    problem("email '\(input.email)' is not an email address")
+                }
+                if !loadText.isEmpty && (input.maxLoad == nil || input.maxLoad! < 0) {
+                    problem("max_load '\(loadText)' is not a whole number of proposals (0 or more)")
+                }
+                if let first = seen[input.email.lowercased()], !input.email.isEmpty {
+                    problem("email \(input.email) is also on row \(first)")
+                } else {
+                    seen[input.email.lowercased()] = row
+                }
+            }
+            guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
+            var summary = ImportSummary(added: 0, unchanged: 0)
+            for (_, input, _) in rows {
+                let details: [String: JSONValue] = [
+                    "name": .string(input.name), "university": .string(input.university), "city": .string(input.city),
+                    "country": .string(input.country), "expertise": .array(input.expertise.map(JSONValue.string)),
+                    "max_load": input.maxLoad.map(JSONValue.integer) ?? .null,
+                ]
+                if let existing = try connection.query(
+                    "SELECT id, name, university, city, country, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND lower(email) = lower(\(input.email))"
+                ).singleRow() {
+                    let same = try existing.decode("name", as: String.self) == input.name && existing.decode("university", as: String.self) == input.university
+                        && existing.decode("city", as: String.self) == input.city && existing.decode("country", as: String.self) == input.country
+                        && existing.decode("expertise", as: [String].self) == input.expertise && existing.decode("max_load", as: Int?.self) == input.maxLoad
+                    if same {
+                        summary.unchanged += 1
+                        continue
+                    }
+                    try connection.query(
+                        """
+                        UPDATE judge SET name = \(input.name), university = \(input.university), city = \(input.city), country = \(input.country),
+                            expertise = \(input.expertise), max_load = \(input.maxLoad)
+                        WHERE id = \(try existing.decode("id", as: Int.self))
+                        """)
+                    try Audit.record(
+                        on: connection, actor: actor, action: "judge.update", subject: "judge:\(input.email)", competitionID: competition.id,
+                        before: [
+                            "name": .string(try existing.decode("name")), "city": .string(try existing.decode("city")),
+                            "expertise": .array(try existing.decode("expertise", as: [String].self).map(JSONValue.string)),
+                        ], after: details)
+                    summary.changed += 1
+                    continue
+                }
+                try connection.query(
+                    """
+                    INSERT INTO judge (competition_id, name, email, university, city, country, expertise, max_load)
+                    VALUES (\(competition.id), \(input.name), \(input.email), \(input.university), \(input.city), \(input.country), \(input.expertise), \(input.maxLoad))
+                    """)
+                try Audit.record(
+                    on: connection, actor: actor, action: "judge.add", subject: "judge:\(input.email)", competitionID: competition.id, after: details)
+                summary.added += 1
+            }
+            return summary
+        }
+    }
+
+    /// The competition's judges (organizers only).
+    public func judges(competition slug: String, as actor: Actor) async throws -> [Judge] {
+        try actor.requireOrganizer("list judges")
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            return try connection.query(
+                """
+                SELECT j.id, j.name, j.email, j.university, j.city, j.country, j.expertise, j.max_load, j.withdrawn_at, j.withdrawn_reason,
+                       (SELECT count(*) FROM assignment a WHERE a.judge_id = j.id) AS assignments
+                FROM judge j WHERE j.competition_id = \(competition.id) ORDER BY j.name, j.id
+                """
+            ).rows.map { row in
+                Judge(
+                    id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), university: try row.decode("university"),
+                    city: try row.decode("city"), country: try row.decode("country"), expertise: try row.decode("expertise"),
+                    maxLoad: try row.decode("max_load"), withdrawnAt: try row.decode("withdrawn_at"), withdrawnReason: try row.decode("withdrawn_reason"),
+                    assignments: try row.decode("assignments"))
+            }
+        }
+    }
+
+    /// A judge steps down: they get no new assignments, and `assign --rebalance` gives theirs to others.
+    public func withdrawJudge(email: String, reason: String, competition slug: String, as actor: Actor) async throws {
+        try actor.requireOrganizer("withdraw judges")
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a withdrawal needs a reason") }
+        try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection, lock: .share)
+            let judge = try Judges.find(email, competition: competition, on: connection)
+            try connection.query("UPDATE judge SET withdrawn_at = now(), withdrawn_reason = \(reason) WHERE id = \(judge.id) AND withdrawn_at IS NULL")
+            try Audit.record(
+                on: connection, actor: actor, action: "judge.withdraw", subject: "judge:\(judge.email)", competitionID: competition.id,
+                before: ["withdrawn": false], after: ["withdrawn": true], reason: reason)
+        }
+    }
+
+    /// Declares a conflict of interest between a judge and a team: by an organizer, or by the judge.
+    public func declareConflict(judge email: String, team: String, reason: String, competition slug: String, as actor: Actor) async throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a conflict needs a reason") }
+        try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection, lock: .share)
+            let judge = try Judges.find(email, competition: competition, on: connection)
+            switch actor {
+            case .organizer, .system: break
+            case .judge(let id) where id == judge.id: break
+            default: throw WyscError(.permissionDenied, "a conflict is declared by the judge or by an organizer")
+            }
+            let teamID = try Judges.teamID(team, competition: competition, on: connection)
+            let inserted = try connection.query(
+                """
+                INSERT INTO declared_conflict (judge_id, team_id, competition_id, reason, declared_by)
+                VALUES (\(judge.id), \(teamID), \(competition.id), \(reason), \(actor.description)) ON CONFLICT DO NOTHING
+                """).affectedRows
+            if inserted == 1 {
+                try Audit.record(
+                    on: connection, actor: actor, action: "conflict.declare", subject: "judge:\(judge.email)", competitionID: competition.id,
+                    after: ["team": .string(team)], reason: reason)
+            }
+        }
+    }
+
+    /// Removes a declared conflict (organizers only; audited).
+    public func removeConflict(judge email: String, team: String, reason: String, competition slug: String, as actor: Actor) async throws {
+        try actor.requireOrganizer("remove conflicts")
+        try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection, lock: .share)
+            let judge = try Judges.find(email, competition: competition, on: connection)
+            let teamID = try Judges.teamID(team, competition: competition, on: connection)
+            let removed = try connection.query("DELETE FROM declared_conflict WHERE judge_id = \(judge.id) AND team_id = \(teamID) RETURNING reason").rows
+            guard let old = removed.first else {
+                throw WyscError(.notFound, "there is no declared conflict between \(email) and team '\(team)'")
+            }
+            try Audit.record(
+                on: connection, actor: actor, action: "conflict.remove", subject: "judge:\(judge.email)", competitionID: competition.id,
+                before: ["team": .string(team), "reason": .string(try old.decode("reason"))], reason: reason)
+        }
+    }
+
+    /// Every conflict: declared ones, and the automatic ones of a round's rules (default: the first round).
+    public func conflicts(competition slug: String, round: String? = nil, declaredOnly: Bool = false, as actor: Actor) async throws -> [ConflictRecord] {
+        try actor.requireOrganizer("list conflicts")
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            let rules = declaredOnly ? nil : try Assignments.round(round, of: competition)
+            return try Judges.conflicts(competition, rules: rules, on: connection)
+        }
+    }
+}
+
+enum Judges {
+    struct Reference {
+        var id: Int
+        var email: String
+    }
+
+    static func find(_ email: String, competition: CompetitionRecord, on connection: PostgresConnection) throws -> Reference {
+        guard let row = try connection.query(
+            "SELECT id, email FROM judge WHERE competition_id = \(competition.id) AND lower(email) = lower(\(email))"
+        ).singleRow() else {
+            throw WyscError(.notFound, "there is no judge \(email) in competition '\(competition.slug)'")
+        }
+        return Reference(id: try row.decode("id"), email: try row.decode("email"))
+    }
+
+    static func teamID(_ team: String, competition: CompetitionRecord, on connection: PostgresConnection) throws -> Int {
+        guard let row = try connection.query(
+            "SELECT id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(team))"
+        ).singleRow() else {
+            throw WyscError(.notFound, "there is no team '\(team)' in competition '\(competition.slug)'")
+        }
+        return try row.decode("id")
+    }
+
+    /// Declared conflicts, plus the round's automatic ones when `rules` is given.
+    static func conflicts(_ competition: CompetitionRecord, rules: JudgingRound?, on connection: PostgresConnection) throws -> [ConflictRecord] {
+        let sameUniversity = rules?.conflictSameUniversity ?? false
+        let sameCity = rules?.conflictSameCity ?? false
+        return try connection.query(
+            """
+            SELECT j.name AS judge, j.email, t.name AS team, 'declared' AS source, c.reason, c.declared_by
+            FROM declared_conflict c JOIN judge j ON j.id = c.judge_id JOIN team t ON t.id = c.team_id
+            WHERE c.competition_id = \(competition.id)
+            UNION ALL
+            SELECT j.name, j.email, t.name, 'same university', j.name || ' is from ' || u.name, NULL
+            FROM judge j JOIN team t ON t.competition_id = j.competition_id JOIN university u ON u.id = t.university_id
+            WHERE \(sameUniversity) AND j.competition_id = \(competition.id) AND j.university <> '' AND lower(j.university) = lower(u.name)
+            UNION ALL
+            SELECT j.name, j.email, t.name, 'same city', j.name || ' and the team are both in ' || u.city, NULL
+            FROM judge j JOIN team t ON t.competition_id = j.competition_id JOIN university u ON u.id = t.university_id
+            WHERE \(sameCity) AND j.competition_id = \(competition.id) AND j.city <> '' AND lower(j.city) = lower(u.city)
+            ORDER BY 1, 3, 4
+            """
+        ).rows.map { row in
+            ConflictRecord(
+                judge: try row.decode("judge"), judgeEmail: try row.decode("email"), team: try row.decode("team"), source: try row.decode("source"),
+                reason: try row.decode("reason"), declaredBy: try row.decode("declared_by"))
+        }
+    }
+}

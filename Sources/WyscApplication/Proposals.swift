@@ -1,0 +1,239 @@
+import Foundation
+import WyscPostgres
+import WyscWorkflow
+
+/// What a team submits: a project proposal.
+public struct ProposalInput: Sendable, Hashable {
+    public var team: String
+    public var title: String
+    public var abstract: String
+    public var link: String?
+    public var tags: [String]
+
+    public init(team: String, title: String, abstract: String, link: String?, tags: [String]) {
+        self.team = team
+        self.title = title
+        self.abstract = abstract
+        self.link = link
+        self.tags = tags
+    }
+
+    /// The rows of a form export: team,title,abstract,link,tags (tags separated by ';').
+    public static func rows(of document: CSVDocument) throws(WyscError) -> [(row: Int, input: ProposalInput)] {
+        let columns = try document.columns(required: ["team", "title", "abstract"], optional: ["link", "tags"])
+        return document.records.map { record in
+            let link = record.value(columns["link"])
+            return (record.row, ProposalInput(
+                team: record.value(columns["team"]), title: record.value(columns["title"]), abstract: record.value(columns["abstract"]),
+                link: link.isEmpty ? nil : link, tags: splitTags(record.value(columns["tags"]))))
+        }
+    }
+
+    /// Tags as written in a CSV cell or an option: separated by ';' or ','.
+    public static func splitTags(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Problems visible in the input alone.
+    func problems() -> [String] {
+        var problems: [String] = []
+        if team.isEmpty { problems.append("team is missing") }
+        if title.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("title is missing") }
+        if title.count > 300 { problems.append("the title has \(title.count) characters; at most 300") }
+        if abstract.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("abstract is missing") }
+        if abstract.count > 20_000 { problems.append("the abstract has \(abstract.count) characters; at most 20000") }
+        if let link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) || URL(string: link)?.host == nil {
+            problems.append("link '\(link)' is not an http(s) address")
+        }
+        if tags.count > 10 { problems.append("\(tags.count) tags; at most 10") }
+        return problems
+    }
+}
+
+public struct Proposal: Sendable, Hashable {
+    public var id: Int
+    public var team: String
+    public var university: String
+    public var version: Int
+    public var title: String
+    public var abstract: String
+    public var link: String?
+    public var tags: [String]
+    public var submittedAt: Date
+    public var submittedBy: String
+}
+
+extension Application {
+    /// Submits a team's proposal, or a new version of it, while the phase allows it and before its
+    /// deadline (plus grace). Sending the same proposal again (a retry) changes nothing.
+    public func submitProposal(_ input: ProposalInput, competition slug: String, as actor: Actor) async throws -> (proposal: Proposal, outcome: ImportSummary) {
+        let summary = try await importProposals([(1, input)], file: "the proposal", competition: slug, as: actor)
+        let proposal = try await proposals(competition: slug, team: input.team, as: actor)[0]
+        return (proposal, summary)
+    }
+
+    /// Submits proposals from a form export, all or nothing, with every bad row reported.
+    public func importProposals(
+        _ rows: [(row: Int, input: ProposalInput)], file: String, competition slug: String, as actor: Actor
+    ) async throws -> ImportSummary {
+        let now = self.now()
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection, lock: .share)
+            try competition.require(.submitProposal, "submitting a proposal", now: now)
+            var problems: [RowProblems.Problem] = []
+            var seen: [String: Int] = [:]
+            var resolved: [(row: Int, teamID: Int, teamName: String, input: ProposalInput)] = []
+            for (row, input) in rows {
+                for message in input.problems() { problems.append(.init(row: row, message: message)) }
+                guard !input.team.isEmpty else { continue }
+                if let first = seen[input.team.lowercased()] {
+                    problems.append(.init(row: row, message: "team '\(input.team)' appears again (first on row \(first))"))
+                    continue
+                }
+                seen[input.team.lowercased()] = row
+                guard let team = try connection.query(
+                    "SELECT id, name, university_id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(input.team))"
+                ).singleRow() else {
+                    problems.append(.init(row: row, message: "unknown team '\(input.team)'"))
+                    continue
+                }
+                let teamID: Int = try team.decode("id")
+                if case .university(let own) = actor, try team.decode("university_id", as: Int.self) != own {
+                    throw WyscError(.permissionDenied, "a university submits proposals only for its own teams")
+                }
+                if case .judge = actor { throw WyscError(.permissionDenied, "judges do not submit proposals") }
+                if let reason = try EligibilityDecisions.ineligibility(teamID: teamID, competition: competition, on: connection) {
+                    problems.append(.init(row: row, message: "team '\(input.team)' may not submit a proposal: \(reason)"))
+                    continue
+                }
+                resolved.append((row, teamID, try team.decode("name"), input))
+            }
+            guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
+            var summary = ImportSummary(added: 0, unchanged: 0)
+            for entry in resolved {
+                summary = summary + (try ProposalStore.store(entry.input, teamID: entry.teamID, teamName: entry.teamName, competition: competition, actor: actor, on: connection))
+            }
+            return summary
+        }
+    }
+
+    /// The current proposals, or one team's. A university sees its own teams' only; judges use their queue.
+    public func proposals(competition slug: String, team: String? = nil, as actor: Actor) async throws -> [Proposal] {
+        try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            let universityID = try Self.visibleUniversity(nil, actor: actor, on: connection)
+            let rows = try connection.query(
+                """
+                SELECT p.id, t.name AS team, u.name AS university, p.version, p.title, p.abstract, p.link, p.tags, p.submitted_at, p.submitted_by
+                FROM proposal p JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
+                WHERE p.competition_id = \(competition.id) AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
+                  AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
+                ORDER BY t.name
+                """).rows
+            if let team, rows.isEmpty { throw WyscError(.notFound, "team '\(team)' has no proposal in competition '\(slug)'") }
+            return try rows.map(ProposalStore.decode)
+        }
+    }
+
+    /// Every version of a team's proposal, oldest first.
+    public func proposalVersions(competition slug: String, team: String, as actor: Actor) async throws -> [Proposal] {
+        let current = try await proposals(competition: slug, team: team, as: actor)[0]
+        return try await transaction { connection in
+            try connection.query(
+                """
+                SELECT v.proposal_id AS id, \(current.team) AS team, \(current.university) AS university, v.version, v.title, v.abstract, v.link,
+                       v.tags, v.submitted_at, v.submitted_by
+                FROM proposal_version v WHERE v.proposal_id = \(current.id) ORDER BY v.version
+                """
+            ).rows.map(ProposalStore.decode)
+        }
+    }
+}
+
+extension ImportSummary {
+    static func + (lhs: ImportSummary, rhs: ImportSummary) -> ImportSummary {
+        ImportSummary(added: lhs.added + rhs.added, changed: lhs.changed + rhs.changed, unchanged: lhs.unchanged + rhs.unchanged)
+    }
+}
+
+enum ProposalStore {
+    /// Writes a new proposal or a new version; an identical resubmission changes nothing.
+    static func store(
+        _ input: ProposalInput, teamID: Int, teamName: String, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection
+    ) throws -> ImportSummary {
+        let title = input.title.trimmingCharacters(in: .whitespaces)
+        let abstract = input.abstract.trimmingCharacters(in: .whitespacesAndNewlines)
+        let current = try connection.query(
+            "SELECT id, version, title, abstract, link, tags FROM proposal WHERE team_id = \(teamID) FOR UPDATE").singleRow()
+        let after: [String: JSONValue] = [
+            "title": .string(title), "link": .optional(input.link), "tags": .array(input.tags.map(JSONValue.string)),
+        ]
+        if let current {
+            let same = try current.decode("title", as: String.self) == title && current.decode("abstract", as: String.self) == abstract
+                && current.decode("link", as: String?.self) == input.link && current.decode("tags", as: [String].self) == input.tags
+            if same { return ImportSummary(added: 0, unchanged: 1) }
+            let id: Int = try current.decode("id")
+            let version: Int = try current.decode("version") + 1
+            try connection.query(
+                """
+                UPDATE proposal SET version = \(version), title = \(title), abstract = \(abstract), link = \(input.link), tags = \(input.tags),
+                    submitted_at = now(), submitted_by = \(actor.description)
+                WHERE id = \(id)
+                """)
+            try recordVersion(id, on: connection)
+            try Audit.record(
+                on: connection, actor: actor, action: "proposal.submit", subject: "team:\(teamName)", competitionID: competition.id,
+                before: ["version": .integer(version - 1), "title": .string(try current.decode("title"))],
+                after: after.merging(["version": .integer(version)]) { $1 })
+            return ImportSummary(added: 0, changed: 1, unchanged: 0)
+        }
+        let id: Int = try connection.query(
+            """
+            INSERT INTO proposal (competition_id, team_id, title, abstract, link, tags, submitted_by)
+            VALUES (\(competition.id), \(teamID), \(title), \(abstract), \(input.link), \(input.tags), \(actor.description)) RETURNING id
+            """).rows[0].decode("id")
+        try recordVersion(id, on: connection)
+        try Audit.record(
+            on: connection, actor: actor, action: "proposal.submit", subject: "team:\(teamName)", competitionID: competition.id,
+            after: after.merging(["version": 1]) { $1 })
+        return ImportSummary(added: 1, unchanged: 0)
+    }
+
+    static func recordVersion(_ id: Int, on connection: PostgresConnection) throws {
+        try connection.query(
+            """
+            INSERT INTO proposal_version (proposal_id, version, title, abstract, link, tags, submitted_at, submitted_by)
+            SELECT id, version, title, abstract, link, tags, submitted_at, submitted_by FROM proposal WHERE id = \(id)
+            """)
+    }
+
+    static func decode(_ row: PostgresRow) throws -> Proposal {
+        Proposal(
+            id: try row.decode("id"), team: try row.decode("team"), university: try row.decode("university"), version: try row.decode("version"),
+            title: try row.decode("title"), abstract: try row.decode("abstract"), link: try row.decode("link"), tags: try row.decode("tags"),
+            submittedAt: try row.decode("submitted_at"), submittedBy: try row.decode("submitted_by"))
+    }
+}
+
+extension EligibilityDecisions {
+    /// Why a team may not submit a proposal, or nil when it may. Without eligibility rules every team may.
+    static func ineligibility(teamID: Int, competition: CompetitionRecord, on connection: PostgresConnection) throws -> String? {
+        guard competition.definition.eligibility != nil else { return nil }
+        let row = try connection.query(
+            """
+            SELECT e.eligible AS computed, coalesce(e.reasons, '[]')::text AS reasons, o.eligible AS override
+            FROM team t LEFT JOIN team_eligibility e ON e.team_id = t.id LEFT JOIN eligibility_override o ON o.team_id = t.id
+            WHERE t.id = \(teamID)
+            """).rows[0]
+        let override: Bool? = try row.decode("override")
+        let computed: Bool? = try row.decode("computed")
+        switch override ?? computed {
+        case true?: return nil
+        case false?:
+            if override == false { return "an organizer decided it is not eligible" }
+            let reasons = (try? JSONSerialization.jsonObject(with: Data(try row.decode("reasons", as: String.self).utf8)) as? [String]) ?? []
+            return reasons.joined(separator: "; ")
+        case nil: return "its eligibility has not been decided yet (the compute_eligibility action decides it)"
+        }
+    }
+}
