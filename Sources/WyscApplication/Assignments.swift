@@ -153,7 +153,18 @@ enum Assignments {
                 let team = try connection.query("SELECT t.name FROM proposal p JOIN team t ON t.id = p.team_id WHERE p.id = \(proposalID)").rows[0].decode("name", as: String.self)
                 changes.append("removed \(judge) from \(team) (\(withdrawn ? "the judge withdrew" : gone ? "the proposal left the round" : "a conflict of interest"))")
             }
-            solution = rebalanced(problem, kept: kept)
+            // Keeping every unaffected pair comes first: with a computed load, raise it until that works.
+            var found = keepingAll(problem, kept: kept)
+            if found == nil, flexible.contains(true) {
+                var load = problem.capacity[flexible.firstIndex(of: true)!]
+                while found == nil && load < entries.count {
+                    load += 1
+                    for j in 0..<members.count where flexible[j] { problem.capacity[j] = load }
+                    found = keepingAll(problem, kept: kept)
+                }
+                if found != nil { capacityNote = "the smallest load that keeps every unaffected assignment: \(load)" }
+            }
+            solution = found ?? changingFewest(problem, kept: kept)
         } else {
             solution = AssignmentSolver.solve(problem)
         }
@@ -182,27 +193,30 @@ enum Assignments {
             zeroAffinityTeams: zeroAffinity, capacityNote: capacityNote, changes: changes, saved: false)
     }
 
-    /// Keeps every still-allowed pair and fills only what is missing; if that cannot be done, the
-    /// full problem with kept pairs worth more than any affinity (so as few as possible change).
-    static func rebalanced(_ problem: AssignmentProblem, kept: [(judge: Int, proposal: Int)]) -> AssignmentSolution {
+    /// Keeps every still-allowed pair and fills only what is missing, or nil if that cannot be done.
+    static func keepingAll(_ problem: AssignmentProblem, kept: [(judge: Int, proposal: Int)]) -> AssignmentSolution? {
         var residual = problem
         var demand = Array(repeating: problem.perProposal, count: problem.proposals)
-        var keptSet = PairSet(proposals: problem.proposals, judges: problem.judges)
         for pair in kept {
             demand[pair.proposal] = max(0, demand[pair.proposal] - 1)
             residual.capacity[pair.judge] = max(0, residual.capacity[pair.judge] - 1)
             residual.forbid(proposal: pair.proposal, judge: pair.judge)
-            keptSet.insert(proposal: pair.proposal, judge: pair.judge)
         }
         var filled = AssignmentSolver.solve(residual, demand: demand)
-        if filled.isComplete {
-            for pair in kept { filled.judgesOfProposal[pair.proposal].append(pair.judge) }
-            filled.judgesOfProposal = filled.judgesOfProposal.map { $0.sorted() }
-            filled.objective = filled.judgesOfProposal.enumerated().reduce(0) { total, entry in
-                total + entry.element.reduce(0) { $0 + problem.score(proposal: entry.offset, judge: $1) }
-            }
-            return filled
+        guard filled.isComplete else { return nil }
+        for pair in kept { filled.judgesOfProposal[pair.proposal].append(pair.judge) }
+        filled.judgesOfProposal = filled.judgesOfProposal.map { $0.sorted() }
+        filled.objective = filled.judgesOfProposal.enumerated().reduce(0) { total, entry in
+            total + entry.element.reduce(0) { $0 + problem.score(proposal: entry.offset, judge: $1) }
         }
+        return filled
+    }
+
+    /// The full problem with each kept pair worth more than all affinities together, so the optimum
+    /// changes as few assignments as possible and, among those, has the highest affinity.
+    static func changingFewest(_ problem: AssignmentProblem, kept: [(judge: Int, proposal: Int)]) -> AssignmentSolution {
+        var keptSet = PairSet(proposals: problem.proposals, judges: problem.judges)
+        for pair in kept { keptSet.insert(proposal: pair.proposal, judge: pair.judge) }
         let highest = (0..<problem.proposals).reduce(0) { best, p in max(best, (0..<problem.judges).map { problem.score(proposal: p, judge: $0) }.max() ?? 0) }
         return AssignmentSolver.solve(problem, preferred: keptSet, preference: problem.proposals * problem.perProposal * (highest + 1) + 1)
     }

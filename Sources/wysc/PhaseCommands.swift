@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WyscApplication
+import WyscWorkflow
 
 struct PhaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

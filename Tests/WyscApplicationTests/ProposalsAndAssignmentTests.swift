@@ -1,0 +1,263 @@
+import Foundation
+import Testing
+import WyscApplication
+import WyscPostgres
+import WyscTestSupport
+import WyscWorkflow
+
+@Suite struct ProposalsAndAssignmentTests {
+    let organizer = TestApplication.organizer
+
+    static let workflow = """
+        workflow: mini
+        phases:
+          - {id: registration, allows: [register_team]}
+          - {id: proposals, allows: [submit_proposal], deadline: "2026-06-01T00:00:00Z", grace_minutes: 30}
+          - {id: screening, allows: [submit_score, declare_conflict]}
+          - {id: closed}
+        transitions:
+          - {from: registration, to: proposals}
+          - from: proposals
+            to: screening
+            guards: [{min_proposals: {count: 1}}]
+            actions: [close_submissions, {assign_judges: {round: screening}}]
+          - {from: screening, to: closed}
+        team: {min_members: 1, max_members: 5}
+        rubric:
+          scale: {min: 1, max: 10}
+          criteria: [{id: idea, weight: 1}]
+        rounds:
+          - {id: screening, reviews_per_proposal: 2, conflicts: {same_university: true, same_city: true}}
+        """
+
+    static let teams: [(team: String, university: String, tags: [String])] = [
+        ("Han River Movers", "Seoul National University", ["Smart Mobility"]),
+        ("Gangnam Green", "Seoul National University", ["Smart Environment", "Smart/Green Buildings"]),
+        ("成都智慧交通队", "成都大学", ["Smart Mobility", "Big Data"]),
+        ("Panda Power", "成都大学", ["Smart Environment"]),
+        ("Bogotá Bikes", "Universidad de Bogotá", ["Smart Mobility"]),
+        ("Andes Data", "Universidad de Bogotá", ["Big Data", "Smart Government"]),
+    ]
+
+    static let panel = [
+        JudgeInput(name: "Kim Ji-woo", email: "jiwoo@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Republic of Korea", expertise: ["Smart Mobility", "Big Data"], maxLoad: nil),
+        JudgeInput(name: "陈晓明", email: "chen@sichuan.example.cn", university: "Sichuan Institute", city: "Chengdu", country: "China", expertise: ["Smart Environment"], maxLoad: nil),
+        JudgeInput(name: "Amina Yusuf", email: "amina@nairobi.example.org", university: "University of Nairobi", city: "Nairobi", country: "Kenya", expertise: ["smart mobility", "Smart Government"], maxLoad: nil),
+        JudgeInput(name: "Elena Petrova", email: "elena@example.org", university: "Moscow Urban Institute", city: "Moscow", country: "Russia", expertise: ["Smart/Green Buildings", "Smart Environment"], maxLoad: nil),
+        JudgeInput(name: "Rafael Mendes", email: "rafael@example.org", university: "Lisbon Tech", city: "Lisbon", country: "Portugal", expertise: ["Big Data"], maxLoad: nil),
+    ]
+
+    /// Teams registered, the competition in its proposals phase, judges added.
+    func inProposals(submit: Bool = true) async throws -> TestApplication {
+        let test = try TestApplication()
+        try await test.competition(workflow: Self.workflow)
+        let app = test.application
+        var rows: [MemberRow] = []
+        for (index, entry) in Self.teams.enumerated() {
+            rows.append(MemberRow(row: index + 2, team: entry.team, university: entry.university, name: "Member \(index)", email: "m\(index)@example.org", birthDate: "2001-01-01", role: "leader"))
+        }
+        _ = try await app.importTeams(rows, file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", as: organizer)
+        _ = try await app.addJudges(Self.panel.enumerated().map { ($0 + 2, $1, "") }, file: "judges.csv", competition: "wysc-2026", as: organizer)
+        if submit {
+            let inputs = Self.teams.enumerated().map { index, entry in
+                (row: index + 2, input: ProposalInput(team: entry.team, title: "Idea of \(entry.team)", abstract: "An abstract.", link: nil, tags: entry.tags))
+            }
+            _ = try await app.importProposals(inputs, file: "proposals.csv", competition: "wysc-2026", as: organizer)
+        }
+        return test
+    }
+
+    @Test func proposalsAreVersionedAndRetriesChangeNothing() async throws {
+        let test = try await inProposals(submit: false)
+        let app = test.application
+        var input = ProposalInput(team: "Han River Movers", title: "Bus stops that count", abstract: "First draft.", link: "https://example.org/plan.pdf", tags: ["Smart Mobility"])
+        let first = try await app.submitProposal(input, competition: "wysc-2026", as: organizer)
+        #expect(first.proposal.version == 1)
+        #expect(try await app.submitProposal(input, competition: "wysc-2026", as: organizer).outcome.unchanged == 1)
+        input.abstract = "Second draft, with a budget."
+        let second = try await app.submitProposal(input, competition: "wysc-2026", as: organizer)
+        #expect(second.proposal.version == 2)
+        let versions = try await app.proposalVersions(competition: "wysc-2026", team: "Han River Movers", as: organizer)
+        #expect(versions.map(\.abstract) == ["First draft.", "Second draft, with a budget."])
+        let audit = try await app.auditLog(AuditFilter(action: "proposal.submit"), as: organizer)
+        #expect(audit.count == 2)
+
+        // A university submits for its own team only; judges never.
+        let seoul = try await app.universities().first { $0.city == "Seoul" }!
+        _ = try await app.submitProposal(
+            ProposalInput(team: "Gangnam Green", title: "Green roofs", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: .university(seoul.id))
+        let other = await #expect(throws: WyscError.self) {
+            try await app.submitProposal(ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: .university(seoul.id))
+        }
+        #expect(other?.kind == .permissionDenied)
+        let judge = await #expect(throws: WyscError.self) {
+            try await app.submitProposal(ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: .judge(1))
+        }
+        #expect(judge?.kind == .permissionDenied)
+    }
+
+    @Test func theDeadlineAndItsGracePeriodAreKept() async throws {
+        let test = try await inProposals(submit: false)
+        let app = test.application
+        let input = ProposalInput(team: "Han River Movers", title: "Late idea", abstract: "A.", link: nil, tags: [])
+        test.clock.set(ISO8601DateFormatter().date(from: "2026-06-01T00:20:00Z")!)  // within the 30-minute grace
+        #expect(try await app.submitProposal(input, competition: "wysc-2026", as: organizer).proposal.version == 1)
+        test.clock.set(ISO8601DateFormatter().date(from: "2026-06-01T00:31:00Z")!)
+        let late = await #expect(throws: WyscError.self) {
+            try await app.submitProposal(ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+        }
+        #expect(late?.kind == .refused)
+        #expect(late?.message == "submitting a proposal is no longer possible: the deadline of phase 'proposals' was 2026-06-01T00:00:00Z (with a grace period of 30 minutes, until 2026-06-01T00:30:00Z)")
+    }
+
+    @Test func aProposalImportIsAllOrNothing() async throws {
+        let test = try await inProposals(submit: false)
+        let csv = """
+            team,title,abstract,link,tags
+            Han River Movers,Bus stops,An abstract,https://example.org/a,Smart Mobility;Big Data
+            Ghost Team,Nothing,An abstract,,
+            Panda Power,,An abstract,,
+            Bogotá Bikes,Bikes,An abstract,ftp://example.org/x,
+            Han River Movers,Again,An abstract,,
+            """
+        let error = await #expect(throws: WyscError.self) {
+            try await test.application.importProposals(
+                ProposalInput.rows(of: CSVDocument(csv, file: "form.csv")), file: "form.csv", competition: "wysc-2026", as: organizer)
+        }
+        let message = error?.message ?? ""
+        for expected in [
+            "form.csv: 4 problems; nothing was imported", "row 3: unknown team 'Ghost Team'", "row 4: title is missing",
+            "row 5: link 'ftp://example.org/x' is not an http(s) address", "row 6: team 'Han River Movers' appears again (first on row 2)",
+        ] {
+            #expect(message.contains(expected), "missing \(expected) in \(message)")
+        }
+        #expect(try await test.application.proposals(competition: "wysc-2026", as: organizer).isEmpty)
+    }
+
+    @Test func ineligibleTeamsCannotSubmitAndAreToldWhy() async throws {
+        let test = try TestApplication()
+        try await test.competition()
+        let app = test.application
+        _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
+        for phase in ["registration", "lectures", "workshops"] {
+            _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: phase, as: organizer)
+        }
+        let refused = await #expect(throws: WyscError.self) {
+            try await app.submitProposal(ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+        }
+        #expect(refused?.message.contains("team 'Han River Movers' may not submit a proposal: 김민준 attended 0 of 6 lectures") == true)
+        _ = try await app.overrideEligibility(competition: "wysc-2026", team: "Han River Movers", eligible: true, reason: "pilot team", as: organizer)
+        #expect(try await app.submitProposal(ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer).proposal.version == 1)
+    }
+
+    @Test func conflictsAreDeclaredByTheJudgeOrAnOrganizerAndDerivedFromTheRules() async throws {
+        let test = try await inProposals()
+        let app = test.application
+        let judges = try await app.judges(competition: "wysc-2026", as: organizer)
+        let amina = judges.first { $0.email == "amina@nairobi.example.org" }!
+        try await app.declareConflict(judge: amina.email, team: "Andes Data", reason: "supervised its leader", competition: "wysc-2026", as: .judge(amina.id))
+        let forOthers = await #expect(throws: WyscError.self) {
+            try await app.declareConflict(judge: "elena@example.org", team: "Andes Data", reason: "x", competition: "wysc-2026", as: .judge(amina.id))
+        }
+        #expect(forOthers?.kind == .permissionDenied)
+        let conflicts = try await app.conflicts(competition: "wysc-2026", as: organizer)
+        let described = Set(conflicts.map { "\($0.judgeEmail) \($0.team) \($0.source)" })
+        #expect(described == [
+            "amina@nairobi.example.org Andes Data declared",
+            "jiwoo@snu.ac.kr Han River Movers same university", "jiwoo@snu.ac.kr Gangnam Green same university",
+            "jiwoo@snu.ac.kr Han River Movers same city", "jiwoo@snu.ac.kr Gangnam Green same city",
+            "chen@sichuan.example.cn 成都智慧交通队 same city", "chen@sichuan.example.cn Panda Power same city",
+        ])
+        let declared = try await app.conflicts(competition: "wysc-2026", declaredOnly: true, as: organizer)
+        #expect(declared.map(\.declaredBy) == ["judge:\(amina.id)"])
+        try await app.removeConflict(judge: amina.email, team: "Andes Data", reason: "declared by mistake", competition: "wysc-2026", as: organizer)
+        #expect(try await app.conflicts(competition: "wysc-2026", declaredOnly: true, as: organizer).isEmpty)
+        #expect(try await app.auditLog(AuditFilter(action: "conflict."), as: organizer).map(\.action) == ["conflict.declare", "conflict.remove"])
+    }
+
+    @Test func theAssignmentIsOptimalRespectsConflictsAndIsSavedOnlyWhenAsked() async throws {
+        let test = try await inProposals()
+        let app = test.application
+        let dry = try await app.assignJudges(round: nil, dryRun: true, rebalance: false, competition: "wysc-2026", as: organizer)
+        #expect(!dry.saved)
+        #expect(dry.pairs.count == 12)
+        let connection = try test.connect()
+        #expect(try test.count("assignment", on: connection) == 0)
+        let conflicts = Set(try await app.conflicts(competition: "wysc-2026", as: organizer).map { "\($0.judgeEmail) \($0.team)" })
+        #expect(dry.pairs.allSatisfy { !conflicts.contains("\($0.judgeEmail) \($0.team)") })
+        #expect(Dictionary(grouping: dry.pairs, by: \.team).values.allSatisfy { $0.count == 2 })
+        #expect(dry.loads.allSatisfy { $0.proposals <= $0.capacity })
+        #expect(dry.capacityNote == "the smallest load that lets every proposal get 2 judges: 3")
+
+        // Every team with a Smart Mobility tag gets Amina (case does not matter), as far as her load allows.
+        let saved = try await app.assignJudges(round: nil, dryRun: false, rebalance: false, competition: "wysc-2026", as: organizer)
+        #expect(saved.objective == dry.objective)
+        #expect(saved.pairs == dry.pairs, "the same input gives the same assignment")
+        #expect(try test.count("assignment", on: connection) == 12)
+        let audit = try await app.auditLog(AuditFilter(action: "assignment."), as: organizer)
+        #expect(audit.map(\.action) == ["assignment.save"])
+        #expect(audit[0].after?.contains("\"reviews\": 12") == true)
+    }
+
+    @Test func rebalancingAfterAWithdrawalChangesOnlyWhatBroke() async throws {
+        let test = try await inProposals()
+        let app = test.application
+        let before = try await app.assignJudges(round: nil, dryRun: false, rebalance: false, competition: "wysc-2026", as: organizer)
+        let leaving = before.pairs.first { $0.judgeEmail == "rafael@example.org" } != nil ? "rafael@example.org" : "elena@example.org"
+        try await app.withdrawJudge(email: leaving, reason: "illness", competition: "wysc-2026", as: organizer)
+        let after = try await app.assignJudges(round: nil, dryRun: false, rebalance: true, competition: "wysc-2026", as: organizer)
+        let kept = Set(before.pairs.filter { $0.judgeEmail != leaving }.map { "\($0.judgeEmail) \($0.team)" })
+        let now = Set(after.pairs.map { "\($0.judgeEmail) \($0.team)" })
+        #expect(kept.isSubset(of: now), "every unaffected assignment stays")
+        #expect(!after.pairs.contains { $0.judgeEmail == leaving })
+        #expect(Dictionary(grouping: after.pairs, by: \.team).values.allSatisfy { $0.count == 2 })
+        let removed = before.pairs.filter { $0.judgeEmail == leaving }.count
+        #expect(after.changes.filter { $0.hasPrefix("removed") }.count == removed)
+        #expect(after.changes.filter { $0.hasPrefix("added") }.count == removed)
+        #expect(after.changes.allSatisfy { $0.hasPrefix("added") || $0.contains("(the judge withdrew)") })
+        #expect(try await app.auditLog(AuditFilter(action: "assignment.rebalance"), as: organizer).count == 1)
+
+        // A new conflict on an assigned pair: only that pair moves.
+        let pair = after.pairs[0]
+        try await app.declareConflict(judge: pair.judgeEmail, team: pair.team, reason: "now works with the team", competition: "wysc-2026", as: organizer)
+        let again = try await app.assignJudges(round: nil, dryRun: true, rebalance: true, competition: "wysc-2026", as: organizer)
+        #expect(again.changes.first == "removed \(pair.judge) from \(pair.team) (a conflict of interest)")
+        #expect(Set(again.pairs.map { "\($0.judgeEmail) \($0.team)" }).symmetricDifference(now).count == 2)
+    }
+
+    @Test func anImpossibleAssignmentSaysWhichProposalsAndWhy() async throws {
+        let test = try await inProposals()
+        let app = test.application
+        for email in ["amina@nairobi.example.org", "elena@example.org", "rafael@example.org"] {
+            try await app.withdrawJudge(email: email, reason: "travel", competition: "wysc-2026", as: organizer)
+        }
+        let error = await #expect(throws: WyscError.self) {
+            try await app.assignJudges(round: nil, dryRun: true, rebalance: false, competition: "wysc-2026", as: organizer)
+        }
+        #expect(error?.kind == .refused)
+        let message = error?.message ?? ""
+        #expect(message.contains("no assignment gives every proposal of round 'screening' 2 judges"))
+        #expect(message.contains("Han River Movers: 1 judge(s) missing (too many conflicts: only 1 judge(s) have no conflict with it)"))
+    }
+
+    @Test func advancingToScreeningAssignsJudgesAndUniversitiesSeeOnlyHowMany() async throws {
+        let test = try await inProposals()
+        let app = test.application
+        let check = try await app.checkTransition(competition: "wysc-2026", to: nil)
+        #expect(check.actions[0] == "close_submissions: close submissions with 6 proposal(s)")
+        #expect(check.actions[1].hasPrefix("assign_judges: 12 reviews for 6 proposal(s) of round 'screening'"))
+        let record = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "proposals", as: organizer)
+        #expect(record.performed[0] == "closed submissions: 6 proposal(s), 6 version(s) in all")
+        #expect(record.performed[1].hasPrefix("assigned 2 judges to each of 6 proposal(s) of round 'screening'"))
+        let seoul = try await app.universities().first { $0.city == "Seoul" }!
+        let status = try await app.teamStatus(competition: "wysc-2026", team: "Han River Movers", university: nil, as: .university(seoul.id))
+        let steps = Dictionary(uniqueKeysWithValues: status[0].steps.map { ($0.step, $0) })
+        #expect(steps["proposal"]?.detail.hasPrefix("received: 'Idea of Han River Movers' (version 1,") == true)
+        #expect(steps["review"]?.detail == "under review by 2 judges")
+        let late = await #expect(throws: WyscError.self) {
+            try await app.submitProposal(ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+        }
+        #expect(late?.message.contains("is in phase 'screening'") == true)
+    }
+}
