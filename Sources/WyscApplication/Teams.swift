@@ -440,8 +440,10 @@ enum TeamTimeline {
         let proposalStage = stage(.submitProposal) ?? -1
         if let review {
             steps.append(.init(step: "proposal", state: "done", detail: "received: '\(review.title)' (version \(review.version), \(review.submittedAt.rfc3339))"))
+        } else if decision?.eligible == false && proposalStage >= 0 {
+            steps.append(.init(step: "proposal", state: "no", detail: "not eligible to submit one"))
         } else if proposalStage == 0 {
-            steps.append(.init(step: "proposal", state: "pending", detail: decision?.eligible == false ? "not eligible to submit" : "not received yet"))
+            steps.append(.init(step: "proposal", state: "pending", detail: "not received yet"))
         } else {
             steps.append(.init(step: "proposal", state: proposalStage == 1 ? "no" : "not yet", detail: proposalStage == 1 ? "none received" : ""))
         }

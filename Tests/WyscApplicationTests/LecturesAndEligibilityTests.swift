@@ -164,7 +164,8 @@ import WyscWorkflow
         #expect(steps["workshops"]?.detail == "Seoul Living Lab workshop (Seoul)")
         #expect(steps["eligible"]?.state == "no")
         #expect(steps["eligible"]?.detail.contains("missed lecture-1, lecture-2, lecture-3") == true)
-        #expect(steps["proposal"]?.state == "not yet")
+        #expect(steps["proposal"]?.state == "no")
+        #expect(steps["proposal"]?.detail == "not eligible to submit one")
 
         // An organizer lets Bogotá Bikes go on; a university cannot.
         let refused = await #expect(throws: WyscError.self) {

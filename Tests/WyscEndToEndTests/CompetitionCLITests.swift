@@ -175,6 +175,9 @@ import WyscTestSupport
         #expect(demo.stderr.contains("may submit a proposal"))
         #expect(demo.stderr.contains("not going on:"), "some generated teams fall short")
         #expect(demo.stderr.contains("override:"))
+        #expect(demo.stderr.contains("Phase proposals → screening: closed submissions"))
+        #expect(demo.stderr.contains("assigned 3 judges to each of"))
+        #expect(demo.stderr.contains("under review by 3 judges (never who they are)"))
         let again = try WyscBinary.run(["demo", "--seed", "7", "--teams", "40", "--database-url", url])
         #expect(again.stderr.contains("Created competition 'demo-2'"))
         let teams = try WyscBinary.run(["team", "list", "--competition", "demo", "--database-url", url, "--format", "csv"])
@@ -232,4 +235,125 @@ import WyscTestSupport
         let audit = try WyscBinary.run(["audit", "--action", "eligibility.", "--database-url", url, "--format", "csv"])
         #expect(audit.stdout.contains("eligibility.override,team:成都智慧交通队"))
     }
+}
+
+/// The assignment solver and judging set-up through the built binary.
+@Suite struct AssignmentCLITests {
+    func instance(_ files: [String: String]) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-assign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return directory.path
+    }
+
+    @Test func solvesFilesOfflineInJSONAndCSV() throws {
+        let directory = try instance([
+            "proposals.csv": "id,university,city,tags\nP1,U1,Seoul,Smart Mobility\nP2,U2,Accra,Smart Environment;Big Data\n",
+            "judges.csv": "id,university,city,tags,max_load\nJ1,U1,Seoul,Smart Mobility,2\nJ2,U3,Lima,Smart Mobility;Big Data,2\nJ3,U4,Rabat,Smart Environment,2\n",
+            "conflicts.csv": "judge_id,proposal_id\nJ1,P1\n",
+        ])
+        let json = try WyscBinary.run(["assign", "solve", "--input", directory, "--per-proposal", "2", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(decoded?["objective"] as? Int == 3, "P1: J2 shares Smart Mobility (1), J3 nothing; P2: J2 Big Data (1), J3 Smart Environment (1)")
+        let pairs = (decoded?["assignments"] as? [[String]])?.map { $0.joined(separator: "→") }
+        #expect(pairs == ["J2→P1", "J3→P1", "J2→P2", "J3→P2"])
+        let csv = try WyscBinary.run(["assign", "solve", "--input", directory, "--per-proposal", "2"])
+        #expect(csv.stdout == "judge_id,proposal_id\nJ2,P1\nJ3,P1\nJ2,P2\nJ3,P2\n")
+
+        let scored = try instance([
+            "proposals.csv": "id,university,city,tags\nP1,U1,Seoul,\n",
+            "judges.csv": "id,university,city,tags,max_load\nJ1,U2,Lima,,1\nJ2,U3,Rabat,,1\n",
+            "conflicts.csv": "judge_id,proposal_id\n",
+            "affinity.csv": "judge_id,proposal_id,score\nJ2,P1,7\n",
+        ])
+        let byTable = try WyscBinary.run(["assign", "solve", "--input", scored, "--per-proposal", "1"])
+        #expect(byTable.stdout == "judge_id,proposal_id\nJ2,P1\n")
+    }
+
+    @Test func malformedFilesAndImpossibleInstancesAreExplained() throws {
+        let broken = try instance([
+            "proposals.csv": "id,university,city,tags\nP1,U1,Seoul,x\nP1,U1,Seoul,y\n",
+            "judges.csv": "id,university,city,tags,max_load\nJ1,U1,Seoul,x,many\n",
+            "conflicts.csv": "judge_id,proposal_id\nJ9,P1\n",
+        ])
+        let refused = try WyscBinary.run(["assign", "solve", "--input", broken, "--per-proposal", "1"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("proposals.csv, row 3: proposal 'P1' appears again (first on row 2)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("judges.csv, row 2: max_load 'many' is not a whole number"))
+        #expect(refused.stderr.contains("conflicts.csv, row 2: unknown judge 'J9'"))
+        let missing = try WyscBinary.run(["assign", "solve", "--input", "/nonexistent", "--per-proposal", "1"])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("/nonexistent/proposals.csv: no such file"))
+
+        let impossible = try instance([
+            "proposals.csv": "id,university,city,tags\nP1,U1,Seoul,x\nP2,U2,Lima,x\n",
+            "judges.csv": "id,university,city,tags,max_load\nJ1,U1,Seoul,x,5\nJ2,U3,Rabat,x,1\n",
+            "conflicts.csv": "judge_id,proposal_id\nJ1,P1\n",
+        ])
+        let infeasible = try WyscBinary.run(["assign", "solve", "--input", impossible, "--per-proposal", "2"])
+        #expect(infeasible.status == 1)
+        #expect(infeasible.stderr.contains("P1: 1 missing (too many conflicts: only 1 judge(s) without a conflict)"), "\(infeasible.stderr)")
+        #expect(infeasible.stdout.isEmpty)
+    }
+
+    @Test func judgesProposalsAndTheAssignmentFromTheCommandLine() throws {
+        let url = try TestDatabase.create(label: "e2e").connectionString!
+        let workflow = try instance(["w.yaml": ProposalsAndAssignmentWorkflow.text])
+        for step in [
+            ["db", "migrate"], ["competition", "create", "mini", "--workflow", workflow + "/w.yaml"],
+            ["university", "add", "成都大学", "--city", "Chengdu", "--country", "China"],
+            ["university", "add", "Universidad de Lima", "--city", "Lima", "--country", "Peru"],
+            ["team", "register", "成都智慧交通队", "--university", "成都大学", "--member", "王芳,wf@cdu.edu.cn,2001-01-01,leader"],
+            ["team", "register", "Lima Lights", "--university", "Universidad de Lima", "--member", "Sofía Gómez,sofia@ulima.pe,2001-01-01,leader"],
+            ["phase", "advance"],
+            ["judge", "add", "Dr. 陈晓明", "--email", "chen@example.cn", "--city", "Chengdu", "--expertise", "Smart Mobility"],
+            ["judge", "add", "Prof. Ana Ruiz", "--email", "ana@example.org", "--city", "Madrid", "--expertise", "Smart Mobility,Smart Street Lighting"],
+            ["judge", "add", "Dr. Amina Yusuf", "--email", "amina@example.org", "--city", "Nairobi", "--expertise", "Smart Street Lighting"],
+            ["proposal", "submit", "--team", "成都智慧交通队", "--title", "公交站客流计数", "--abstract", "Bus stops that count passengers.", "--tags", "Smart Mobility"],
+            ["proposal", "submit", "--team", "Lima Lights", "--title", "Luces inteligentes", "--abstract", "Street lights that dim.", "--tags", "Smart Street Lighting"],
+        ] {
+            let outcome = try WyscBinary.run(step + ["--database-url", url])
+            #expect(outcome.status == 0, "\(step): \(outcome.stderr)")
+        }
+        let conflicts = try WyscBinary.run(["judge", "conflicts", "--database-url", url, "--format", "csv"])
+        #expect(conflicts.stdout.contains("Dr. 陈晓明,chen@example.cn,成都智慧交通队,same city,"), "\(conflicts.stdout)")
+        let dry = try WyscBinary.run(["assign", "--dry-run", "--database-url", url, "--format", "csv"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("成都智慧交通队,公交站客流计数,Prof. Ana Ruiz,ana@example.org,1"))
+        #expect(!dry.stdout.contains("成都智慧交通队,公交站客流计数,Dr. 陈晓明"))
+        #expect(dry.stderr.contains("Dry run: nothing was saved."))
+        let advance = try WyscBinary.run(["phase", "advance", "--database-url", url])
+        #expect(advance.status == 0, "\(advance.stderr)")
+        #expect(advance.stderr.contains("assigned 2 judges to each of 2 proposal(s) of round 'screening'"))
+        let status = try WyscBinary.run(["team", "status", "Lima Lights", "--database-url", url])
+        #expect(status.stdout.contains("… review      pending: under review by 2 judges"), "\(status.stdout)")
+        #expect(!status.stdout.contains("Ana Ruiz") && !status.stdout.contains("Amina"), "universities never see who reviews them")
+        let withdraw = try WyscBinary.run(["judge", "withdraw", "ana@example.org", "--reason", "illness", "--database-url", url])
+        #expect(withdraw.status == 0)
+        let rebalance = try WyscBinary.run(["assign", "--rebalance", "--database-url", url])
+        #expect(rebalance.status == 1, "with Ana gone, 成都智慧交通队 has one judge without a conflict: \(rebalance.stderr)")
+        #expect(rebalance.stderr.contains("成都智慧交通队: 1 judge(s) missing (too many conflicts"))
+    }
+}
+
+enum ProposalsAndAssignmentWorkflow {
+    static let text = """
+        workflow: mini
+        phases:
+          - {id: registration, allows: [register_team]}
+          - {id: proposals, allows: [submit_proposal]}
+          - {id: screening, allows: [submit_score, declare_conflict]}
+          - {id: closed}
+        transitions:
+          - {from: registration, to: proposals}
+          - {from: proposals, to: screening, guards: [{min_proposals: {count: 1}}], actions: [close_submissions, {assign_judges: {round: screening}}]}
+          - {from: screening, to: closed}
+        team: {min_members: 1, max_members: 5}
+        rubric:
+          scale: {min: 1, max: 10}
+          criteria: [{id: idea, weight: 1}]
+        rounds:
+          - {id: screening, reviews_per_proposal: 2, conflicts: {same_university: true, same_city: true}}
+        """
 }
