@@ -101,17 +101,7 @@ public struct AssignmentFiles: Sendable {
 
     /// Why proposals could not get their judges, in words.
     public func explain(_ solution: AssignmentSolution) -> String {
-        let demand = problem.proposals * problem.perProposal
-        let capacity = problem.capacity.reduce(0, +)
-        var lines = ["no complete assignment exists: \(solution.shortfalls.count) proposal(s) cannot get \(problem.perProposal) judges"]
-        for shortfall in solution.shortfalls.prefix(20) {
-            let why = shortfall.eligibleJudges < problem.perProposal
-                ? "too many conflicts: only \(shortfall.eligibleJudges) judge(s) without a conflict"
-                : "too little capacity: the \(shortfall.eligibleJudges) judges without a conflict are full"
-            lines.append("  \(proposalIDs[shortfall.proposal]): \(shortfall.missing) missing (\(why))")
-        }
-        if solution.shortfalls.count > 20 { lines.append("  … and \(solution.shortfalls.count - 20) more") }
-        if capacity < demand { lines.append("the judges' max_load adds up to \(capacity) reviews; \(demand) are needed") }
-        return lines.joined(separator: "\n")
+        (["no complete assignment exists: \(solution.shortfalls.count) proposal(s) cannot get \(problem.perProposal) judges"]
+            + solution.explanation(problem, name: { proposalIDs[$0] })).joined(separator: "\n")
     }
 }

@@ -236,18 +236,8 @@ enum Assignments {
     }
 
     static func explain(_ solution: AssignmentSolution, problem: AssignmentProblem, entries: [Entry], round: JudgingRound) -> String {
-        let demand = problem.proposals * problem.perProposal
-        let capacity = problem.capacity.reduce(0, +)
-        var lines = ["no assignment gives every proposal of round '\(round.id)' \(round.reviewsPerProposal) judges; nothing was changed. \(solution.shortfalls.count) proposal(s) fall short:"]
-        for shortfall in solution.shortfalls.prefix(20) {
-            let why = shortfall.eligibleJudges < problem.perProposal
-                ? "too many conflicts: only \(shortfall.eligibleJudges) judge(s) have no conflict with it"
-                : "too little capacity: the \(shortfall.eligibleJudges) judges without a conflict are full"
-            lines.append("  \(entries[shortfall.proposal].team): \(shortfall.missing) judge(s) missing (\(why))")
-        }
-        if solution.shortfalls.count > 20 { lines.append("  … and \(solution.shortfalls.count - 20) more") }
-        if capacity < demand { lines.append("The judges can take \(capacity) reviews in all; \(demand) are needed: add judges or raise max_load.") }
-        return lines.joined(separator: "\n")
+        let heading = "no assignment gives every proposal of round '\(round.id)' \(round.reviewsPerProposal) judges; nothing was changed. \(solution.shortfalls.count) proposal(s) fall short:"
+        return ([heading] + solution.explanation(problem, name: { entries[$0].team })).joined(separator: "\n")
     }
 
     static func save(_ plan: inout AssignmentPlan, competition: CompetitionRecord, rebalance: Bool, actor: Actor, on connection: PostgresConnection) throws {

@@ -150,6 +150,21 @@ public struct AssignmentSolution: Sendable, Equatable {
 
     public var isComplete: Bool { shortfalls.isEmpty }
 
+    /// Why proposals fall short, one line each (the first `limit`), plus the capacity shortfall if any.
+    public func explanation(_ problem: AssignmentProblem, name: (Int) -> String, limit: Int = 20) -> [String] {
+        var lines: [String] = []
+        for shortfall in shortfalls.prefix(limit) {
+            let why = shortfall.eligibleJudges < problem.perProposal
+                ? "too many conflicts: only \(shortfall.eligibleJudges) judge(s) without a conflict"
+                : "too little capacity: the \(shortfall.eligibleJudges) judges without a conflict are full"
+            lines.append("  \(name(shortfall.proposal)): \(shortfall.missing) judge(s) missing (\(why))")
+        }
+        if shortfalls.count > limit { lines.append("  … and \(shortfalls.count - limit) more") }
+        let demand = problem.proposals * problem.perProposal, capacity = problem.capacity.reduce(0, +)
+        if capacity < demand { lines.append("The judges can take \(capacity) reviews in all; \(demand) are needed: add judges or raise max_load.") }
+        return lines
+    }
+
     /// (judge, proposal) pairs ordered by proposal, then judge.
     public var pairs: [(judge: Int, proposal: Int)] {
         judgesOfProposal.enumerated().flatMap { proposal, judges in judges.map { (judge: $0, proposal: proposal) } }

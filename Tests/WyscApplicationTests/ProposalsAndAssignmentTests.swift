@@ -8,28 +8,6 @@ import WyscWorkflow
 @Suite struct ProposalsAndAssignmentTests {
     let organizer = TestApplication.organizer
 
-    static let workflow = """
-        workflow: mini
-        phases:
-          - {id: registration, allows: [register_team]}
-          - {id: proposals, allows: [submit_proposal], deadline: "2026-06-01T00:00:00Z", grace_minutes: 30}
-          - {id: screening, allows: [submit_score, declare_conflict]}
-          - {id: closed}
-        transitions:
-          - {from: registration, to: proposals}
-          - from: proposals
-            to: screening
-            guards: [{min_proposals: {count: 1}}]
-            actions: [close_submissions, {assign_judges: {round: screening}}]
-          - {from: screening, to: closed}
-        team: {min_members: 1, max_members: 5}
-        rubric:
-          scale: {min: 1, max: 10}
-          criteria: [{id: idea, weight: 1}]
-        rounds:
-          - {id: screening, reviews_per_proposal: 2, conflicts: {same_university: true, same_city: true}}
-        """
-
     static let teams: [(team: String, university: String, tags: [String])] = [
         ("Han River Movers", "Seoul National University", ["Smart Mobility"]),
         ("Gangnam Green", "Seoul National University", ["Smart Environment", "Smart/Green Buildings"]),
@@ -50,7 +28,7 @@ import WyscWorkflow
     /// Teams registered, the competition in its proposals phase, judges added.
     func inProposals(submit: Bool = true) async throws -> TestApplication {
         let test = try TestApplication()
-        try await test.competition(workflow: Self.workflow)
+        try await test.competition(workflow: TestWorkflows.proposalsAndScreening)
         let app = test.application
         var rows: [MemberRow] = []
         for (index, entry) in Self.teams.enumerated() {
@@ -238,7 +216,7 @@ import WyscWorkflow
         #expect(error?.kind == .refused)
         let message = error?.message ?? ""
         #expect(message.contains("no assignment gives every proposal of round 'screening' 2 judges"))
-        #expect(message.contains("Han River Movers: 1 judge(s) missing (too many conflicts: only 1 judge(s) have no conflict with it)"))
+        #expect(message.contains("Han River Movers: 1 judge(s) missing (too many conflicts: only 1 judge(s) without a conflict)"))
     }
 
     @Test func advancingToScreeningAssignsJudgesAndUniversitiesSeeOnlyHowMany() async throws {
