@@ -42,6 +42,12 @@ struct AssignCommand: AsyncParsableCommand {
                 columns: ["team", "title", "judge", "email", "affinity"],
                 rows: plan.pairs.map { [.text($0.team), .text($0.title), .text($0.judge), .text($0.judgeEmail), .integer($0.affinity)] })
             if dryRun || output.format != .table { Terminal.output(table.render(output.format)) }
+            if dryRun && output.format == .table {
+                let loads = DataTable(
+                    columns: ["judge", "email", "proposals", "max_load"],
+                    rows: plan.loads.map { [.text($0.judge), .text($0.email), .integer($0.proposals), .integer($0.capacity)] })
+                Terminal.output("\n" + loads.render(.table))
+            }
             let loads = plan.loads.map(\.proposals)
             Terminal.message(
                 "Round '\(plan.round)': \(plan.pairs.count) reviews, total affinity \(plan.objective); loads \(loads.min() ?? 0)–\(loads.max() ?? 0) per judge (\(plan.capacityNote)).")
