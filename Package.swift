@@ -48,6 +48,7 @@ let package = Package(
         // Pure: judge assignment (exact min-cost flow), scorecards, normalization and ranking. No I/O.
         .target(
             name: "WyscJudging",
+            dependencies: ["WyscWorkflow"],
             swiftSettings: swiftSettings
         ),
         // Use cases, migrations, the embedded local PostgreSQL and database selection.
@@ -72,6 +73,7 @@ let package = Package(
                 "WyscWorkflow",
                 "WyscJudging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -89,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WyscJudgingTests",
-            dependencies: ["WyscJudging"],
+            dependencies: ["WyscJudging", "WyscWorkflow"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

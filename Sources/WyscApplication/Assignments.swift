@@ -82,7 +82,21 @@ enum Assignments {
     /// The proposals of a round: in the first round, those of teams that may go on.
     static func entries(_ competition: CompetitionRecord, round: JudgingRound, on connection: PostgresConnection) throws -> [Entry] {
         guard round.id == competition.definition.rounds.first?.id else {
-            throw WyscError(.refused, "round '\(round.id)' has no proposals yet: the shortlist action moves them in from the previous round")
+            let entries = try connection.query(
+                """
+                SELECT p.id, t.id AS team_id, t.name AS team, p.title, p.tags FROM round_entry e
+                JOIN proposal p ON p.id = e.proposal_id JOIN team t ON t.id = p.team_id
+                WHERE e.competition_id = \(competition.id) AND e.round = \(round.id) ORDER BY p.id
+                """
+            ).rows.map { row in
+                Entry(
+                    proposalID: try row.decode("id"), teamID: try row.decode("team_id"), team: try row.decode("team"), title: try row.decode("title"),
+                    tags: try row.decode("tags"))
+            }
+            if entries.isEmpty {
+                throw WyscError(.refused, "round '\(round.id)' has no proposals yet: the shortlist action moves them in from the previous round")
+            }
+            return entries
         }
         let hasRules = competition.definition.eligibility != nil
         return try connection.query(
@@ -241,18 +255,37 @@ enum Assignments {
     }
 
     static func save(_ plan: inout AssignmentPlan, competition: CompetitionRecord, rebalance: Bool, actor: Actor, on connection: PostgresConnection) throws {
+        let scored: Int = try connection.query(
+            "SELECT count(*) AS n FROM scorecard WHERE competition_id = \(competition.id) AND round = \(plan.round)").rows[0].decode("n")
+        if scored > 0 && !rebalance {
+            throw WyscError(
+                .refused,
+                "round '\(plan.round)' already has \(scored) scorecard(s): a new assignment would discard them. Use wysc assign --rebalance, which keeps every unaffected assignment")
+        }
         let previous: Int = try connection.query(
             "SELECT count(*) AS n FROM assignment WHERE competition_id = \(competition.id) AND round = \(plan.round)").rows[0].decode("n")
-        try connection.query("DELETE FROM assignment WHERE competition_id = \(competition.id) AND round = \(plan.round)")
         let emails = plan.pairs.map(\.judgeEmail), teams = plan.pairs.map(\.team), affinities = plan.pairs.map(\.affinity)
+        try connection.runScript("CREATE TEMP TABLE planned_assignment (judge_id bigint, proposal_id bigint, affinity int) ON COMMIT DROP")
         try connection.query(
             """
-            INSERT INTO assignment (competition_id, round, judge_id, proposal_id, affinity, assigned_by)
-            SELECT \(competition.id), \(plan.round), j.id, p.id, x.affinity, \(actor.description)
+            INSERT INTO planned_assignment
+            SELECT j.id, p.id, x.affinity
             FROM unnest(\(emails)::text[], \(teams)::text[], \(affinities)::int[]) AS x(email, team, affinity)
             JOIN judge j ON j.competition_id = \(competition.id) AND lower(j.email) = lower(x.email)
             JOIN team t ON t.competition_id = \(competition.id) AND t.name = x.team
             JOIN proposal p ON p.team_id = t.id
+            """)
+        // Pairs that stay keep their row (and when they were assigned); only the difference is written.
+        try connection.query(
+            """
+            DELETE FROM assignment a WHERE a.competition_id = \(competition.id) AND a.round = \(plan.round)
+              AND NOT EXISTS (SELECT 1 FROM planned_assignment n WHERE n.judge_id = a.judge_id AND n.proposal_id = a.proposal_id)
+            """)
+        try connection.query(
+            """
+            INSERT INTO assignment (competition_id, round, judge_id, proposal_id, affinity, assigned_by)
+            SELECT \(competition.id), \(plan.round), judge_id, proposal_id, affinity, \(actor.description) FROM planned_assignment
+            ON CONFLICT DO NOTHING
             """)
         var after: [String: JSONValue] = [
             "round": .string(plan.round), "reviews": .integer(plan.pairs.count), "total_affinity": .integer(plan.objective),

@@ -1,4 +1,5 @@
 import Foundation
+import WyscJudging
 import WyscWorkflow
 
 /// A WeGO member city (Data/wego-member-cities.csv), for demo data and tests.
@@ -228,6 +229,10 @@ extension Application {
 
         var phase = competition.phase
         while true {
+            if !definition.transitions.contains(where: { $0.from == phase }) {
+                report("The competition is in its last phase, '\(phase)'.")
+                break
+            }
             do {
                 try await runDemoPhaseWork(phase, slug: slug, definition: definition, organizer: organizer, generator: &generator, report: report)
                 let check = try await checkTransition(competition: slug, to: nil)
@@ -255,6 +260,9 @@ extension Application {
         report: @Sendable (String) -> Void
     ) async throws {
         let allows = definition.phase(phase)?.allows ?? []
+        if allows.contains(.submitScore), let round = definition.rounds.first(where: { $0.phase == phase }) {
+            try await runDemoScoring(round: round, slug: slug, definition: definition, organizer: organizer, generator: &generator, report: report)
+        }
         if allows.contains(.submitProposal) {
             try await runDemoProposals(slug: slug, organizer: organizer, generator: &generator, report: report)
         }
@@ -309,9 +317,56 @@ extension Application {
         }
     }
 
+    /// Every judge scores their queue as themself. Each proposal has a hidden quality; some judges
+    /// are harsh, some lenient, all a little noisy: normalization is what makes that fair.
+    func runDemoScoring(
+        round: JudgingRound, slug: String, definition: WorkflowDefinition, organizer: Actor, generator: inout SeededGenerator,
+        report: @Sendable (String) -> Void
+    ) async throws {
+        let panel = try await judges(competition: slug, as: organizer).filter { $0.withdrawnAt == nil }
+        var quality: [Int: Double] = [:]
+        var bias: [(judge: String, bias: Double)] = []
+        var scored = 0
+        for (index, judge) in panel.enumerated() {
+            let leaning = index % 5 == 0 ? -2.0 : index % 5 == 1 ? 1.5 : Double.random(in: -0.5...0.5, using: &generator)
+            bias.append((judge.name, leaning))
+            for item in try await judgeQueue(judge: nil, competition: slug, as: .judge(judge.id)) {
+                if quality[item.proposal] == nil { quality[item.proposal] = Double.random(in: 4.5...8.5, using: &generator) }
+                var values: [String: String] = [:]
+                for criterion in definition.rubric.criteria {
+                    let raw = quality[item.proposal]! + leaning + Double.random(in: -1...1, using: &generator)
+                    values[criterion.id] = String(Int(min(Double(definition.rubric.scaleMax), max(Double(definition.rubric.scaleMin), raw.rounded()))))
+                }
+                _ = try await submitScorecard(
+                    proposal: item.proposal, values: values, comment: "Scored in the \(round.title) round.", draft: false, judge: nil, competition: slug,
+                    as: .judge(judge.id))
+                scored += 1
+            }
+        }
+        report("\(round.title): \(panel.count) judges submitted \(scored) scorecards as themselves.")
+        let judgeReport = try await results(round: round.id, method: .zscore, competition: slug, as: organizer).judges
+        if let harsh = judgeReport.min(by: { $0.mean < $1.mean }), let lenient = judgeReport.max(by: { $0.mean < $1.mean }) {
+            report("  the harshest judge (\(harsh.judge)) averages \(String(format: "%.2f", harsh.mean)), the most lenient (\(lenient.judge)) \(String(format: "%.2f", lenient.mean)): per-judge z-scores even that out")
+        }
+    }
+
     /// After a transition, what it decided: for eligibility, who goes on and why the others do not.
     func reportDemoOutcome(of record: TransitionRecord, slug: String, organizer: Actor, report: @Sendable (String) -> Void) async throws {
-        if record.performed.contains(where: { $0.hasPrefix("assigned") }) {
+        if record.performed.contains(where: { $0.hasPrefix("published") }) {
+            let final = try await results(round: nil, method: .zscore, competition: slug, as: organizer)
+            report("Final ranking (round '\(final.round)', normalized scores):")
+            for line in final.lines.prefix(10) {
+                report("  \(line.rank). \(line.team) — \(line.university): \(String(format: "%.2f", line.score)) (raw mean \(String(format: "%.2f", line.rawMean)))\(line.disagreement ? ", judges disagree" : "")")
+            }
+            if let winner = final.lines.first,
+                let status = try await teamStatus(competition: slug, team: winner.team, university: nil, as: organizer).first,
+                let rank = status.steps.first(where: { $0.step == "rank" })
+            {
+                report("  \(winner.team)'s university now sees: rank \(rank.detail)")
+            }
+            return
+        }
+        if record.performed.contains(where: { $0.hasPrefix("closed submissions") }) {
             let conflicts = try await conflicts(competition: slug, as: organizer)
             report("  conflicts respected: \(conflicts.count) (\(conflicts.filter { $0.source == "declared" }.count) declared, the rest same university or same city)")
             if let status = try await teamStatus(competition: slug, team: nil, university: nil, as: organizer).first(where: { $0.steps.contains { $0.step == "review" && $0.state == "pending" } }),

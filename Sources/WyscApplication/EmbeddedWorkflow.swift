@@ -124,6 +124,7 @@ rubric:
     - id: presentation
       title: Clarity of the proposal
       weight: 0.10
+  tie_break: [innovation, impact]   # equal normalized scores: more innovative first, then more impact
 
 rounds:
   - id: screening

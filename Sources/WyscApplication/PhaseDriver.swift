@@ -264,10 +264,8 @@ enum PhaseDriver {
                 facts.submittedProposals = try connection.query("SELECT count(*) AS n FROM proposal WHERE competition_id = \(record.id)")
                     .rows[0].decode("n")
             case .scorecardsComplete:
-                throw WyscError(
-                    .refused,
-                    "the guard '\(use.kind.rawValue)' of the transition \(transition.from) → \(transition.to) needs scorecards, which this version of wysc does not record yet"
-                )
+                guard case .round(let round) = use.parameters["round"] else { continue }
+                facts.missingScorecards[round] = try Scoring.missing(round: round, competition: record, on: connection)
             }
         }
         return facts
@@ -296,11 +294,16 @@ enum PhaseDriver {
         case .assignJudges:
             guard case .round(let round) = use.parameters["round"] else { return "no round" }
             return try Assignments.perform(round: round, competition: competition, actor: actor, on: connection)
-        case .computeRanking, .shortlist, .publishResults:
-            throw WyscError(
-                .refused,
-                "the action '\(use.kind.rawValue)' (\(use)) needs scorecards, which this version of wysc does not record yet; nothing was changed"
-            )
+        case .computeRanking:
+            guard case .round(let round) = use.parameters["round"] else { return "no round" }
+            return try Scoring.computeRanking(round: round, competition: competition, actor: actor, on: connection)
+        case .shortlist:
+            guard case .round(let from) = use.parameters["from"], case .round(let to) = use.parameters["to"],
+                case .integer(let size) = use.parameters["size"]
+            else { return "no shortlist parameters" }
+            return try Scoring.shortlist(from: from, to: to, size: size, competition: competition, actor: actor, on: connection)
+        case .publishResults:
+            return try Scoring.publish(competition, actor: actor, on: connection)
         }
     }
 

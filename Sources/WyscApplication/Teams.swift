@@ -160,6 +160,26 @@ extension Application {
             for decision in try EligibilityDecisions.list(competition, team: team, universityID: nil, on: connection) {
                 decisions[decision.team] = decision
             }
+            let published = try Scoring.isPublished(competition, on: connection)
+            var outcomes: [Int: TeamTimeline.Outcome] = [:]
+            if published {
+                for row in try connection.query(
+                    """
+                    SELECT p.team_id,
+                           (SELECT e.round || ' (rank ' || e.from_rank || ' in ' || e.from_round || ')' FROM round_entry e
+                             WHERE e.proposal_id = p.id ORDER BY e.round DESC LIMIT 1) AS shortlisted,
+                           (SELECT count(*) FROM round_entry e WHERE e.competition_id = p.competition_id) > 0 AS shortlisting_done,
+                           r.rank, r.round, (SELECT count(*) FROM round_result x WHERE x.competition_id = r.competition_id AND x.round = r.round) AS ranked
+                    FROM proposal p LEFT JOIN LATERAL (
+                        SELECT rank, round, competition_id FROM round_result WHERE proposal_id = p.id ORDER BY computed_at DESC, round DESC LIMIT 1) r ON true
+                    WHERE p.competition_id = \(competition.id)
+                    """
+                ).rows {
+                    outcomes[try row.decode("team_id")] = TeamTimeline.Outcome(
+                        shortlisted: try row.decode("shortlisted"), shortlistingDone: try row.decode("shortlisting_done"), rank: try row.decode("rank"),
+                        round: try row.decode("round"), ranked: try row.decode("ranked"))
+                }
+            }
             var reviews: [Int: TeamTimeline.Review] = [:]
             let firstRound = competition.definition.rounds.first?.id ?? ""
             for row in try connection.query(
@@ -178,7 +198,8 @@ extension Application {
                     team: team.name, university: team.university, competition: slug, phase: competition.phase,
                     steps: TeamTimeline.steps(
                         team, participation: participation[team.id] ?? TeamParticipation(members: [], workshops: []),
-                        decision: decisions[team.name], review: reviews[team.id], competition: competition))
+                        decision: decisions[team.name], review: reviews[team.id], outcome: published ? outcomes[team.id] ?? .none : nil,
+                        competition: competition))
             }
         }
     }
@@ -384,8 +405,20 @@ enum TeamTimeline {
         var judges: Int
     }
 
+    /// What the published results say about a team.
+    struct Outcome {
+        var shortlisted: String?
+        var shortlistingDone: Bool
+        var rank: Int?
+        var round: String?
+        var ranked: Int
+
+        static let none = Outcome(shortlisted: nil, shortlistingDone: false, rank: nil, round: nil, ranked: 0)
+    }
+
+    /// `outcome` is nil until the results are published: before that, no rank is shown to anyone.
     static func steps(
-        _ team: Team, participation: TeamParticipation, decision: TeamEligibility?, review: Review?, competition: CompetitionRecord
+        _ team: Team, participation: TeamParticipation, decision: TeamEligibility?, review: Review?, outcome: Outcome?, competition: CompetitionRecord
     ) -> [TeamStatus.Step] {
         let definition = competition.definition
         let current = definition.phases.firstIndex { $0.id == competition.phase } ?? 0
@@ -452,8 +485,17 @@ enum TeamTimeline {
         } else {
             steps.append(.init(step: "review", state: "not yet", detail: ""))
         }
-        for step in ["shortlist", "rank"] {
-            steps.append(.init(step: step, state: "not yet", detail: ""))
+        if let outcome, let shortlisted = outcome.shortlisted {
+            steps.append(.init(step: "shortlist", state: "done", detail: "shortlisted for \(shortlisted)"))
+        } else if let outcome, outcome.shortlistingDone, review != nil {
+            steps.append(.init(step: "shortlist", state: "no", detail: "not shortlisted"))
+        } else {
+            steps.append(.init(step: "shortlist", state: "not yet", detail: ""))
+        }
+        if let outcome, let rank = outcome.rank, let round = outcome.round {
+            steps.append(.init(step: "rank", state: "done", detail: "\(rank) of \(outcome.ranked) in round '\(round)'"))
+        } else {
+            steps.append(.init(step: "rank", state: "not yet", detail: ""))
         }
         return steps
     }

@@ -147,6 +147,15 @@ public struct Rubric: Sendable, Hashable {
     public var scaleMin: Int
     public var scaleMax: Int
     public var criteria: [Criterion]
+    /// Criteria whose means break ties on the normalized score, in order (then the raw mean).
+    public var tieBreak: [String] = []
+
+    public init(scaleMin: Int, scaleMax: Int, criteria: [Criterion], tieBreak: [String] = []) {
+        self.scaleMin = scaleMin
+        self.scaleMax = scaleMax
+        self.criteria = criteria
+        self.tieBreak = tieBreak
+    }
 }
 
 public struct Criterion: Sendable, Hashable {
@@ -155,6 +164,13 @@ public struct Criterion: Sendable, Hashable {
     public var guidance: String?
     /// A fraction of the total; the weights of a rubric add up to 1.
     public var weight: Double
+
+    public init(id: String, title: String, guidance: String?, weight: Double) {
+        self.id = id
+        self.title = title
+        self.guidance = guidance
+        self.weight = weight
+    }
 }
 
 /// One lecture of the series; a quiz follows each.
@@ -223,6 +239,8 @@ public struct JudgingRound: Sendable, Hashable {
     /// At most this many proposals per judge in this round (a judge's own max_load wins); nil: the
     /// smallest load that lets every proposal get its judges.
     public var maxLoad: Int?
+    /// The phase in which this round's scorecards are submitted (default: the phase with the round's id).
+    public var phase: String
 }
 
 extension ActionUse: CustomStringConvertible {

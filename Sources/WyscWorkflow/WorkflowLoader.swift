@@ -178,6 +178,15 @@ private struct Reader {
         let roundIDs = Set(rounds.map(\.value.id))
         let transitions = sequence(top["transitions"], "transitions").compactMap { transition($0, phases: Set(phases.map(\.value.id)), rounds: roundIDs) }
         checkGraph(phases: phases, transitions: transitions, root: root)
+        for round in rounds {
+            guard let phase = phases.first(where: { $0.value.id == round.value.phase }) else {
+                problem(round.node, "round '\(round.value.id)' is scored in phase '\(round.value.phase)', which the workflow does not declare (set 'phase')")
+                continue
+            }
+            if !phase.value.allows.contains(.submitScore) {
+                problem(round.node, "round '\(round.value.id)' is scored in phase '\(phase.value.id)', which does not allow submit_score")
+            }
+        }
         checkDeadlines(phases)
         let team = top["team"].flatMap { self.teamRules($0) } ?? TeamRules(minMembers: 1, maxMembers: 10, maxAge: nil, ageReferenceDate: nil)
         let rubric = top["rubric"].flatMap { self.rubric($0) }
@@ -364,7 +373,7 @@ private struct Reader {
     }
 
     mutating func rubric(_ node: Node) -> Rubric? {
-        guard let entries = mapping(node, "rubric", allowed: ["scale", "criteria"]) else { return nil }
+        guard let entries = mapping(node, "rubric", allowed: ["scale", "criteria", "tie_break"]) else { return nil }
         var scaleMin = 0, scaleMax = 10
         if let scale = entries["scale"], let bounds = mapping(scale, "the rubric's scale", allowed: ["min", "max"]) {
             scaleMin = integer(bounds, "min", in: "the rubric's scale", parent: scale, range: -1000...1000) ?? scaleMin
@@ -393,7 +402,15 @@ private struct Reader {
         if !criteria.isEmpty, abs(total - 1) > 1e-9 {
             problem(entries["criteria"], "the rubric's weights add up to \(Self.format(total)), not 1 (or 100%)")
         }
-        return Rubric(scaleMin: scaleMin, scaleMax: scaleMax, criteria: criteria.map(\.value))
+        var tieBreak: [String] = []
+        for item in sequence(entries["tie_break"], "the rubric's tie_break") {
+            guard let id = item.string, criteria.contains(where: { $0.value.id == id }) else {
+                problem(item, "tie_break names '\(item.string ?? "?")', which is not a criterion of the rubric")
+                continue
+            }
+            tieBreak.append(id)
+        }
+        return Rubric(scaleMin: scaleMin, scaleMax: scaleMax, criteria: criteria.map(\.value), tieBreak: tieBreak)
     }
 
     mutating func calendarDate(_ entries: [String: Node], _ key: String, in what: String, parent: Node) -> String? {
@@ -464,7 +481,7 @@ private struct Reader {
     }
 
     mutating func round(_ node: Node) -> (value: JudgingRound, node: Node)? {
-        guard let entries = mapping(node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load"]),
+        guard let entries = mapping(node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load", "phase"]),
             let id = identifier(entries, "id", in: "a round", parent: node)
         else { return nil }
         let reviews = integer(entries, "reviews_per_proposal", in: "round '\(id)'", parent: node, range: 1...50) ?? 1
@@ -478,7 +495,8 @@ private struct Reader {
                 id: id, title: text(entries, "title", in: "round '\(id)'", parent: node, required: false) ?? id,
                 reviewsPerProposal: reviews, conflictSameUniversity: sameUniversity, conflictSameCity: sameCity,
                 blindReview: flag(entries, "blind_review", in: "round '\(id)'", default: false),
-                maxLoad: integer(entries, "max_load", in: "round '\(id)'", parent: node, range: 1...100_000, required: false)
+                maxLoad: integer(entries, "max_load", in: "round '\(id)'", parent: node, range: 1...100_000, required: false),
+                phase: text(entries, "phase", in: "round '\(id)'", parent: node, required: false) ?? id
             ), node
         )
     }

@@ -19,7 +19,7 @@ struct JudgeCommand: AsyncParsableCommand {
               wysc judge conflicts --round screening
               wysc judge withdraw amina@example.org --reason "illness"
             """,
-        subcommands: [Add.self, Import.self, List.self, Withdraw.self, Conflict.self, Conflicts.self]
+        subcommands: [Add.self, Import.self, List.self, Withdraw.self, Conflict.self, Conflicts.self, QueueCommand.self]
     )
 
     struct Add: AsyncParsableCommand {

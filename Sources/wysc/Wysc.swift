@@ -21,12 +21,14 @@ struct Wysc: AsyncParsableCommand {
             """,
         version: version,
         groupedSubcommands: [
+            CommandGroup(name: "Judging (judges)", subcommands: [ScoreCommand.self]),
             CommandGroup(name: "Setting up (organizers and operators)", subcommands: [Local.self, DB.self]),
             CommandGroup(
                 name: "Running a competition (organizers)",
                 subcommands: [
                     CompetitionCommand.self, PhaseCommand.self, UniversityCommand.self, TeamCommand.self, LectureCommand.self,
-                    WorkshopCommand.self, ProposalCommand.self, JudgeCommand.self, AssignCommand.self, WorkflowCommand.self,
+                    WorkshopCommand.self, ProposalCommand.self, JudgeCommand.self, AssignCommand.self, JudgingCommand.self, ResultsCommand.self,
+                    WorkflowCommand.self,
                     AuditCommand.self, Demo.self,
                 ]),
         ]

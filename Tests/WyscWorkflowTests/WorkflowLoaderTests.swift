@@ -30,7 +30,7 @@ import WyscWorkflow
             - {id: idea, title: Idea, weight: 0.5}
             - {id: plan, title: Plan, weight: 0.5}
         rounds:
-          - {id: main, reviews_per_proposal: 2}
+          - {id: main, reviews_per_proposal: 2, phase: judging}
         """
 
     /// The problems found in `text`, as "line:column: message".
