@@ -25,6 +25,13 @@ public struct ScorecardOutcome: Sendable, Hashable {
     public var total: Double?
     public var revision: Int
     public var submitted: Bool
+
+    public init(change: Change, total: Double?, revision: Int, submitted: Bool) {
+        self.change = change
+        self.total = total
+        self.revision = revision
+        self.submitted = submitted
+    }
 }
 
 /// One row of an offline scoring file: judge,proposal,<criterion>…,comment.

@@ -32,3 +32,35 @@ extension TestWorkflows {
     public static let proposalsAndScreeningWithoutDeadline = proposalsAndScreening.replacingOccurrences(
         of: #", deadline: "2026-06-01T00:00:00Z", grace_minutes: 30"#, with: "")
 }
+
+extension TestWorkflows {
+    /// registration → proposals → screening (blind, 2 reviews) → finals (top 2, 2 reviews) → results →
+    /// closed (publish); rubric idea 60% / plan 40% on 1–10, ties broken by idea; same-university conflicts.
+    public static let judging = """
+        workflow: judging
+        phases:
+          - {id: registration, allows: [register_team]}
+          - {id: proposals, allows: [submit_proposal]}
+          - {id: screening, allows: [submit_score, declare_conflict]}
+          - {id: finals, allows: [submit_score, declare_conflict]}
+          - {id: results}
+          - {id: closed}
+        transitions:
+          - {from: registration, to: proposals}
+          - {from: proposals, to: screening, actions: [{assign_judges: {round: screening}}]}
+          - from: screening
+            to: finals
+            guards: [{scorecards_complete: {round: screening}}]
+            actions: [{compute_ranking: {round: screening}}, {shortlist: {from: screening, to: finals, size: 2}}, {assign_judges: {round: finals}}]
+          - {from: finals, to: results, guards: [{scorecards_complete: {round: finals}}], actions: [{compute_ranking: {round: finals}}]}
+          - {from: results, to: closed, actions: [publish_results]}
+        team: {min_members: 1, max_members: 5}
+        rubric:
+          scale: {min: 1, max: 10}
+          criteria: [{id: idea, title: Idea, weight: 0.6}, {id: plan, title: Plan, weight: 0.4}]
+          tie_break: [idea]
+        rounds:
+          - {id: screening, reviews_per_proposal: 2, blind_review: true, conflicts: {same_university: true, same_city: false}}
+          - {id: finals, reviews_per_proposal: 2, conflicts: {same_university: true, same_city: false}}
+        """
+}

@@ -1,0 +1,245 @@
+import Foundation
+import Testing
+import WyscApplication
+import WyscJudging
+import WyscPostgres
+import WyscTestSupport
+import WyscWorkflow
+
+@Suite struct ScoringTests {
+    let organizer = TestApplication.organizer
+
+    struct Setup {
+        var test: TestApplication
+        var judges: [String: Int]  // email → id
+        var app: Application { test.application }
+    }
+
+    /// Four teams with proposals, four judges (Kim is from Seoul National University), in screening.
+    func inScreening() async throws -> Setup {
+        let test = try TestApplication()
+        try await test.competition(workflow: TestWorkflows.judging)
+        let app = test.application
+        let teams = [("Han River Movers", "Seoul National University"), ("成都智慧交通队", "成都大学"), ("Bogotá Bikes", "Universidad de Bogotá"), ("Andes Data", "Universidad de Bogotá")]
+        _ = try await app.importTeams(
+            teams.enumerated().map { MemberRow(row: $0 + 2, team: $1.0, university: $1.1, name: "Member \($0)", email: "m\($0)@example.org", birthDate: "2001-01-01", role: "leader") },
+            file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", as: organizer)
+        let panel = [
+            JudgeInput(name: "Kim Ji-woo", email: "kim@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Korea", expertise: [], maxLoad: 2),
+            JudgeInput(name: "Amina Yusuf", email: "amina@example.org", university: "", city: "Nairobi", country: "Kenya", expertise: [], maxLoad: 2),
+            JudgeInput(name: "Elena Petrova", email: "elena@example.org", university: "", city: "Moscow", country: "Russia", expertise: [], maxLoad: 2),
+            JudgeInput(name: "Rafael Mendes", email: "rafael@example.org", university: "", city: "Lisbon", country: "Portugal", expertise: [], maxLoad: 2),
+        ]
+        _ = try await app.addJudges(panel.enumerated().map { ($0 + 2, $1, "2") }, file: "j.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.importProposals(
+            teams.enumerated().map { (row: $0 + 2, input: ProposalInput(team: $1.0, title: "Idea \($0)", abstract: "A.", link: nil, tags: [])) },
+            file: "p.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "proposals", as: organizer)
+        let ids = Dictionary(uniqueKeysWithValues: try await app.judges(competition: "wysc-2026", as: organizer).map { ($0.email, $0.id) })
+        return Setup(test: test, judges: ids)
+    }
+
+    func queue(_ setup: Setup, _ email: String) async throws -> [QueueItem] {
+        try await setup.app.judgeQueue(judge: nil, competition: "wysc-2026", as: .judge(setup.judges[email]!))
+    }
+
+    func score(_ setup: Setup, _ email: String, _ proposal: Int, idea: String, plan: String, draft: Bool = false) async throws -> ScorecardOutcome {
+        try await setup.app.submitScorecard(
+            proposal: proposal, values: ["idea": idea, "plan": plan], comment: nil, draft: draft, judge: nil, competition: "wysc-2026", as: .judge(setup.judges[email]!))
+    }
+
+    /// Every judge scores their whole queue with `idea`/`plan` from `marks[proposal title]`.
+    func scoreAll(_ setup: Setup, marks: [String: (String, String)]) async throws {
+        for email in setup.judges.keys.sorted() {
+            for item in try await queue(setup, email) {
+                let (idea, plan) = marks[item.title] ?? ("5", "5")
+                _ = try await score(setup, email, item.proposal, idea: idea, plan: plan)
+            }
+        }
+    }
+
+    @Test func aJudgeSeesOnlyTheirOwnBlindQueue() async throws {
+        let setup = try await inScreening()
+        let kim = try await queue(setup, "kim@snu.ac.kr")
+        #expect(kim.count == 2)
+        #expect(kim.allSatisfy { $0.team == nil && $0.university == nil && $0.status == "not started" }, "the screening round is blind")
+        #expect(!kim.contains { $0.title == "Idea 0" }, "Kim has a conflict with his own university's team")
+        let other = await #expect(throws: WyscError.self) {
+            try await setup.app.judgeQueue(judge: "amina@example.org", competition: "wysc-2026", as: .judge(setup.judges["kim@snu.ac.kr"]!))
+        }
+        #expect(other?.kind == .permissionDenied)
+        let university = await #expect(throws: WyscError.self) { try await setup.app.judgeQueue(judge: nil, competition: "wysc-2026", as: .university(1)) }
+        #expect(university?.kind == .permissionDenied)
+        let unnamed = await #expect(throws: WyscError.self) { try await setup.app.judgeQueue(judge: nil, competition: "wysc-2026", as: organizer) }
+        #expect(unnamed?.message == "say which judge with --judge EMAIL")
+    }
+
+    @Test func scorecardsAreCheckedRevisedAuditedAndRetriesChangeNothing() async throws {
+        let setup = try await inScreening()
+        let app = setup.app
+        let item = try await queue(setup, "amina@example.org")[0]
+        let bad = await #expect(throws: WyscError.self) {
+            try await app.submitScorecard(
+                proposal: item.proposal, values: ["idea": "11", "vision": "5"], comment: nil, draft: false, judge: nil, competition: "wysc-2026",
+                as: .judge(setup.judges["amina@example.org"]!))
+        }
+        #expect(bad?.kind == .badInput)
+        #expect(bad?.message.contains("unknown criteria: vision") == true)
+        #expect(bad?.message.contains("missing criteria: plan") == true)
+        #expect(bad?.message.contains("idea = 11 is off the scale 1–10") == true)
+
+        let first = try await score(setup, "amina@example.org", item.proposal, idea: "8", plan: "6")
+        #expect(first == ScorecardOutcome(change: .added, total: 0.6 * 8 + 0.4 * 6, revision: 1, submitted: true))
+        #expect(try await score(setup, "amina@example.org", item.proposal, idea: "8", plan: "6").change == .unchanged)
+        let revised = try await score(setup, "amina@example.org", item.proposal, idea: "9", plan: "6")
+        #expect(revised.revision == 2)
+        let audit = try await app.auditLog(AuditFilter(action: "scorecard."), as: organizer)
+        #expect(audit.count == 2)
+        #expect(audit[1].before?.contains("\"idea\": 8") == true)
+        #expect(audit[1].after?.contains("\"idea\": 9") == true)
+        #expect(audit[1].actor == "judge:\(setup.judges["amina@example.org"]!)")
+        #expect(try await queue(setup, "amina@example.org")[0].status == "submitted")
+
+        // Not assigned, and a university: refused.
+        let aminas = Set(try await queue(setup, "amina@example.org").map(\.proposal))
+        let notMine = try await queue(setup, "elena@example.org").map(\.proposal).first { !aminas.contains($0) }!
+        let notAssigned = await #expect(throws: WyscError.self) { try await score(setup, "amina@example.org", notMine, idea: "5", plan: "5") }
+        #expect(notAssigned?.kind == .permissionDenied)
+        let university = await #expect(throws: WyscError.self) {
+            try await app.submitScorecard(proposal: item.proposal, values: [:], comment: nil, draft: false, judge: nil, competition: "wysc-2026", as: .university(1))
+        }
+        #expect(university?.kind == .permissionDenied)
+
+        // An organizer enters a paper scorecard on a judge's behalf: audited as such.
+        _ = try await app.submitScorecard(
+            proposal: notMine, values: ["idea": "7", "plan": "7"], comment: "paper form", draft: false, judge: "elena@example.org", competition: "wysc-2026", as: organizer)
+        let entered = try await app.auditLog(AuditFilter(actor: "organizer:ana", action: "scorecard.submit"), as: organizer)
+        #expect(entered.first?.after?.contains("\"on_behalf_of\": \"elena@example.org\"") == true)
+    }
+
+    @Test func aConflictDeclaredOnAnAssignedProposalStopsScoring() async throws {
+        let setup = try await inScreening()
+        let item = try await queue(setup, "rafael@example.org")[0]
+        let teams = try await setup.app.proposals(competition: "wysc-2026", as: organizer)
+        let teamName = teams.first { $0.id == item.proposal }!.team
+        try await setup.app.declareConflict(
+            judge: "rafael@example.org", team: teamName, reason: "my former student", competition: "wysc-2026", as: .judge(setup.judges["rafael@example.org"]!))
+        let refused = await #expect(throws: WyscError.self) { try await score(setup, "rafael@example.org", item.proposal, idea: "5", plan: "5") }
+        #expect(refused?.kind == .refused)
+        #expect(refused?.message.contains("conflict of interest") == true)
+    }
+
+    @Test func scoringOutsideTheRoundIsRefusedNamingThePhase() async throws {
+        let test = try TestApplication()
+        try await test.competition(workflow: TestWorkflows.judging)
+        let refused = await #expect(throws: WyscError.self) {
+            try await test.application.submitScorecard(proposal: 1, values: [:], comment: nil, draft: false, judge: nil, competition: "wysc-2026", as: .judge(1))
+        }
+        #expect(refused?.kind == .permissionDenied, "not even a judge of this competition")
+        let organizerRefused = await #expect(throws: WyscError.self) {
+            try await test.application.importScorecards([], file: "s.csv", competition: "wysc-2026", as: organizer)
+        }
+        #expect(organizerRefused?.message.contains("scoring is not possible now: competition 'wysc-2026' is in phase 'registration'") == true)
+    }
+
+    @Test func draftsDoNotCountAndTheGuardNamesMissingScorecards() async throws {
+        let setup = try await inScreening()
+        let app = setup.app
+        let item = try await queue(setup, "amina@example.org")[0]
+        _ = try await app.submitScorecard(
+            proposal: item.proposal, values: ["idea": "6"], comment: nil, draft: true, judge: nil, competition: "wysc-2026", as: .judge(setup.judges["amina@example.org"]!))
+        #expect(try await queue(setup, "amina@example.org")[0].status == "draft")
+        let progress = try await app.judgingProgress(round: nil, competition: "wysc-2026", as: organizer)
+        #expect(progress.round == "screening")
+        #expect(progress.judges.first { $0.email == "amina@example.org" }?.drafts == 1)
+        #expect(progress.missing.count == 8)
+        let blocked = await #expect(throws: WyscError.self) {
+            try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "screening", as: organizer)
+        }
+        #expect(blocked?.message.contains("8 scorecard(s) of round 'screening' missing: Amina Yusuf → proposal #") == true)
+        let judgeProgress = await #expect(throws: WyscError.self) {
+            try await app.judgingProgress(round: nil, competition: "wysc-2026", as: .judge(setup.judges["amina@example.org"]!))
+        }
+        #expect(judgeProgress?.kind == .permissionDenied)
+    }
+
+    @Test func anOfflineScoreFileIsAllOrNothing() async throws {
+        let setup = try await inScreening()
+        let mine = try await queue(setup, "elena@example.org").map(\.proposal)
+        let csv = """
+            judge,proposal,idea,plan,comment
+            elena@example.org,\(mine[0]),8,7,Clear plan
+            elena@example.org,\(mine[1]),8,,
+            nobody@example.org,\(mine[1]),5,5,
+            elena@example.org,#\(mine[0]),8,7,again
+            """
+        let error = await #expect(throws: WyscError.self) {
+            try await setup.app.importScorecards(ScoreRow.rows(of: CSVDocument(csv, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+        }
+        let message = error?.message ?? ""
+        #expect(message.contains("scores.csv: 3 problems; nothing was imported"), "\(message)")
+        #expect(message.contains("row 3: the scorecard for proposal #\(mine[1]) is not valid: missing criteria: plan"))
+        #expect(message.contains("row 4: there is no judge nobody@example.org"))
+        #expect(message.contains("row 5: the same judge and proposal as row 2"))
+        #expect(try await setup.app.scorecards(round: nil, competition: "wysc-2026", as: organizer).isEmpty)
+        let good = "judge,proposal,idea,plan,comment\nelena@example.org,\(mine[0]),8,7,Clear plan\nelena@example.org,\(mine[1]),6,5,\n"
+        let summary = try await setup.app.importScorecards(ScoreRow.rows(of: CSVDocument(good, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+        #expect(summary == ImportSummary(added: 2, unchanged: 0))
+    }
+
+    @Test func theWholeJudgingRunsToPublishedResults() async throws {
+        let setup = try await inScreening()
+        let app = setup.app
+        // Screening: Idea 1 best, then Idea 2, Idea 3, Idea 0.
+        try await scoreAll(setup, marks: ["Idea 0": ("3", "3"), "Idea 1": ("9", "8"), "Idea 2": ("8", "7"), "Idea 3": ("6", "6")])
+        let screening = try await app.results(round: "screening", method: .raw, competition: "wysc-2026", as: organizer)
+        #expect(screening.lines.map(\.title) == ["Idea 1", "Idea 2", "Idea 3", "Idea 0"])
+        #expect(screening.lines[0].rawMean == 0.6 * 9 + 0.4 * 8)
+        #expect(screening.lines.allSatisfy { $0.judgeTotals.count == 2 })
+        #expect(screening.judges.count == 4)
+
+        // Nobody but organizers sees results before publication.
+        for actor in [Actor.judge(setup.judges["amina@example.org"]!), .university(1)] {
+            let hidden = await #expect(throws: WyscError.self) { try await app.results(round: nil, method: .zscore, competition: "wysc-2026", as: actor) }
+            #expect(hidden?.kind == .permissionDenied)
+        }
+        let reassign = await #expect(throws: WyscError.self) {
+            try await app.assignJudges(round: "screening", dryRun: false, rebalance: false, competition: "wysc-2026", as: organizer)
+        }
+        #expect(reassign?.message.contains("already has 8 scorecard(s)") == true)
+
+        let toFinals = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "screening", as: organizer)
+        #expect(toFinals.performed[0].hasPrefix("ranked 4 proposal(s) of round 'screening'"))
+        #expect(toFinals.performed[1] == "shortlisted 2 of 4 proposal(s) of round 'screening' for round 'finals'")
+        #expect(toFinals.performed[2].hasPrefix("assigned 2 judges to each of 2 proposal(s) of round 'finals'"))
+        let finalsQueue = try await queue(setup, "amina@example.org")
+        #expect(finalsQueue.allSatisfy { $0.round == "finals" && $0.team != nil }, "the finals are not blind")
+
+        try await scoreAll(setup, marks: ["Idea 1": ("7", "7"), "Idea 2": ("9", "9")])
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "finals", as: organizer)
+        let statusBefore = try await app.teamStatus(competition: "wysc-2026", team: "成都智慧交通队", university: nil, as: organizer)
+        #expect(statusBefore[0].steps.first { $0.step == "rank" }?.state == "not yet", "no rank before publication")
+        let published = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "results", as: organizer)
+        #expect(published.performed == ["published the results: teams, universities and judges can see ranks now"])
+
+        let final = try await app.results(round: nil, method: .zscore, competition: "wysc-2026", as: organizer)
+        #expect(final.round == "finals")
+        #expect(final.lines.map(\.title) == ["Idea 2", "Idea 1"])
+        let bogota = try await app.universities().first { $0.city == "Bogotá" }!
+        let seen = try await app.results(round: "finals", method: .zscore, competition: "wysc-2026", as: .university(bogota.id))
+        #expect(seen.lines.map(\.team) == ["Bogotá Bikes"], "a university sees its own teams")
+        #expect(seen.lines.allSatisfy { $0.judgeTotals.isEmpty } && seen.judges.isEmpty, "and no judge's scores")
+
+        let winner = try await app.teamStatus(competition: "wysc-2026", team: "Bogotá Bikes", university: nil, as: .university(bogota.id))[0]
+        let steps = Dictionary(uniqueKeysWithValues: winner.steps.map { ($0.step, $0) })
+        #expect(steps["shortlist"]?.detail == "shortlisted for finals (rank 2 in screening)")
+        #expect(steps["rank"]?.detail == "1 of 2 in round 'finals'")
+        let other = try await app.teamStatus(competition: "wysc-2026", team: "Andes Data", university: nil, as: .university(bogota.id))[0]
+        #expect(other.steps.first { $0.step == "shortlist" }?.detail == "not shortlisted")
+        #expect(other.steps.first { $0.step == "rank" }?.detail == "3 of 4 in round 'screening'")
+        #expect(try await app.auditLog(AuditFilter(action: "results.publish"), as: organizer).count == 1)
+        let archive = try await app.scorecards(round: nil, competition: "wysc-2026", as: organizer)
+        #expect(archive.count == 12)
+    }
+}

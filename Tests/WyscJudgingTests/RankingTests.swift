@@ -1,0 +1,109 @@
+import Testing
+import WyscJudging
+import WyscWorkflow
+
+@Suite struct ScorecardValidationTests {
+    let rubric = Rubric(
+        scaleMin: 1, scaleMax: 10,
+        criteria: [
+            Criterion(id: "innovation", title: "Innovation", guidance: nil, weight: 0.5),
+            Criterion(id: "impact", title: "Impact", guidance: nil, weight: 0.3),
+            Criterion(id: "feasibility", title: "Feasibility", guidance: nil, weight: 0.2),
+        ])
+
+    @Test func aCompleteScorecardHasAWeightedTotal() throws {
+        let scores = try rubric.validate(["innovation": "8", "impact": "6", "feasibility": "7.5"])
+        #expect(rubric.weightedTotal(scores) == 0.5 * 8 + 0.3 * 6 + 0.2 * 7.5)
+    }
+
+    @Test func everyProblemIsNamed() {
+        let error = #expect(throws: ScorecardInvalid.self) {
+            try rubric.validate(["innovation": "11", "impact": "x", "creativity": "5"])
+        }
+        #expect(error?.problems == [
+            "unknown criteria: creativity (the rubric has innovation, impact, feasibility)",
+            "missing criteria: feasibility",
+            "innovation = 11 is off the scale 1–10",
+            "impact = 'x' is not a number",
+        ])
+    }
+
+    @Test func aDraftMayBeIncompleteButNotOffTheScale() throws {
+        #expect(try rubric.validate(["innovation": "9"], partial: true) == ["innovation": 9])
+        #expect(throws: ScorecardInvalid.self) { try rubric.validate(["innovation": "0"], partial: true) }
+    }
+}
+
+@Suite struct RankingTests {
+    /// Two judges: A is harsh (scores 4, 5, 6), B lenient (8, 9, 7) on proposals 1, 2, 3.
+    ///
+    /// By hand: A's mean 5, spread √(2/3) ≈ 0.8165; B's mean 8, spread 0.8165.
+    /// z: P1 (A −1.2247, B 0) → −0.6124; P2 (A 0, B 1.2247) → 0.6124; P3 (A 1.2247, B −1.2247) → 0.
+    /// Round: totals 4 5 6 8 9 7, mean 6.5, spread √(17.5/6) ≈ 1.7078.
+    /// Normalized: P1 6.5 − 1.0458 = 5.4542; P2 7.5458; P3 6.5. Raw means: P1 6, P2 7, P3 6.5.
+    let reviews = [
+        ScoredReview(judge: 1, proposal: 1, total: 4, criteria: ["idea": 4]),
+        ScoredReview(judge: 1, proposal: 2, total: 5, criteria: ["idea": 5]),
+        ScoredReview(judge: 1, proposal: 3, total: 6, criteria: ["idea": 6]),
+        ScoredReview(judge: 2, proposal: 1, total: 8, criteria: ["idea": 8]),
+        ScoredReview(judge: 2, proposal: 2, total: 9, criteria: ["idea": 9]),
+        ScoredReview(judge: 2, proposal: 3, total: 7, criteria: ["idea": 7]),
+    ]
+
+    @Test func zScoresMatchTheHandComputedExample() {
+        let ranking = Ranking.rank(reviews, method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10)
+        #expect(ranking.proposals.map(\.proposal) == [2, 3, 1])
+        #expect(ranking.proposals.map(\.rank) == [1, 2, 3])
+        let scores = Dictionary(uniqueKeysWithValues: ranking.proposals.map { ($0.proposal, $0.score) })
+        #expect(abs(scores[1]! - 5.4542) < 0.0001)
+        #expect(abs(scores[2]! - 7.5458) < 0.0001)
+        #expect(abs(scores[3]! - 6.5) < 0.0001)
+        #expect(ranking.proposals.first { $0.proposal == 3 }?.rawMean == 6.5)
+        #expect(ranking.judges.map(\.mean) == [5, 8])
+        #expect(abs(ranking.judges[0].spread - 0.8165) < 0.0001)
+    }
+
+    @Test func aHarshJudgeDoesNotSinkATeamUnderZScoresButDoesUnderRawMeans() {
+        // P4 is reviewed only by the harsh judge, who thinks it is their best (6.5); P5 only by the
+        // lenient one, who thinks it is their worst (7.5).
+        let extra = reviews + [
+            ScoredReview(judge: 1, proposal: 4, total: 6.5, criteria: [:]),
+            ScoredReview(judge: 2, proposal: 5, total: 6.5, criteria: [:]),
+        ]
+        let raw = Ranking.rank(extra, method: .raw, tieBreak: [], scaleMin: 1, scaleMax: 10)
+        let normalized = Ranking.rank(extra, method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10)
+        func rank(_ ranking: RoundRanking, _ proposal: Int) -> Int { ranking.proposals.first { $0.proposal == proposal }!.rank }
+        #expect(rank(raw, 4) == rank(raw, 5), "raw means see the same 6.5")
+        #expect(rank(normalized, 4) < rank(normalized, 5), "the harsh judge's best beats the lenient judge's worst")
+    }
+
+    @Test func tiesAreBrokenByCriteriaThenRawMeanThenShared() {
+        let tied = [
+            ScoredReview(judge: 1, proposal: 1, total: 7, criteria: ["idea": 6, "plan": 8]),
+            ScoredReview(judge: 1, proposal: 2, total: 7, criteria: ["idea": 8, "plan": 6]),
+            ScoredReview(judge: 1, proposal: 3, total: 7, criteria: ["idea": 8, "plan": 6]),
+            ScoredReview(judge: 1, proposal: 4, total: 5, criteria: ["idea": 5, "plan": 5]),
+        ]
+        let ranking = Ranking.rank(tied, method: .raw, tieBreak: ["idea"], scaleMin: 1, scaleMax: 10)
+        #expect(ranking.proposals.map(\.proposal) == [2, 3, 1, 4])
+        #expect(ranking.proposals.map(\.rank) == [1, 1, 3, 4])
+        let byPlan = Ranking.rank(tied, method: .raw, tieBreak: ["plan"], scaleMin: 1, scaleMax: 10)
+        #expect(byPlan.proposals.map(\.proposal) == [1, 2, 3, 4])
+        #expect(byPlan.proposals.map(\.rank) == [1, 2, 2, 4])
+    }
+
+    @Test func strongDisagreementIsFlagged() {
+        let split = [
+            ScoredReview(judge: 1, proposal: 1, total: 2, criteria: [:]), ScoredReview(judge: 2, proposal: 1, total: 9, criteria: [:]),
+            ScoredReview(judge: 1, proposal: 2, total: 6, criteria: [:]), ScoredReview(judge: 2, proposal: 2, total: 7, criteria: [:]),
+        ]
+        let ranking = Ranking.rank(split, method: .raw, tieBreak: [], scaleMin: 1, scaleMax: 10)
+        #expect(ranking.proposals.first { $0.proposal == 1 }?.disagreement == true, "spread 3.5 > 1.8 (a fifth of 1–10)")
+        #expect(ranking.proposals.first { $0.proposal == 2 }?.disagreement == false)
+    }
+
+    @Test func theSameScorecardsGiveTheSameResultWhateverTheirOrder() {
+        let first = Ranking.rank(reviews, method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10)
+        #expect(Ranking.rank(reviews.reversed(), method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10) == first)
+    }
+}
