@@ -178,6 +178,12 @@ import WyscTestSupport
         #expect(demo.stderr.contains("Phase proposals → screening: closed submissions"))
         #expect(demo.stderr.contains("assigned 3 judges to each of"))
         #expect(demo.stderr.contains("under review by 3 judges (never who they are)"))
+        #expect(demo.stderr.contains("Screening: "))
+        #expect(demo.stderr.contains("per-judge z-scores even that out"))
+        #expect(demo.stderr.contains("shortlisted 20 of"))
+        #expect(demo.stderr.contains("Phase results → closed: published the results"))
+        #expect(demo.stderr.contains("Final ranking (round 'finals', normalized scores):\n  1. "))
+        #expect(demo.stderr.contains("now in phase 'closed'"))
         let again = try WyscBinary.run(["demo", "--seed", "7", "--teams", "40", "--database-url", url])
         #expect(again.stderr.contains("Created competition 'demo-2'"))
         let teams = try WyscBinary.run(["team", "list", "--competition", "demo", "--database-url", url, "--format", "csv"])
@@ -334,5 +340,78 @@ import WyscTestSupport
         let rebalance = try WyscBinary.run(["assign", "--rebalance", "--database-url", url])
         #expect(rebalance.status == 1, "with Ana gone, 成都智慧交通队 has one judge without a conflict: \(rebalance.stderr)")
         #expect(rebalance.stderr.contains("成都智慧交通队: 1 judge(s) missing (too many conflicts"))
+    }
+}
+
+/// Judges scoring and organizers publishing, through the built binary.
+@Suite struct ScoringCLITests {
+    func prepared() throws -> (url: String, directory: String) {
+        let url = try TestDatabase.create(label: "e2e").connectionString!
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-score-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try TestWorkflows.judging.write(toFile: directory + "/w.yaml", atomically: true, encoding: .utf8)
+        for step in [
+            ["db", "migrate"], ["competition", "create", "judging", "--workflow", directory + "/w.yaml"],
+            ["university", "add", "Universidad de Lima", "--city", "Lima", "--country", "Peru"],
+            ["team", "register", "Lima Lights", "--university", "Universidad de Lima", "--member", "Sofía Gómez,sofia@ulima.pe,2001-01-01,leader"],
+            ["team", "register", "Lima Buses", "--university", "Universidad de Lima", "--member", "Mateo Quispe,mateo@ulima.pe,2001-01-01,leader"],
+            ["phase", "advance"],
+            ["judge", "add", "Dr. Amina Yusuf", "--email", "amina@example.org", "--city", "Nairobi"],
+            ["judge", "add", "Prof. Kim Ji-woo", "--email", "kim@example.org", "--city", "Seoul"],
+            ["proposal", "submit", "--team", "Lima Lights", "--title", "Luces inteligentes", "--abstract", "Street lights that dim."],
+            ["proposal", "submit", "--team", "Lima Buses", "--title", "Buses que cuentan", "--abstract", "Buses that count."],
+            ["phase", "advance"],
+        ] {
+            let outcome = try WyscBinary.run(step + ["--database-url", url])
+            #expect(outcome.status == 0, "\(step): \(outcome.stderr)")
+        }
+        return (url, directory)
+    }
+
+    @Test func judgesScoreWithSetFileAndOnATerminal() throws {
+        let (url, directory) = try prepared()
+        let queue = try WyscBinary.run(["judge", "queue", "--judge", "amina@example.org", "--database-url", url, "--format", "csv"])
+        #expect(queue.stdout.contains("1,screening,Luces inteligentes,,(blind review),not started"), "\(queue.stdout)")
+
+        let missing = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--database-url", url])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("missing criteria: plan"))
+        let noTerminal = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--database-url", url])
+        #expect(noTerminal.status == 64)
+        #expect(noTerminal.stderr.contains("not on a terminal: give the scores with --set"))
+
+        let set = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url])
+        #expect(set.status == 0, "\(set.stderr)")
+        #expect(set.stderr.contains("scorecard submitted (revision 1, weighted total 7.20)"))
+        let retry = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url])
+        #expect(retry.stderr.contains("unchanged"))
+
+        try "scores:\n  idea: 9\n  plan: 7\ncomment: Reliable buses\n".write(toFile: directory + "/card.yaml", atomically: true, encoding: .utf8)
+        let file = try WyscBinary.run(["score", "2", "--judge", "amina@example.org", "--file", directory + "/card.yaml", "--database-url", url])
+        #expect(file.status == 0, "\(file.stderr)")
+        #expect(file.stderr.contains("weighted total 8.20"))
+
+        // On a terminal (a pseudo-terminal from script(1)): a bad answer is asked again.
+        let answers = directory + "/answers.txt"
+        try "11\n7\n6\nGood idea\ny\n".write(toFile: answers, atomically: true, encoding: .utf8)
+        let command = [WyscBinary.path, "score", "1", "--judge", "kim@example.org", "--database-url", "'\(url)'"].joined(separator: " ")
+        let stdout = directory + "/tty.out"
+        let status = try ChildProcess.run(
+            "/usr/bin/script", ["-qec", command, "/dev/null"], environment: WyscBinary.environment(), stdinPath: answers, stdoutPath: stdout, stderrPath: stdout)
+        let screen = try String(contentsOfFile: stdout, encoding: .utf8)
+        #expect(status == 0, "\(screen)")
+        #expect(screen.contains("[1/2] Idea — weight 60%"))
+        #expect(screen.contains("11 is off the scale 1–10: try again"))
+        #expect(screen.contains("Weighted total: 6.60 of 10"))
+        #expect(screen.contains("scorecard submitted (revision 1, weighted total 6.60)"))
+
+        let progress = try WyscBinary.run(["judging", "progress", "--database-url", url])
+        #expect(progress.stderr.contains("Round 'screening': 3 of 4 scorecards in"), "\(progress.stderr)")
+        #expect(progress.stderr.contains("missing: Prof. Kim Ji-woo → proposal #2 (Lima Buses)"))
+        let results = try WyscBinary.run(["results", "--round", "screening", "--method", "raw", "--database-url", url, "--format", "csv"])
+        #expect(results.stdout.contains("1,2,Lima Buses,Universidad de Lima,Buses que cuentan,8.20,8.20,1,Dr. Amina Yusuf 8.20,0.00,no"), "\(results.stdout)")
+        let archive = try WyscBinary.run(["results", "scorecards", "--database-url", url, "--format", "csv"])
+        #expect(archive.stdout.hasPrefix("round,proposal,team,judge,email,idea,plan,total,comment,submitted,revision,updated_at\r\n"))
+        #expect(archive.stdout.contains("screening,2,Lima Buses,Dr. Amina Yusuf,amina@example.org,9,7,8.20,Reliable buses,yes,1,"))
     }
 }

@@ -191,4 +191,22 @@ import WyscWorkflow
     @Test func computeEligibilityNeedsRules() {
         expectProblem(replacing("      - assign_judges: {round: main}", with: "      - assign_judges: {round: main}\n      - compute_eligibility"), line: 12, containing: "needs an 'eligibility' section")
     }
+
+    /// The annotated example in Workflows/README.md is a valid workflow.
+    @Test func theDocumentedExampleIsValid() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/README.md")
+        let readme = try String(contentsOf: url, encoding: .utf8)
+        let start = try #require(readme.range(of: "```yaml\n"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let definition = try WorkflowLoader.load(String(readme[start.upperBound..<end.lowerBound]), file: "Workflows/README.md")
+        #expect(definition.rubric.tieBreak == ["idea"])
+        #expect(definition.rounds[0].phase == "judging")
+        #expect(definition.phases[0].graceMinutes == 30)
+    }
+
+    @Test func roundsAreScoredInAPhaseThatAllowsIt() {
+        expectProblem(replacing("phase: judging}", with: "phase: open}"), line: 27, containing: "scored in phase 'open', which does not allow submit_score")
+        expectProblem(replacing("phase: judging}", with: "phase: nowhere}"), line: 27, containing: "which the workflow does not declare")
+        expectProblem(replacing("    - {id: plan, title: Plan, weight: 0.5}", with: "    - {id: plan, title: Plan, weight: 0.5}\n  tie_break: [vision]"), line: 26, containing: "tie_break names 'vision'")
+    }
 }
