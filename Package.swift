@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library. Only WyscPostgres imports it.
@@ -64,11 +69,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP admin endpoint (Hummingbird 2): JSON API, tokens, health, metrics. The only module that imports Hummingbird.
+        .target(
+            name: "WyscHTTP",
+            dependencies: [
+                "WyscApplication",
+                "WyscPostgres",
+                "WyscWorkflow",
+                "WyscJudging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command-line interface: parses, calls the application, renders.
         .executableTarget(
             name: "wysc",
             dependencies: [
                 "WyscApplication",
+                "WyscHTTP",
                 "WyscPostgres",
                 "WyscWorkflow",
                 "WyscJudging",
@@ -102,6 +128,13 @@ let package = Package(
         .testTarget(
             name: "WyscApplicationTests",
             dependencies: ["WyscApplication", "WyscPostgres", "WyscWorkflow", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WyscHTTPTests",
+            dependencies: [
+                "WyscHTTP", "WyscApplication", "WyscTestSupport", "WyscPostgres", "WyscJudging",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,7 +2,7 @@ import Foundation
 import WyscPostgres
 
 /// One row of the audit log.
-public struct AuditEntry: Sendable, Hashable {
+public struct AuditEntry: Sendable, Hashable, Codable {
     public var id: Int
     public var occurredAt: Date
     public var actor: String

@@ -3,7 +3,7 @@ import WyscPostgres
 import WyscWorkflow
 
 /// A competition as listed.
-public struct CompetitionSummary: Sendable, Hashable {
+public struct CompetitionSummary: Sendable, Hashable, Codable {
     public var slug: String
     public var title: String
     public var workflowFile: String

@@ -235,7 +235,7 @@ extension Application {
             }
             do {
                 try await runDemoPhaseWork(phase, slug: slug, definition: definition, organizer: organizer, generator: &generator, report: report)
-                let check = try await checkTransition(competition: slug, to: nil)
+                let check = try await checkTransition(competition: slug, to: nil, as: organizer)
                 if !check.canAdvance {
                     report("\(check.from) → \(check.to) is blocked: \(check.failures.map(\.description).joined(separator: "; "))")
                     break

@@ -3,7 +3,7 @@ import WyscPostgres
 import WyscWorkflow
 
 /// Where a competition stands: its phase, what the phase allows, and where it can go.
-public struct PhaseStatus: Sendable, Hashable {
+public struct PhaseStatus: Sendable, Hashable, Codable {
     public var competition: String
     public var phase: String
     public var title: String
@@ -16,7 +16,7 @@ public struct PhaseStatus: Sendable, Hashable {
 }
 
 /// What taking a transition would meet: failing guards and the actions it would perform.
-public struct TransitionCheck: Sendable, Hashable {
+public struct TransitionCheck: Sendable, Hashable, Codable {
     public var from: String
     public var to: String
     public var failures: [GuardFailure]
@@ -25,7 +25,7 @@ public struct TransitionCheck: Sendable, Hashable {
 }
 
 /// One recorded step of a competition's phase history.
-public struct TransitionRecord: Sendable, Hashable {
+public struct TransitionRecord: Sendable, Hashable, Codable {
     public var from: String
     public var to: String
     /// advance, force, reopen or deadline.
@@ -54,7 +54,8 @@ extension Application {
     }
 
     /// What would block the next transition (or the one to `target`) and what its actions would do. Changes nothing.
-    public func checkTransition(competition slug: String, to target: String?) async throws -> TransitionCheck {
+    public func checkTransition(competition slug: String, to target: String?, as actor: Actor) async throws -> TransitionCheck {
+        try actor.requireOrganizer("check transitions")
         let now = self.now()
         return try await transaction { connection in
             let record = try Competitions.find(slug, on: connection)

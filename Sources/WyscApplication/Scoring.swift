@@ -4,7 +4,7 @@ import WyscPostgres
 import WyscWorkflow
 
 /// One proposal in a judge's queue.
-public struct QueueItem: Sendable, Hashable {
+public struct QueueItem: Sendable, Hashable, Codable {
     public var proposal: Int
     public var round: String
     public var title: String
@@ -19,8 +19,8 @@ public struct QueueItem: Sendable, Hashable {
 }
 
 /// What happened to a scorecard.
-public struct ScorecardOutcome: Sendable, Hashable {
-    public enum Change: String, Sendable { case added, revised, unchanged }
+public struct ScorecardOutcome: Sendable, Hashable, Codable {
+    public enum Change: String, Sendable, Codable { case added, revised, unchanged }
     public var change: Change
     public var total: Double?
     public var revision: Int
@@ -92,8 +92,13 @@ public struct JudgingProgress: Sendable, Hashable {
 }
 
 /// The results of a round, recomputed from the stored scorecards.
-public struct ResultsReport: Sendable, Hashable {
-    public struct Line: Sendable, Hashable {
+public struct ResultsReport: Sendable, Hashable, Codable {
+    public struct JudgeTotal: Sendable, Hashable, Codable {
+        public var judge: String
+        public var total: Double
+    }
+
+    public struct Line: Sendable, Hashable, Codable {
         public var rank: Int
         public var proposal: Int
         public var team: String
@@ -101,21 +106,14 @@ public struct ResultsReport: Sendable, Hashable {
         public var title: String
         public var score: Double
         public var rawMean: Double
-        /// (judge name, weighted total); empty for those who may not see other judges' scores.
-        public var judgeTotals: [(String, Double)]
+        /// Each judge's weighted total; empty for those who may not see other judges' scores.
+        public var judgeTotals: [JudgeTotal]
         public var judges: Int
         public var spread: Double
         public var disagreement: Bool
-
-        public static func == (lhs: Line, rhs: Line) -> Bool {
-            lhs.rank == rhs.rank && lhs.proposal == rhs.proposal && lhs.score == rhs.score && lhs.rawMean == rhs.rawMean
-                && lhs.judgeTotals.map(\.0) == rhs.judgeTotals.map(\.0) && lhs.judgeTotals.map(\.1) == rhs.judgeTotals.map(\.1)
-        }
-
-        public func hash(into hasher: inout Hasher) { hasher.combine(proposal) }
     }
 
-    public struct JudgeLine: Sendable, Hashable {
+    public struct JudgeLine: Sendable, Hashable, Codable {
         public var judge: String
         public var email: String
         public var scorecards: Int
@@ -129,6 +127,17 @@ public struct ResultsReport: Sendable, Hashable {
     public var lines: [Line]
     public var judges: [JudgeLine]
     public var missingScorecards: Int
+}
+
+/// A judge's own scorecard as it stands; `revision` is its version (the HTTP API's ETag).
+public struct Scorecard: Sendable, Hashable, Codable {
+    public var proposal: Int
+    public var round: String
+    public var scores: [String: Double]
+    public var total: Double?
+    public var comment: String
+    public var submitted: Bool
+    public var revision: Int
 }
 
 public struct ScorecardRecord: Sendable, Hashable {
@@ -182,7 +191,8 @@ extension Application {
     /// organizer may enter a scorecard on a judge's behalf (audited as such). The same scorecard
     /// sent again changes nothing.
     public func submitScorecard(
-        proposal: Int, values: [String: String], comment: String?, draft: Bool, judge email: String?, competition slug: String, as actor: Actor
+        proposal: Int, values: [String: String], comment: String?, draft: Bool, judge email: String?, competition slug: String, as actor: Actor,
+        expectedRevision: Int? = nil
     ) async throws -> ScorecardOutcome {
         let now = self.now()
         return try await transaction { connection in
@@ -192,8 +202,46 @@ extension Application {
             let card = try Scoring.check(
                 judge: judge, proposal: proposal, values: values, comment: comment ?? "", draft: draft, round: round, competition: competition,
                 on: connection)
+            if let expectedRevision {
+                let current = try Scoring.current(judge: judge.id, proposal: proposal, round: round.id, competition: competition, lock: true, on: connection)?.revision ?? 0
+                if current != expectedRevision {
+                    throw WyscError(
+                        .stale,
+                        "someone changed this scorecard since you read it (it is at revision \(current), you had \(expectedRevision)): read it again, then send your change")
+                }
+            }
             return try Scoring.write(card, round: round, competition: competition, actor: actor, on: connection)
         }
+    }
+
+    /// A judge's scorecard for a proposal of the round being scored (or the last assigned), if any.
+    public func scorecard(proposal: Int, judge email: String?, competition slug: String, as actor: Actor) async throws -> Scorecard? {
+        try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
+            guard let round = try Scoring.currentRound(competition) ?? Scoring.lastAssignedRound(competition, judge: judge.id, on: connection) else {
+                return nil
+            }
+            return try Scoring.current(judge: judge.id, proposal: proposal, round: round.id, competition: competition, lock: false, on: connection)
+        }
+    }
+
+    /// A judge declares a conflict with an assigned proposal (they may not know the team: blind review).
+    public func declareConflict(proposal: Int, reason: String, judge email: String?, competition slug: String, as actor: Actor) async throws {
+        let (judgeEmail, team) = try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
+            guard let row = try connection.query(
+                """
+                SELECT t.name FROM assignment a JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
+                WHERE a.competition_id = \(competition.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal) LIMIT 1
+                """).singleRow()
+            else {
+                throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(judge.email)")
+            }
+            return (judge.email, try row.decode("name", as: String.self))
+        }
+        try await declareConflict(judge: judgeEmail, team: team, reason: reason, competition: slug, as: actor)
     }
 
     /// Scorecards from a file, for judges who scored offline: all or nothing, every bad row reported.
@@ -472,6 +520,20 @@ enum Scoring {
         return ScorecardOutcome(change: .added, total: card.total, revision: 1, submitted: card.submitted)
     }
 
+    static func current(judge: Int, proposal: Int, round: String, competition: CompetitionRecord, lock: Bool, on connection: PostgresConnection) throws -> Scorecard? {
+        let clause: SQLQuery = lock ? " FOR UPDATE" : ""
+        guard let row = try connection.query(
+            """
+            SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
+            WHERE competition_id = \(competition.id) AND round = \(round) AND judge_id = \(judge) AND proposal_id = \(proposal)\(clause)
+            """).singleRow()
+        else { return nil }
+        let scores = (try? JSONDecoder().decode([String: Double].self, from: Data(try row.decode("scores", as: String.self).utf8))) ?? [:]
+        return Scorecard(
+            proposal: proposal, round: round, scores: scores, total: try row.decode("total"), comment: try row.decode("comment"),
+            submitted: try row.decode("submitted"), revision: try row.decode("revision"))
+    }
+
     /// Assigned scorecards of a round not submitted yet, as "judge → proposal #id (team)".
     static func missing(round: String, competition: CompetitionRecord, on connection: PostgresConnection) throws -> [String] {
         try connection.query(
@@ -518,7 +580,7 @@ enum Scoring {
                 let info = proposalInfo[standing.proposal]!
                 return ResultsReport.Line(
                     rank: standing.rank, proposal: standing.proposal, team: info.team, university: info.university, title: info.title,
-                    score: standing.score, rawMean: standing.rawMean, judgeTotals: standing.totals.map { (judgeNames[$0.judge]!.0, $0.total) },
+                    score: standing.score, rawMean: standing.rawMean, judgeTotals: standing.totals.map { ResultsReport.JudgeTotal(judge: judgeNames[$0.judge]!.0, total: $0.total) },
                     judges: standing.totals.count, spread: standing.spread, disagreement: standing.disagreement)
             },
             judges: ranking.judges.map {

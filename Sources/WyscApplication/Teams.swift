@@ -75,8 +75,8 @@ public struct Team: Sendable, Hashable {
 }
 
 /// A team's way through the competition, as its university sees it.
-public struct TeamStatus: Sendable, Hashable {
-    public struct Step: Sendable, Hashable {
+public struct TeamStatus: Sendable, Hashable, Codable {
+    public struct Step: Sendable, Hashable, Codable {
         public var step: String
         /// done, pending, no, or "not yet" for parts the competition has not reached.
         public var state: String

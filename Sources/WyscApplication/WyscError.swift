@@ -7,6 +7,8 @@ public struct WyscError: Error, Sendable, CustomStringConvertible {
         case refused
         /// Someone else changed the same thing first; trying again (after looking) may succeed.
         case conflict
+        /// The caller's copy is out of date (an If-Match that no longer matches): look again, then change.
+        case stale
         /// The caller may not do this.
         case permissionDenied
         /// The thing named does not exist.

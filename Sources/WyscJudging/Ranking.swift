@@ -1,5 +1,5 @@
 /// How judges' totals are made comparable before ranking.
-public enum NormalizationMethod: String, Sendable, CaseIterable {
+public enum NormalizationMethod: String, Sendable, Codable, CaseIterable {
     /// Each judge's totals become z-scores against that judge's own mean and spread, so a harsh or a
     /// lenient judge moves no team; a proposal's score is the mean of its z-scores, put back on the
     /// rubric's scale (round mean + round spread × mean z) so it reads like a score.

@@ -11,10 +11,13 @@ import Synchronization
 public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var connectionString: String?
     public var applicationName: String
+    /// Statements running longer are cancelled by the server (a bound on any request's database work).
+    public var statementTimeout: Duration?
 
-    public init(connectionString: String?, applicationName: String = "wysc") {
+    public init(connectionString: String?, applicationName: String = "wysc", statementTimeout: Duration? = nil) {
         self.connectionString = connectionString
         self.applicationName = applicationName
+        self.statementTimeout = statementTimeout
     }
 
     /// The connection string with any password removed, for messages.
@@ -97,6 +100,10 @@ public final class PostgresConnection: Sendable {
         }
         // Decoders read ISO dates in UTC; floats print exactly.
         try connection.runScript("SET DateStyle TO 'ISO, MDY'; SET TimeZone TO 'UTC'; SET extra_float_digits TO 3")
+        if let timeout = configuration.statementTimeout {
+            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            try connection.runScript("SET statement_timeout TO \(max(1, milliseconds))")  // an integer we computed, not input
+        }
         return connection
     }
 

@@ -45,6 +45,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case encoding
         /// The pool was closed.
         case poolClosed
+        /// No pooled connection became free within the pool's wait limit (the database is overloaded).
+        case poolTimeout
         /// libpq answered something this layer did not expect.
         case unexpectedResponse
     }

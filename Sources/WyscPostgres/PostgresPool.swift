@@ -10,6 +10,8 @@ import Synchronization
 public final class PostgresPool: Sendable {
     public let configuration: PostgresConfiguration
     public let maxConnections: Int
+    /// How long a caller waits for a free connection before `.poolTimeout`; nil waits as long as it takes.
+    public let acquireTimeout: Duration?
     private let logger: Logger
     private let threads: NIOThreadPool
     private let state: Mutex<State>
@@ -37,10 +39,11 @@ public final class PostgresPool: Sendable {
         public var inUse: Int { open - idle }
     }
 
-    public init(configuration: PostgresConfiguration, maxConnections: Int, logger: Logger) {
+    public init(configuration: PostgresConfiguration, maxConnections: Int, acquireTimeout: Duration? = nil, logger: Logger) {
         precondition(maxConnections >= 1, "a pool needs at least one connection")
         self.configuration = configuration
         self.maxConnections = maxConnections
+        self.acquireTimeout = acquireTimeout
         self.logger = logger
         self.threads = NIOThreadPool(numberOfThreads: maxConnections)
         self.state = Mutex(State())
@@ -137,6 +140,18 @@ public final class PostgresPool: Sendable {
             defer { state.nextWaiterID += 1 }
             return state.nextWaiterID
         }
+        // A watchdog resumes the waiter with .poolTimeout if no connection came in time.
+        let watchdog = acquireTimeout.map { limit in
+            Task { [self] in
+                try await Task.sleep(for: limit)
+                let waiter = self.state.withLock { state -> CheckedContinuation<Lease, any Error>? in
+                    guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                    return state.waiters.remove(at: index).continuation
+                }
+                waiter?.resume(throwing: PostgresError(.poolTimeout, message: "no database connection became free within \(limit); the server is busy"))
+            }
+        }
+        defer { watchdog?.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let handOver: Lease?? = state.withLock { state in

@@ -56,7 +56,7 @@ public struct GuardFacts: Sendable, Hashable {
 }
 
 /// A guard that does not hold, with the numbers and the entities that hold it up.
-public struct GuardFailure: Sendable, Hashable, CustomStringConvertible {
+public struct GuardFailure: Sendable, Hashable, Codable, CustomStringConvertible {
     public var kind: GuardKind
     public var message: String
     /// The teams, proposals or scorecards concerned (at most all of them; renderers shorten).

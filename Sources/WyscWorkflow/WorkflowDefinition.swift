@@ -64,7 +64,7 @@ public protocol CatalogEntry: RawRepresentable, CaseIterable where RawValue == S
 }
 
 /// A condition that must hold before a transition is taken.
-public enum GuardKind: String, Sendable, Hashable, CatalogEntry {
+public enum GuardKind: String, Sendable, Hashable, Codable, CatalogEntry {
     /// At least `count` teams registered.
     case minTeams = "min_teams"
     /// Every team's size within the team rules.
@@ -143,7 +143,7 @@ public struct TeamRules: Sendable, Hashable {
     public var ageReferenceDate: String?
 }
 
-public struct Rubric: Sendable, Hashable {
+public struct Rubric: Sendable, Hashable, Codable {
     public var scaleMin: Int
     public var scaleMax: Int
     public var criteria: [Criterion]
@@ -158,7 +158,7 @@ public struct Rubric: Sendable, Hashable {
     }
 }
 
-public struct Criterion: Sendable, Hashable {
+public struct Criterion: Sendable, Hashable, Codable {
     public var id: String
     public var title: String
     public var guidance: String?

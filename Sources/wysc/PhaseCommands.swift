@@ -28,12 +28,12 @@ struct PhaseCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The current phase, what it allows, and what comes next.")
         @OptionGroup var competition: CompetitionOptions
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let status = try await database.withApplication { application in
-                try await application.phaseStatus(competition: try await competition.resolve(application))
+            let status = try await service.withService { service in
+                try await service.phaseStatus(try await competition.resolve(service))
             }
             let table = DataTable(
                 columns: ["competition", "phase", "title", "since", "deadline", "allows", "next"],
@@ -60,12 +60,12 @@ struct PhaseCommand: AsyncParsableCommand {
             discussion: "Exit code 0 when the transition can be taken, 1 when a guard fails.")
         @Option(help: "The phase to go to, when several follow the current one.") var to: String?
         @OptionGroup var competition: CompetitionOptions
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let check = try await database.withApplication { application in
-                try await application.checkTransition(competition: try await competition.resolve(application), to: to)
+            let check = try await service.withService { service in
+                try await service.checkTransition(try await competition.resolve(service), to: to)
             }
             switch output.format {
             case .table:
@@ -100,7 +100,7 @@ struct PhaseCommand: AsyncParsableCommand {
         @Flag(help: "Take the transition even though guards fail (needs --reason; audited).") var force = false
         @Option(help: "Why the guards are overridden.") var reason: String?
         @OptionGroup var competition: CompetitionOptions
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var service: ServiceOptions
 
         func validate() throws {
             if force && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
@@ -110,12 +110,8 @@ struct PhaseCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let record = try await database.withApplication { application in
-                let slug = try await competition.resolve(application)
-                var expected = from
-                if expected == nil { expected = try await application.phaseStatus(competition: slug).phase }
-                return try await application.advancePhase(
-                    competition: slug, to: to, expectedPhase: expected, forceReason: force ? reason : nil, as: DirectModeActor.current)
+            let record = try await service.withService { service in
+                try await service.advancePhase(try await competition.resolve(service), to: to, from: from, forceReason: force ? reason : nil)
             }
             Terminal.success("\(record.from) → \(record.to)\(record.kind == "force" ? " (forced: \(record.reason ?? ""))" : "")")
             for guardText in record.overriddenGuards { Terminal.message("  overridden: \(guardText)") }

@@ -31,12 +31,12 @@ struct QueueCommand: AsyncParsableCommand {
             """)
     @OptionGroup var judge: JudgeOptions
     @OptionGroup var competition: CompetitionOptions
-    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var service: ServiceOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let items = try await database.withApplication { application in
-            try await application.judgeQueue(judge: judge.resolved, competition: try await competition.resolve(application), as: DirectModeActor.current)
+        let items = try await service.withService { service in
+            try await service.judgeQueue(try await competition.resolve(service), judge: judge.resolved)
         }
         let table = DataTable(
             columns: ["proposal", "round", "title", "tags", "team", "status", "total", "deadline"],
@@ -84,14 +84,14 @@ struct ScoreCommand: AsyncParsableCommand {
         @Flag(help: "Save as a draft: may be incomplete, does not count until submitted.") var draft = false
         @OptionGroup var judge: JudgeOptions
         @OptionGroup var competition: CompetitionOptions
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var service: ServiceOptions
 
         func run() async throws {
             guard let number = Int(proposal.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
                 throw ValidationError("the proposal is its number in the queue (e.g. 17), not '\(proposal)'")
             }
-            let outcome = try await database.withApplication { application in
-                let slug = try await competition.resolve(application)
+            let outcome = try await service.withService { service in
+                let slug = try await competition.resolve(service)
                 var scores: [String: String] = [:]
                 var note = comment
                 var draft = self.draft
@@ -100,7 +100,7 @@ struct ScoreCommand: AsyncParsableCommand {
                 } else if !values.isEmpty {
                     scores = try ScorecardFile.pairs(values)
                 } else if isatty(STDIN_FILENO) == 1 {
-                    let rubric = try await application.rubric(competition: slug)
+                    let rubric = try await service.rubric(slug)
                     guard let answers = InteractiveScorecard.ask(rubric, proposal: number) else {
                         throw CommandFailure(message: "nothing was saved", exitCode: CommandFailure.failure)
                     }
@@ -109,8 +109,7 @@ struct ScoreCommand: AsyncParsableCommand {
                     throw CommandFailure(
                         message: "not on a terminal: give the scores with --set CRITERION=VALUE (one per criterion) or --file FILE", exitCode: CommandFailure.usage)
                 }
-                return try await application.submitScorecard(
-                    proposal: number, values: scores, comment: note, draft: draft, judge: judge.resolved, competition: slug, as: DirectModeActor.current)
+                return try await service.submitScorecard(slug, proposal: number, values: scores, comment: note, draft: draft, judge: judge.resolved)
             }
             let total = outcome.total.map { String(format: "%.2f", $0) } ?? "incomplete"
             switch outcome.change {
@@ -284,16 +283,14 @@ struct ResultsCommand: AsyncParsableCommand {
         @Option(help: "zscore (default) or raw.") var method: MethodOption = .zscore
         @Flag(help: "Show each judge's mean and spread instead of the ranking.") var judges = false
         @OptionGroup var competition: CompetitionOptions
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
 
         enum MethodOption: String, ExpressibleByArgument, CaseIterable { case zscore, raw }
 
         func run() async throws {
-            let report = try await database.withApplication { application in
-                try await application.results(
-                    round: round, method: NormalizationMethod(rawValue: method.rawValue)!, competition: try await competition.resolve(application),
-                    as: DirectModeActor.current)
+            let report = try await service.withService { service in
+                try await service.results(try await competition.resolve(service), round: round, method: NormalizationMethod(rawValue: method.rawValue)!)
             }
             func number(_ value: Double) -> Cell { .text(String(format: "%.2f", value)) }
             if judges {
@@ -309,7 +306,7 @@ struct ResultsCommand: AsyncParsableCommand {
                     [
                         .integer(line.rank), .integer(line.proposal), .text(line.team), .text(line.university), .text(line.title), number(line.score),
                         number(line.rawMean), .integer(line.judges),
-                        .text(line.judgeTotals.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: "; ")), number(line.spread),
+                        .text(line.judgeTotals.map { "\($0.judge) \(String(format: "%.2f", $0.total))" }.joined(separator: "; ")), number(line.spread),
                         .bool(line.disagreement),
                     ]
                 })

@@ -145,13 +145,12 @@ struct TeamStatusCommand: AsyncParsableCommand {
     @Argument(help: "One team (default: every team you may see).") var team: String?
     @Option(help: "Only this university's teams.") var university: String?
     @OptionGroup var competition: CompetitionOptions
-    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var service: ServiceOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let statuses = try await database.withApplication { application in
-            try await application.teamStatus(
-                competition: try await competition.resolve(application), team: team, university: university, as: DirectModeActor.current)
+        let statuses = try await service.withService { service in
+            try await service.teamStatus(try await competition.resolve(service), team: team, university: university)
         }
         switch output.format {
         case .table:

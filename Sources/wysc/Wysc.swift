@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WyscApplication
+import WyscHTTP
 import WyscPostgres
 
 @main
@@ -22,7 +23,8 @@ struct Wysc: AsyncParsableCommand {
         version: version,
         groupedSubcommands: [
             CommandGroup(name: "Judging (judges)", subcommands: [ScoreCommand.self]),
-            CommandGroup(name: "Setting up (organizers and operators)", subcommands: [Local.self, DB.self]),
+            CommandGroup(name: "Working remotely (judges and universities)", subcommands: [Login.self, Logout.self]),
+            CommandGroup(name: "Setting up (organizers and operators)", subcommands: [Local.self, DB.self, Serve.self, TokenCommand.self]),
             CommandGroup(
                 name: "Running a competition (organizers)",
                 subcommands: [
@@ -79,15 +81,25 @@ struct CommandFailure: Error {
         switch error {
         case let error as WyscError:
             let codes: [WyscError.Kind: Int32] = [
-                .badInput: Self.badInput, .refused: Self.failure, .conflict: Self.conflict, .permissionDenied: Self.permissionDenied,
+                .badInput: Self.badInput, .refused: Self.failure, .conflict: Self.conflict, .stale: Self.conflict, .permissionDenied: Self.permissionDenied,
                 .notFound: Self.badInput, .unavailable: Self.unavailable, .failure: Self.failure,
             ]
             self.init(message: error.message, exitCode: codes[error.kind] ?? Self.failure)
+        case let error as APIClientError:
+            let code: Int32 = switch (error.status, error.code) {
+            case (nil, _), (503?, _): Self.unavailable
+            case (400?, _), (404?, _), (413?, _), (422?, _): Self.badInput
+            case (401?, _), (403?, _): Self.permissionDenied
+            case (409?, "refused"): Self.failure
+            case (409?, _), (412?, _), (429?, _): Self.conflict
+            default: Self.failure
+            }
+            self.init(message: error.message, exitCode: code)
         case let error as MigrationError:
             self.init(message: error.description, exitCode: Self.failure)
         case let error as PostgresError:
             switch error.kind {
-            case .connectionFailed, .connectionLost, .poolClosed, .transactionOutcomeUnknown:
+            case .connectionFailed, .connectionLost, .poolClosed, .poolTimeout, .transactionOutcomeUnknown:
                 self.init(message: error.description, exitCode: Self.unavailable)
             case .server where error.isTransient:
                 self.init(message: "\(error.description); gave up after retrying, try again", exitCode: Self.conflict)

@@ -144,7 +144,7 @@ import WyscWorkflow
         #expect(unknownWorkshop?.kind == .badInput)
         #expect(try await app.workshops(competition: "wysc-2026").first { $0.workshop.id == "seoul-lab" }?.teams == 2)
 
-        let check = try await app.checkTransition(competition: "wysc-2026", to: nil)
+        let check = try await app.checkTransition(competition: "wysc-2026", to: nil, as: organizer)
         #expect(check.actions == ["compute_eligibility: 1 of 3 team(s) meet the participation rules today"])
         let record = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "workshops", as: organizer)
         #expect(record.performed == ["1 of 3 team(s) may submit a proposal"])

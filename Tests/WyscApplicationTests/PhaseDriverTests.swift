@@ -22,7 +22,7 @@ import WyscWorkflow
         #expect(try await app.phaseStatus(competition: "wysc-2026").phase == "registration")
 
         _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연", "박지호"]), file: "t.csv", competition: "wysc-2026", as: organizer)
-        let check = try await app.checkTransition(competition: "wysc-2026", to: nil)
+        let check = try await app.checkTransition(competition: "wysc-2026", to: nil, as: organizer)
         #expect(check.canAdvance)
         #expect(check.actions == ["freeze_rosters: freeze the rosters of 1 team(s), 3 member(s)"])
 
@@ -55,7 +55,7 @@ import WyscWorkflow
         // A member withdrew (removed by hand in the database): the team is now below the minimum.
         let connection = try test.connect()
         try connection.query("DELETE FROM team_member WHERE name = \("José Álvarez")")
-        let check = try await app.checkTransition(competition: "wysc-2026", to: nil)
+        let check = try await app.checkTransition(competition: "wysc-2026", to: nil, as: organizer)
         #expect(!check.canAdvance)
         #expect(check.failures.map(\.description) == ["1 team(s) have a size outside 2–6 members: Solo Act (1)"])
     }

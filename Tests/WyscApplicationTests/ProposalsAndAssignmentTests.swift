@@ -222,7 +222,7 @@ import WyscWorkflow
     @Test func advancingToScreeningAssignsJudgesAndUniversitiesSeeOnlyHowMany() async throws {
         let test = try await inProposals()
         let app = test.application
-        let check = try await app.checkTransition(competition: "wysc-2026", to: nil)
+        let check = try await app.checkTransition(competition: "wysc-2026", to: nil, as: organizer)
         #expect(check.actions[0] == "close_submissions: close submissions with 6 proposal(s)")
         #expect(check.actions[1].hasPrefix("assign_judges: 12 reviews for 6 proposal(s) of round 'screening'"))
         let record = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "proposals", as: organizer)

@@ -1,0 +1,156 @@
+import Foundation
+import WyscApplication
+import WyscJudging
+import WyscWorkflow
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A failed API call: the server's error code and message, or why it could not be reached.
+public struct APIClientError: Error, Sendable, CustomStringConvertible {
+    /// nil when the server could not be reached at all.
+    public var status: Int?
+    public var code: String
+    public var message: String
+    public var description: String { message }
+}
+
+/// Talks to `wysc serve` with a personal token: what the remote CLI and the tests use.
+public struct APIClient: Sendable {
+    public let server: URL
+    public let token: String?
+    let session: URLSession
+
+    public init(server: URL, token: String?, timeout: TimeInterval = 30) {
+        self.server = server
+        self.token = token
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        session = URLSession(configuration: configuration)
+    }
+
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: Data
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    /// One HTTP exchange; a connection failure is retried (up to `attempts`) with the same request,
+    /// which is safe because changes carry an Idempotency-Key.
+    public func send(
+        _ method: String, _ path: String, query: [String: String?] = [:], json: Data? = nil, headers: [String: String] = [:], attempts: Int = 3
+    ) async throws -> Answer {
+        var components = URLComponents(url: server.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        let items = query.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }.sorted { $0.name < $1.name }
+        if !items.isEmpty { components.queryItems = items }
+        var request = URLRequest(url: components.url!)
+        request.httpMethod = method
+        request.httpBody = json
+        if json != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        var attempt = 1
+        while true {
+            do {
+                let (data, response) = try await session.data(for: request)
+                guard let http = response as? HTTPURLResponse else {
+                    throw APIClientError(status: nil, code: "unreachable", message: "\(server.absoluteString) did not answer over HTTP")
+                }
+                var fields: [String: String] = [:]
+                for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }
+                return Answer(status: http.statusCode, headers: fields, body: data)
+            } catch let error as APIClientError {
+                throw error
+            } catch {
+                if attempt >= attempts {
+                    throw APIClientError(
+                        status: nil, code: "unreachable", message: "cannot reach the wysc server at \(server.absoluteString): \(error.localizedDescription)")
+                }
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+    }
+
+    /// Decodes a successful answer, or throws the server's error.
+    public func decode<T: Decodable>(_ type: T.Type, from answer: Answer) throws -> T {
+        guard (200..<300).contains(answer.status) else {
+            if let error = try? APIJSON.decoder.decode(APIErrorBody.self, from: answer.body) {
+                throw APIClientError(status: answer.status, code: error.error.code, message: error.error.message)
+            }
+            throw APIClientError(status: answer.status, code: "http_\(answer.status)", message: "the server answered \(answer.status)")
+        }
+        do {
+            return try APIJSON.decoder.decode(type, from: answer.body)
+        } catch {
+            throw APIClientError(status: answer.status, code: "bad_answer", message: "the server's answer could not be read: \(error)")
+        }
+    }
+
+    public func get<T: Decodable>(_ path: String, query: [String: String?] = [:], as type: T.Type = T.self) async throws -> T {
+        try decode(type, from: try await send("GET", path, query: query))
+    }
+
+    // MARK: The calls the remote CLI makes
+
+    static func competitionPath(_ slug: String) -> String { "api/v1/competitions/\(slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? slug)" }
+
+    public func whoami() async throws -> WhoAmI { try await get("api/v1/whoami") }
+    public func competitions() async throws -> [CompetitionSummary] { try await get("api/v1/competitions") }
+    public func phaseStatus(_ slug: String) async throws -> PhaseStatus { try await get(Self.competitionPath(slug) + "/phase") }
+    public func checkTransition(_ slug: String, to: String?) async throws -> TransitionCheck {
+        try await get(Self.competitionPath(slug) + "/phase/check", query: ["to": to])
+    }
+
+    public func advancePhase(_ slug: String, to: String?, from: String?, forceReason: String?) async throws -> TransitionRecord {
+        var body: [String: String] = [:]
+        body["to"] = to
+        body["from"] = from
+        body["force_reason"] = forceReason
+        let answer = try await send(
+            "POST", Self.competitionPath(slug) + "/phase/advance", json: try JSONEncoder().encode(body), headers: ["Idempotency-Key": UUID().uuidString])
+        return try decode(TransitionRecord.self, from: answer)
+    }
+
+    public func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus] {
+        try await get(Self.competitionPath(slug) + "/teams/status", query: ["team": team, "university": university])
+    }
+
+    public func rubric(_ slug: String) async throws -> Rubric { try await get(Self.competitionPath(slug) + "/rubric") }
+    public func queue(_ slug: String, judge: String?) async throws -> [QueueItem] { try await get(Self.competitionPath(slug) + "/queue", query: ["judge": judge]) }
+
+    /// The scorecard as it stands, with its revision; nil when there is none yet.
+    public func scorecard(_ slug: String, proposal: Int, judge: String?) async throws -> Scorecard? {
+        let answer = try await send("GET", Self.competitionPath(slug) + "/scorecards/\(proposal)", query: ["judge": judge])
+        if answer.status == 404, (try? APIJSON.decoder.decode(APIErrorBody.self, from: answer.body))?.error.message.hasPrefix("no scorecard") == true {
+            return nil
+        }
+        return try decode(Scorecard.self, from: answer)
+    }
+
+    /// Sends a scorecard over the revision the caller read (If-Match), once (Idempotency-Key).
+    public func submitScorecard(
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?, revision: Int
+    ) async throws -> ScorecardOutcome {
+        struct Body: Encodable {
+            var scores: [String: String]
+            var comment: String?
+            var draft: Bool
+            var judge: String?
+        }
+        let json = try JSONEncoder().encode(Body(scores: values, comment: comment, draft: draft, judge: judge))
+        let answer = try await send(
+            "PUT", Self.competitionPath(slug) + "/scorecards/\(proposal)", json: json,
+            headers: ["Idempotency-Key": UUID().uuidString, "If-Match": "\"\(revision)\""])
+        return try decode(ScorecardOutcome.self, from: answer)
+    }
+
+    public func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
+        try await get(Self.competitionPath(slug) + "/results", query: ["round": round, "method": method.rawValue])
+    }
+}

@@ -1,0 +1,333 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+import WyscApplication
+import WyscJudging
+import WyscPostgres
+
+/// How `wysc serve` listens and protects itself.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// A request's database work is bounded by this: each statement (PostgreSQL's statement_timeout)
+    /// and the wait for a pooled connection; either answers 503 with Retry-After. Idle connections
+    /// close after 30 s.
+    public var requestTimeout: Duration
+    /// Larger request bodies are refused with 413.
+    public var maxBodyBytes: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, requestTimeout: Duration = .seconds(15), maxBodyBytes: Int = 64 * 1024) {
+        self.host = host
+        self.port = port
+        self.requestTimeout = requestTimeout
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// The request context: Hummingbird's, plus the caller's address and credential.
+public struct WyscRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var remoteAddress: String
+    public var credential: Credential?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        credential = nil
+    }
+
+    public var maxUploadSize: Int { 64 * 1024 }
+}
+
+/// An error answer: HTTP status, a stable code and a message.
+struct APIError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    /// The API's answer to any error thrown below it; messages of unexpected errors stay in the log.
+    static func from(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as WyscError:
+            switch error.kind {
+            case .badInput: return APIError(.badRequest, "bad_input", error.message)
+            case .refused: return APIError(.conflict, "refused", error.message)
+            case .conflict: return APIError(.conflict, "conflict", error.message)
+            case .stale: return APIError(.preconditionFailed, "stale", error.message)
+            case .permissionDenied: return APIError(.forbidden, "forbidden", error.message)
+            case .notFound: return APIError(.notFound, "not_found", error.message)
+            case .unavailable: return unavailable(error.message)
+            case .failure: return APIError(.internalServerError, "failure", error.message)
+            }
+        case let error as PostgresError:
+            switch error.kind {
+            case .connectionFailed, .connectionLost, .poolClosed, .poolTimeout, .transactionOutcomeUnknown:
+                logger.warning("database unavailable", metadata: ["error": "\(error)"])
+                return unavailable("the database is unavailable; try again shortly")
+            case .server where error.isTransient:
+                return APIError(.conflict, "conflict", "too many concurrent changes; try again", headers: [.retryAfter: "1"])
+            case .server where error.sqlState == "57014":
+                return unavailable("the database took too long to answer; try again")
+            default:
+                logger.error("database error", metadata: ["error": "\(error)"])
+                return APIError(.internalServerError, "internal", "an internal error occurred")
+            }
+        case let error as HTTPError:
+            let code = error.status == .contentTooLarge ? "payload_too_large" : error.status == .notFound ? "not_found" : "http_error"
+            return APIError(error.status, code, error.body ?? error.status.reasonPhrase)
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(error)"])
+            return APIError(.internalServerError, "internal", "an internal error occurred")
+        }
+    }
+
+    static func unavailable(_ message: String) -> APIError {
+        APIError(.serviceUnavailable, "unavailable", message, headers: [.retryAfter: "5"])
+    }
+
+    var response: Response {
+        let body = (try? APIJSON.encoder.encode(APIErrorBody(error: .init(code: code, message: message)))) ?? Data()
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        if status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Turns every error below it into a JSON error answer.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = WyscRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return APIError.from(error, logger: logger).response
+        }
+    }
+}
+
+/// Requests and latency by route pattern and status, a request id on every answer, one log line each.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = WyscRequestContext
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var response = try await next(request, context)
+        let elapsed = ContinuousClock.now - started
+        let route = context.endpointPath ?? "unmatched"
+        metrics.record(route: route, method: request.method.rawValue, status: response.status.code, elapsed: elapsed)
+        response.headers[HTTPField.Name("X-Request-Id")!] = context.id
+        logger.info(
+            "request",
+            metadata: [
+                "request_id": "\(context.id)", "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
+                "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            ])
+        return response
+    }
+}
+
+/// Prometheus metrics through swift-metrics, on a registry of the server's own.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let factory: PrometheusMetricsFactory
+    let pool: PostgresPool
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let counters = Mutex<[String: Metrics.Counter]>([:])
+
+    init(pool: PostgresPool) {
+        self.pool = pool
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+        self.factory = factory
+    }
+
+    func record(route: String, method: String, status: Int, elapsed: Duration) {
+        let counterKey = "\(route) \(method) \(status)"
+        let counter = counters.withLock { cache in
+            if let counter = cache[counterKey] { return counter }
+            let counter = Metrics.Counter(
+                label: "wysc_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            cache[counterKey] = counter
+            return counter
+        }
+        counter.increment()
+        let timerKey = "\(route) \(method)"
+        let timer = timers.withLock { cache in
+            if let timer = cache[timerKey] { return timer }
+            let timer = Metrics.Timer(label: "wysc_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory)
+            cache[timerKey] = timer
+            return timer
+        }
+        timer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The text exposition, with the pool's gauges as they are now.
+    func exposition() -> String {
+        let statistics = pool.statistics
+        registry.makeGauge(name: "wysc_db_pool_connections", labels: [("state", "in_use")]).set(Double(statistics.inUse))
+        registry.makeGauge(name: "wysc_db_pool_connections", labels: [("state", "idle")]).set(Double(statistics.idle))
+        registry.makeGauge(name: "wysc_db_pool_waiting").set(Double(statistics.waiting))
+        return registry.emitToString()
+    }
+}
+
+/// Bearer tokens; failures from one address are slowed down, then refused for a while.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = WyscRequestContext
+    let application: WyscApplication.Application
+    let limiter: FailureLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let wait = limiter.blockedFor(context.remoteAddress) {
+            throw APIError(
+                .tooManyRequests, "too_many_requests", "too many failed attempts from this address; try again in \(wait) s",
+                headers: [.retryAfter: String(wait)])
+        }
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw APIError(.unauthorized, "unauthorized", "send a token: Authorization: Bearer <token> (wysc login stores one)")
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let credential = try await application.authenticate(token: token) else {
+            let delay = limiter.recordFailure(context.remoteAddress)
+            if delay > .zero { try await Task.sleep(for: delay) }
+            throw APIError(.unauthorized, "unauthorized", "the token is unknown, expired or revoked")
+        }
+        var context = context
+        context.credential = credential
+        return try await next(request, context)
+    }
+}
+
+/// Failed authentications per address over the last minute.
+final class FailureLimiter: Sendable {
+    private let failures = Mutex<[String: [ContinuousClock.Instant]]>([:])
+    let window: Duration = .seconds(60)
+    /// Failures before answers slow down, and before the address is refused.
+    let slowAfter = 5, blockAfter = 20
+
+    /// Seconds to wait, when the address is refused.
+    func blockedFor(_ address: String) -> Int? {
+        failures.withLock { state in
+            let now = ContinuousClock.now
+            let recent = (state[address] ?? []).filter { now - $0 < window }
+            state[address] = recent
+            guard recent.count >= blockAfter, let oldest = recent.first else { return nil }
+            return max(1, Int((window - (now - oldest)).components.seconds))
+        }
+    }
+
+    /// Records a failure and returns how long to hold the answer back.
+    func recordFailure(_ address: String) -> Duration {
+        failures.withLock { state in
+            let now = ContinuousClock.now
+            var recent = (state[address] ?? []).filter { now - $0 < window }
+            recent.append(now)
+            state[address] = recent
+            let excess = recent.count - slowAfter
+            return excess > 0 ? min(.milliseconds(250) * excess, .seconds(3)) : .zero
+        }
+    }
+}
+
+/// `wysc serve`: builds the router and runs it until SIGTERM or SIGINT, finishing in-flight requests.
+public enum WyscServer {
+    /// Runs the server. `onListening` gets the bound port (useful with port 0).
+    public static func run(
+        application: WyscApplication.Application, settings: ServerSettings, logger: Logger, onListening: (@Sendable (Int) async -> Void)? = nil
+    ) async throws {
+        let router = makeRouter(application: application, settings: settings, logger: logger)
+        let server = Hummingbird.Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "wysc"),
+            onServerRunning: { channel in await onListening?(channel.localAddress?.port ?? settings.port) },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    static func makeRouter(application: WyscApplication.Application, settings: ServerSettings, logger: Logger) -> Router<WyscRequestContext> {
+        let metrics = ServerMetrics(pool: application.pool)
+        let router = Router(context: WyscRequestContext.self)
+        router.add(middleware: ObservabilityMiddleware(metrics: metrics, logger: logger))
+        router.add(middleware: ErrorMiddleware(logger: logger))
+
+        router.get("healthz") { _, _ in try Reply.json(["status": "ok"]).response }
+        router.get("readyz") { _, _ in try await Health.readiness(application).response }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+        router.get("openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+        let api = router.group("api/v1").add(middleware: AuthMiddleware(application: application, limiter: FailureLimiter()))
+        Routes(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        return router
+    }
+}
+
+/// /readyz: the database answers and its schema is current.
+enum Health {
+    struct Readiness: Encodable {
+        var ready: Bool
+        var reason: String?
+    }
+
+    static func readiness(_ application: WyscApplication.Application) async throws -> Reply {
+        do {
+            let states = try await application.pool.withConnection { try Migrator(logger: application.logger).status(on: $0) }
+            let pending = states.filter { $0.status != .applied }
+            guard pending.isEmpty else {
+                return try Reply.json(
+                    Readiness(ready: false, reason: "\(pending.count) migration(s) not applied: run wysc db migrate"), status: .serviceUnavailable)
+            }
+            return try Reply.json(Readiness(ready: true))
+        } catch {
+            var reply = try Reply.json(Readiness(ready: false, reason: "the database is unavailable"), status: .serviceUnavailable)
+            reply.headers[.retryAfter] = "5"
+            return reply
+        }
+    }
+}
+
+/// An answer as data, so that idempotent requests can store and replay it.
+struct Reply {
+    var status: HTTPResponse.Status
+    var body: Data
+    var headers: HTTPFields = [:]
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Reply {
+        Reply(status: status, body: try APIJSON.encoder.encode(value))
+    }
+
+    var response: Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

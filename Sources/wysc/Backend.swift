@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import WyscApplication
+import WyscHTTP
+import WyscJudging
+import WyscWorkflow
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the commands that judges and universities use need, in direct mode (the database) or in
+/// remote mode (`wysc serve` with a personal token). Both give the same values, so the output is the same.
+protocol CompetitionService: Sendable {
+    func onlyCompetition() async throws -> String
+    func phaseStatus(_ slug: String) async throws -> PhaseStatus
+    func checkTransition(_ slug: String, to: String?) async throws -> TransitionCheck
+    func advancePhase(_ slug: String, to: String?, from: String?, forceReason: String?) async throws -> TransitionRecord
+    func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus]
+    func judgeQueue(_ slug: String, judge: String?) async throws -> [QueueItem]
+    func rubric(_ slug: String) async throws -> Rubric
+    func submitScorecard(_ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?) async throws -> ScorecardOutcome
+    func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport
+}
+
+struct DirectService: CompetitionService {
+    let application: Application
+    let actor: Actor
+
+    func onlyCompetition() async throws -> String { try await application.onlyCompetitionSlug() }
+    func phaseStatus(_ slug: String) async throws -> PhaseStatus { try await application.phaseStatus(competition: slug) }
+    func checkTransition(_ slug: String, to: String?) async throws -> TransitionCheck {
+        try await application.checkTransition(competition: slug, to: to, as: actor)
+    }
+    func advancePhase(_ slug: String, to: String?, from: String?, forceReason: String?) async throws -> TransitionRecord {
+        var expected = from
+        if expected == nil { expected = try await application.phaseStatus(competition: slug).phase }
+        return try await application.advancePhase(competition: slug, to: to, expectedPhase: expected, forceReason: forceReason, as: actor)
+    }
+    func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus] {
+        try await application.teamStatus(competition: slug, team: team, university: university, as: actor)
+    }
+    func judgeQueue(_ slug: String, judge: String?) async throws -> [QueueItem] { try await application.judgeQueue(judge: judge, competition: slug, as: actor) }
+    func rubric(_ slug: String) async throws -> Rubric { try await application.rubric(competition: slug) }
+    func submitScorecard(_ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?) async throws -> ScorecardOutcome {
+        try await application.submitScorecard(proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, competition: slug, as: actor)
+    }
+    func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
+        try await application.results(round: round, method: method, competition: slug, as: actor)
+    }
+}
+
+struct RemoteService: CompetitionService {
+    let client: APIClient
+
+    func onlyCompetition() async throws -> String {
+        let all = try await client.competitions()
+        guard all.count == 1 else {
+            throw WyscError(
+                .badInput, all.isEmpty ? "the server has no competition you can see" : "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which with --competition SLUG")
+        }
+        return all[0].slug
+    }
+    func phaseStatus(_ slug: String) async throws -> PhaseStatus { try await client.phaseStatus(slug) }
+    func checkTransition(_ slug: String, to: String?) async throws -> TransitionCheck { try await client.checkTransition(slug, to: to) }
+    func advancePhase(_ slug: String, to: String?, from: String?, forceReason: String?) async throws -> TransitionRecord {
+        var expected = from
+        if expected == nil { expected = try await client.phaseStatus(slug).phase }
+        return try await client.advancePhase(slug, to: to, from: expected, forceReason: forceReason)
+    }
+    func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus] {
+        try await client.teamStatus(slug, team: team, university: university)
+    }
+    func judgeQueue(_ slug: String, judge: String?) async throws -> [QueueItem] { try await client.queue(slug, judge: judge) }
+    func rubric(_ slug: String) async throws -> Rubric { try await client.rubric(slug) }
+    /// Reads the scorecard's revision first and sends the change over it: if someone changed it in
+    /// between (the same judge in another terminal), the server refuses with 412 instead of overwriting.
+    func submitScorecard(_ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?) async throws -> ScorecardOutcome {
+        let revision = try await client.scorecard(slug, proposal: proposal, judge: judge)?.revision ?? 0
+        return try await client.submitScorecard(slug, proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, revision: revision)
+    }
+    func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
+        try await client.results(slug, round: round, method: method)
+    }
+}
+
+/// Where the remote-capable commands go: `--server`/`WYSC_SERVER`, or the server of `wysc login`
+/// when no database is configured; otherwise the database (direct mode).
+struct ServiceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A wysc server to work through, with the token of wysc login (default: $WYSC_SERVER).", valueName: "url"))
+    var server: String?
+    @OptionGroup var database: DatabaseOptions
+
+    func withService<R: Sendable>(_ body: (any CompetitionService) async throws -> R) async throws -> R {
+        if let client = try remoteClient() { return try await body(RemoteService(client: client)) }
+        return try await database.withApplication { application in
+            try await body(DirectService(application: application, actor: DirectModeActor.current))
+        }
+    }
+
+    func remoteClient() throws -> APIClient? {
+        let environment = ProcessInfo.processInfo.environment
+        let named = server ?? environment["WYSC_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+        let stored = LoginStore.load()
+        let databaseConfigured = database.databaseURL != nil
+            || !(environment["DATABASE_URL"] ?? "").isEmpty
+            || DatabaseSource.configuringVariables.contains { !(environment[$0] ?? "").isEmpty }
+        guard let address = named ?? (databaseConfigured ? nil : stored?.server) else { return nil }
+        guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw CommandFailure(message: "'\(address)' is not a server address such as https://wysc.example.org", exitCode: CommandFailure.usage)
+        }
+        let token = environment["WYSC_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? (stored?.server == address ? stored?.token : nil)
+        guard let token else {
+            throw CommandFailure(message: "no token for \(address): run wysc login --server \(address)", exitCode: CommandFailure.permissionDenied)
+        }
+        return APIClient(server: url, token: token)
+    }
+}
+
+extension CompetitionOptions {
+    func resolve(_ service: any CompetitionService) async throws -> String {
+        if let slug, !slug.isEmpty { return slug }
+        if let slug = ProcessInfo.processInfo.environment["WYSC_COMPETITION"], !slug.isEmpty { return slug }
+        return try await service.onlyCompetition()
+    }
+}
+
+/// The token of `wysc login`, in the user's config directory, readable by the user only.
+enum LoginStore {
+    struct Login: Codable {
+        var server: String
+        var token: String
+    }
+
+    static var path: URL {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
+        return base.appendingPathComponent("wysc/login.json")
+    }
+
+    static func load() -> Login? {
+        guard let data = FileManager.default.contents(atPath: path.path) else { return nil }
+        return try? JSONDecoder().decode(Login.self, from: data)
+    }
+
+    static func save(_ login: Login) throws {
+        let directory = path.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let data = try JSONEncoder().encode(login)
+        // Created 0600 before anything is written, so the token is never readable by others.
+        let descriptor = open(path.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw CommandFailure(message: "cannot write \(path.path): \(String(cString: strerror(errno)))", exitCode: CommandFailure.failure) }
+        defer { close(descriptor) }
+        fchmod(descriptor, 0o600)
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == data.count else { throw CommandFailure(message: "cannot write \(path.path)", exitCode: CommandFailure.failure) }
+    }
+
+    static func remove() -> Bool {
+        (try? FileManager.default.removeItem(at: path)) != nil
+    }
+}
