@@ -208,7 +208,7 @@ paths:
       parameters:
         - {name: since, in: query, required: false, schema: {type: string, format: date-time}}
         - {name: actor, in: query, required: false, schema: {type: string}}
-        - {name: action, in: query, required: false, schema: {type: string}, description: An action, or a prefix ending in '.'.}
+        - {name: action, in: query, required: false, schema: {type: string}, description: "An action, or a prefix ending in '.'."}
         - {name: limit, in: query, required: false, schema: {type: integer}}
       responses:
         "200": {description: Audit entries, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/AuditEntry"}}}}}
