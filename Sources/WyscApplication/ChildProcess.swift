@@ -11,6 +11,7 @@ import Glibc
 public enum ChildProcess {
     public struct SpawnError: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `executable` with `arguments`; stdin, stdout and stderr come from and go to files
@@ -25,6 +26,19 @@ public enum ChildProcess {
         stdoutPath: String,
         stderrPath: String
     ) throws(SpawnError) -> Int32 {
+        let pid = try start(executable, arguments, environment: environment, stdinPath: stdinPath, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        return try wait(pid, executable: executable)
+    }
+
+    /// Starts a program like `run` and returns its process id without waiting for it.
+    public static func start(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        stdinPath: String? = nil,
+        stdoutPath: String,
+        stderrPath: String
+    ) throws(SpawnError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -48,6 +62,11 @@ public enum ChildProcess {
         guard spawned == 0 else {
             throw SpawnError(description: "could not start \(executable): \(String(cString: strerror(spawned)))")
         }
+        return pid
+    }
+
+    /// Waits for a started program and returns its exit status (128 + signal when killed).
+    public static func wait(_ pid: pid_t, executable: String = "the program") throws(SpawnError) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
             guard errno == EINTR else { throw SpawnError(description: "lost track of \(executable): \(String(cString: strerror(errno)))") }

@@ -22,12 +22,20 @@ public struct ServerSettings: Sendable {
     public var requestTimeout: Duration
     /// Larger request bodies are refused with 413.
     public var maxBodyBytes: Int
+    /// Failed authentications from one address within a minute before answers slow down, and before it is refused.
+    public var failuresBeforeSlowdown: Int
+    public var failuresBeforeRefusal: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, requestTimeout: Duration = .seconds(15), maxBodyBytes: Int = 64 * 1024) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, requestTimeout: Duration = .seconds(15), maxBodyBytes: Int = 64 * 1024,
+        failuresBeforeSlowdown: Int = 5, failuresBeforeRefusal: Int = 20
+    ) {
         self.host = host
         self.port = port
         self.requestTimeout = requestTimeout
         self.maxBodyBytes = maxBodyBytes
+        self.failuresBeforeSlowdown = failuresBeforeSlowdown
+        self.failuresBeforeRefusal = failuresBeforeRefusal
     }
 }
 
@@ -226,7 +234,12 @@ final class FailureLimiter: Sendable {
     private let failures = Mutex<[String: [ContinuousClock.Instant]]>([:])
     let window: Duration = .seconds(60)
     /// Failures before answers slow down, and before the address is refused.
-    let slowAfter = 5, blockAfter = 20
+    let slowAfter: Int, blockAfter: Int
+
+    init(slowAfter: Int, blockAfter: Int) {
+        self.slowAfter = slowAfter
+        self.blockAfter = blockAfter
+    }
 
     /// Seconds to wait, when the address is refused.
     func blockedFor(_ address: String) -> Int? {
@@ -247,7 +260,7 @@ final class FailureLimiter: Sendable {
             recent.append(now)
             state[address] = recent
             let excess = recent.count - slowAfter
-            return excess > 0 ? min(.milliseconds(250) * excess, .seconds(3)) : .zero
+            return excess > 0 ? min(.milliseconds(100) * excess, .seconds(1)) : .zero
         }
     }
 }
@@ -285,7 +298,8 @@ public enum WyscServer {
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
-        let api = router.group("api/v1").add(middleware: AuthMiddleware(application: application, limiter: FailureLimiter()))
+        let api = router.group("api/v1").add(middleware: AuthMiddleware(
+            application: application, limiter: FailureLimiter(slowAfter: settings.failuresBeforeSlowdown, blockAfter: settings.failuresBeforeRefusal)))
         Routes(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         return router
     }

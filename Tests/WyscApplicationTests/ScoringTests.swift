@@ -9,43 +9,16 @@ import WyscWorkflow
 @Suite struct ScoringTests {
     let organizer = TestApplication.organizer
 
-    struct Setup {
-        var test: TestApplication
-        var judges: [String: Int]  // email → id
-        var app: Application { test.application }
-    }
+    typealias Setup = JudgingFixture
 
-    /// Four teams with proposals, four judges (Kim is from Seoul National University), in screening.
-    func inScreening() async throws -> Setup {
-        let test = try TestApplication()
-        try await test.competition(workflow: TestWorkflows.judging)
-        let app = test.application
-        let teams = [("Han River Movers", "Seoul National University"), ("成都智慧交通队", "成都大学"), ("Bogotá Bikes", "Universidad de Bogotá"), ("Andes Data", "Universidad de Bogotá")]
-        _ = try await app.importTeams(
-            teams.enumerated().map { MemberRow(row: $0 + 2, team: $1.0, university: $1.1, name: "Member \($0)", email: "m\($0)@example.org", birthDate: "2001-01-01", role: "leader") },
-            file: "t.csv", competition: "wysc-2026", as: organizer)
-        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", as: organizer)
-        let panel = [
-            JudgeInput(name: "Kim Ji-woo", email: "kim@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Korea", expertise: [], maxLoad: 2),
-            JudgeInput(name: "Amina Yusuf", email: "amina@example.org", university: "", city: "Nairobi", country: "Kenya", expertise: [], maxLoad: 2),
-            JudgeInput(name: "Elena Petrova", email: "elena@example.org", university: "", city: "Moscow", country: "Russia", expertise: [], maxLoad: 2),
-            JudgeInput(name: "Rafael Mendes", email: "rafael@example.org", university: "", city: "Lisbon", country: "Portugal", expertise: [], maxLoad: 2),
-        ]
-        _ = try await app.addJudges(panel.enumerated().map { ($0 + 2, $1, "2") }, file: "j.csv", competition: "wysc-2026", as: organizer)
-        _ = try await app.importProposals(
-            teams.enumerated().map { (row: $0 + 2, input: ProposalInput(team: $1.0, title: "Idea \($0)", abstract: "A.", link: nil, tags: [])) },
-            file: "p.csv", competition: "wysc-2026", as: organizer)
-        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "proposals", as: organizer)
-        let ids = Dictionary(uniqueKeysWithValues: try await app.judges(competition: "wysc-2026", as: organizer).map { ($0.email, $0.id) })
-        return Setup(test: test, judges: ids)
-    }
+    func inScreening() async throws -> Setup { try await JudgingFixture.inScreening() }
 
     func queue(_ setup: Setup, _ email: String) async throws -> [QueueItem] {
-        try await setup.app.judgeQueue(judge: nil, competition: "wysc-2026", as: .judge(setup.judges[email]!))
+        try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: .judge(setup.judges[email]!))
     }
 
     func score(_ setup: Setup, _ email: String, _ proposal: Int, idea: String, plan: String, draft: Bool = false) async throws -> ScorecardOutcome {
-        try await setup.app.submitScorecard(
+        try await setup.application.submitScorecard(
             proposal: proposal, values: ["idea": idea, "plan": plan], comment: nil, draft: draft, judge: nil, competition: "wysc-2026", as: .judge(setup.judges[email]!))
     }
 
@@ -66,18 +39,18 @@ import WyscWorkflow
         #expect(kim.allSatisfy { $0.team == nil && $0.university == nil && $0.status == "not started" }, "the screening round is blind")
         #expect(!kim.contains { $0.title == "Idea 0" }, "Kim has a conflict with his own university's team")
         let other = await #expect(throws: WyscError.self) {
-            try await setup.app.judgeQueue(judge: "amina@example.org", competition: "wysc-2026", as: .judge(setup.judges["kim@snu.ac.kr"]!))
+            try await setup.application.judgeQueue(judge: "amina@example.org", competition: "wysc-2026", as: .judge(setup.judges["kim@snu.ac.kr"]!))
         }
         #expect(other?.kind == .permissionDenied)
-        let university = await #expect(throws: WyscError.self) { try await setup.app.judgeQueue(judge: nil, competition: "wysc-2026", as: .university(1)) }
+        let university = await #expect(throws: WyscError.self) { try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: .university(1)) }
         #expect(university?.kind == .permissionDenied)
-        let unnamed = await #expect(throws: WyscError.self) { try await setup.app.judgeQueue(judge: nil, competition: "wysc-2026", as: organizer) }
+        let unnamed = await #expect(throws: WyscError.self) { try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: organizer) }
         #expect(unnamed?.message == "say which judge with --judge EMAIL")
     }
 
     @Test func scorecardsAreCheckedRevisedAuditedAndRetriesChangeNothing() async throws {
         let setup = try await inScreening()
-        let app = setup.app
+        let app = setup.application
         let item = try await queue(setup, "amina@example.org")[0]
         let bad = await #expect(throws: WyscError.self) {
             try await app.submitScorecard(
@@ -121,9 +94,9 @@ import WyscWorkflow
     @Test func aConflictDeclaredOnAnAssignedProposalStopsScoring() async throws {
         let setup = try await inScreening()
         let item = try await queue(setup, "rafael@example.org")[0]
-        let teams = try await setup.app.proposals(competition: "wysc-2026", as: organizer)
+        let teams = try await setup.application.proposals(competition: "wysc-2026", as: organizer)
         let teamName = teams.first { $0.id == item.proposal }!.team
-        try await setup.app.declareConflict(
+        try await setup.application.declareConflict(
             judge: "rafael@example.org", team: teamName, reason: "my former student", competition: "wysc-2026", as: .judge(setup.judges["rafael@example.org"]!))
         let refused = await #expect(throws: WyscError.self) { try await score(setup, "rafael@example.org", item.proposal, idea: "5", plan: "5") }
         #expect(refused?.kind == .refused)
@@ -145,7 +118,7 @@ import WyscWorkflow
 
     @Test func draftsDoNotCountAndTheGuardNamesMissingScorecards() async throws {
         let setup = try await inScreening()
-        let app = setup.app
+        let app = setup.application
         let item = try await queue(setup, "amina@example.org")[0]
         _ = try await app.submitScorecard(
             proposal: item.proposal, values: ["idea": "6"], comment: nil, draft: true, judge: nil, competition: "wysc-2026", as: .judge(setup.judges["amina@example.org"]!))
@@ -175,22 +148,22 @@ import WyscWorkflow
             elena@example.org,#\(mine[0]),8,7,again
             """
         let error = await #expect(throws: WyscError.self) {
-            try await setup.app.importScorecards(ScoreRow.rows(of: CSVDocument(csv, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+            try await setup.application.importScorecards(ScoreRow.rows(of: CSVDocument(csv, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
         }
         let message = error?.message ?? ""
         #expect(message.contains("scores.csv: 3 problems; nothing was imported"), "\(message)")
         #expect(message.contains("row 3: the scorecard for proposal #\(mine[1]) is not valid: missing criteria: plan"))
         #expect(message.contains("row 4: there is no judge nobody@example.org"))
         #expect(message.contains("row 5: the same judge and proposal as row 2"))
-        #expect(try await setup.app.scorecards(round: nil, competition: "wysc-2026", as: organizer).isEmpty)
+        #expect(try await setup.application.scorecards(round: nil, competition: "wysc-2026", as: organizer).isEmpty)
         let good = "judge,proposal,idea,plan,comment\nelena@example.org,\(mine[0]),8,7,Clear plan\nelena@example.org,\(mine[1]),6,5,\n"
-        let summary = try await setup.app.importScorecards(ScoreRow.rows(of: CSVDocument(good, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+        let summary = try await setup.application.importScorecards(ScoreRow.rows(of: CSVDocument(good, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
         #expect(summary == ImportSummary(added: 2, unchanged: 0))
     }
 
     @Test func theWholeJudgingRunsToPublishedResults() async throws {
         let setup = try await inScreening()
-        let app = setup.app
+        let app = setup.application
         // Screening: Idea 1 best, then Idea 2, Idea 3, Idea 0.
         try await scoreAll(setup, marks: ["Idea 0": ("3", "3"), "Idea 1": ("9", "8"), "Idea 2": ("8", "7"), "Idea 3": ("6", "6")])
         let screening = try await app.results(round: "screening", method: .raw, competition: "wysc-2026", as: organizer)

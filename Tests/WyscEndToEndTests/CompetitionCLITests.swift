@@ -415,3 +415,67 @@ import WyscTestSupport
         #expect(archive.stdout.contains("screening,2,Lima Buses,Dr. Amina Yusuf,amina@example.org,9,7,8.20,Reliable buses,yes,1,"))
     }
 }
+
+/// Judges and universities working through `wysc serve` with their own tokens.
+@Suite struct RemoteCLITests {
+    @Test func aJudgeAndAUniversityWorkRemotelyWithTheSameOutputAsDirectMode() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let url = fixture.test.configuration.connectionString!
+        let organizer = TestApplication.organizer
+        let judgeToken = try await fixture.application.createToken(role: .judge, for: "amina@example.org", competition: JudgingFixture.slug, expires: nil, as: organizer).token
+        let universityToken = try await fixture.application.createToken(role: .university, for: "Universidad de Bogotá", competition: nil, expires: nil, as: organizer).token
+        let server = try ServerProcess(["--database-url", url])
+
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-home-\(UUID().uuidString)").path
+        let judge = WyscBinary.environment(["XDG_CONFIG_HOME": home + "/judge"])
+        let university = WyscBinary.environment(["XDG_CONFIG_HOME": home + "/university"])
+        let login = try WyscBinary.run(["login", "--server", server.url], environment: judge, stdin: judgeToken + "\n")
+        #expect(login.status == 0, "\(login.stderr)")
+        #expect(login.stderr.contains("as judge amina@example.org (competition wysc-2026)"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: home + "/judge/wysc/login.json")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(!login.stdout.contains(judgeToken) && !login.stderr.contains(judgeToken))
+
+        // The same queue as an organizer sees for her in direct mode.
+        let remoteQueue = try WyscBinary.run(["judge", "queue", "--format", "csv"], environment: judge)
+        let directQueue = try WyscBinary.run(["judge", "queue", "--judge", "amina@example.org", "--database-url", url, "--format", "csv"])
+        #expect(remoteQueue.status == 0, "\(remoteQueue.stderr)")
+        #expect(remoteQueue.stdout == directQueue.stdout)
+        let proposal = remoteQueue.stdout.split(separator: "\r\n")[1].split(separator: ",")[0]
+
+        let score = try WyscBinary.run(["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)
+        #expect(score.status == 0, "\(score.stderr)")
+        #expect(score.stderr.contains("scorecard submitted (revision 1, weighted total 7.20)"))
+        let again = try WyscBinary.run(["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)
+        #expect(again.stderr.contains("unchanged"))
+        let notHers = try WyscBinary.run(["judge", "queue", "--judge", "elena@example.org"], environment: judge)
+        #expect(notHers.status == 77)
+
+        let phaseRemote = try WyscBinary.run(["phase", "show"], environment: judge)
+        let phaseDirect = try WyscBinary.run(["phase", "show", "--database-url", url])
+        #expect(phaseRemote.stdout == phaseDirect.stdout)
+        let advance = try WyscBinary.run(["phase", "advance"], environment: judge)
+        #expect(advance.status == 77, "only organizers move phases: \(advance.stderr)")
+
+        #expect(try WyscBinary.run(["login", "--server", server.url], environment: university, stdin: universityToken + "\n").status == 0)
+        let teams = try WyscBinary.run(["team", "status", "--competition", JudgingFixture.slug, "--format", "csv"], environment: university)
+        #expect(teams.status == 0, "\(teams.stderr)")
+        let names = Set(teams.stdout.split(separator: "\r\n").dropFirst().map { String($0.split(separator: ",")[0]) })
+        #expect(names == ["Andes Data", "Bogotá Bikes"])
+        let results = try WyscBinary.run(["results", "--competition", JudgingFixture.slug], environment: university)
+        #expect(results.status == 77)
+        #expect(results.stderr.contains("not published yet"))
+
+        #expect(try WyscBinary.run(["logout"], environment: judge).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: home + "/judge/wysc/login.json"))
+        let stopped = try server.stop()
+        #expect(stopped == 0, "SIGTERM ends wysc serve cleanly: \(server.log)")
+        #expect(server.log.contains("wysc serve: stopped."))
+
+        let unreachable = try WyscBinary.run(["judge", "queue", "--server", server.url], environment: WyscBinary.environment(["WYSC_TOKEN": judgeToken]))
+        #expect(unreachable.status == 69)
+        #expect(unreachable.stderr.contains("cannot reach the wysc server at \(server.url)"))
+        let badToken = try WyscBinary.run(["login", "--server", "http://127.0.0.1:9"], environment: judge, stdin: "wysc_x\n")
+        #expect(badToken.status == 69)
+    }
+}

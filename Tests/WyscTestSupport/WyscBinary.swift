@@ -1,5 +1,8 @@
 import Foundation
 import WyscApplication
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `wysc` executable as a user would, and captures what it printed.
 public enum WyscBinary {
@@ -62,4 +65,38 @@ public enum WyscBinary {
             stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
         )
     }
+}
+
+/// `wysc serve` started from the built binary on a free port, as an operator would run it.
+public final class ServerProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let url: String
+    public let logPath: String
+
+    /// Starts `wysc serve --port 0` with `arguments` and waits until it says where it listens.
+    public init(_ arguments: [String], environment: [String: String] = WyscBinary.environment()) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        logPath = directory.appendingPathComponent("serve.log").path
+        pid = try ChildProcess.start(WyscBinary.path, ["serve", "--port", "0"] + arguments, environment: environment, stdoutPath: logPath, stderrPath: logPath)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let range = log.range(of: "wysc serve: listening on "), let end = log[range.upperBound...].firstIndex(of: " ") {
+                url = String(log[range.upperBound..<end])
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(pid, SIGKILL)
+        throw ChildProcess.SpawnError(description: "wysc serve did not start: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    public func stop() throws -> Int32 {
+        kill(pid, SIGTERM)
+        return try ChildProcess.wait(pid)
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }

@@ -1,0 +1,289 @@
+import Foundation
+import Logging
+import Testing
+import WyscApplication
+import WyscHTTP
+import WyscPostgres
+import WyscTestSupport
+
+/// `wysc serve` in this process on a free port.
+struct RunningServer {
+    let url: URL
+    let task: Task<Void, any Error>
+
+    static func start(
+        _ application: Application, settings: ServerSettings = ServerSettings(port: 0, failuresBeforeSlowdown: 1000, failuresBeforeRefusal: 1000)
+    ) async throws -> RunningServer {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "wysc.test.server")
+        logger.logLevel = .warning
+        let task = Task {
+            try await WyscServer.run(application: application, settings: settings, logger: logger) { port in continuation.yield(port) }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return RunningServer(url: URL(string: "http://127.0.0.1:\(port)")!, task: task)
+    }
+
+    func client(_ token: String?) -> APIClient { APIClient(server: url, token: token) }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
+
+/// Tokens for every kind of caller of the judging fixture.
+struct Callers {
+    var organizer: String
+    var amina: String  // a judge
+    var elena: String  // another judge
+    var bogota: String  // a university with two teams
+    var seoul: String  // another university
+    var revoked: String
+    var expired: String
+
+    static func make(_ fixture: JudgingFixture) async throws -> Callers {
+        let app = fixture.application
+        let organizer = TestApplication.organizer
+        func token(_ role: TokenRole, _ subject: String, competition: String? = JudgingFixture.slug, expires: Date? = nil) async throws -> String {
+            try await app.createToken(role: role, for: subject, competition: competition, expires: expires, as: organizer).token
+        }
+        let revoked = try await app.createToken(role: .organizer, for: "old", competition: nil, expires: nil, as: organizer)
+        try await app.revokeToken(id: revoked.info.id, as: organizer)
+        return Callers(
+            organizer: try await token(.organizer, "ana", competition: nil), amina: try await token(.judge, "amina@example.org"),
+            elena: try await token(.judge, "elena@example.org"), bogota: try await token(.university, "Universidad de Bogotá", competition: nil),
+            seoul: try await token(.university, "Seoul National University", competition: nil), revoked: revoked.token,
+            expired: try await token(.organizer, "past", competition: nil, expires: fixture.test.clock.now.addingTimeInterval(-60)))
+    }
+}
+
+@Suite(.serialized) struct ServerTests {
+    static let base = "api/v1/competitions/\(JudgingFixture.slug)"
+
+    /// The proposal numbers assigned to a judge, through the API.
+    func queue(_ server: RunningServer, _ token: String) async throws -> [Int] {
+        try await server.client(token).queue(JudgingFixture.slug, judge: nil).map(\.proposal)
+    }
+
+    @Test func everyRoleOnEveryRouteIsAllowedOrRefusedAsItShouldBe() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        let server = try await RunningServer.start(fixture.application)
+        defer { Task { await server.stop() } }
+        let aminas = try await queue(server, callers.amina)
+        let notAminas = try await queue(server, callers.elena).first { !aminas.contains($0) }!
+        let score = #"{"scores": {"idea": 7, "plan": 6}}"#
+        struct Case {
+            var method: String
+            var path: String
+            var body: String?
+            /// Expected status for: organizer, judge Amina, university Bogotá.
+            var expected: (Int, Int, Int)
+        }
+        let cases = [
+            Case(method: "GET", path: "api/v1/whoami", expected: (200, 200, 200)),
+            Case(method: "GET", path: "api/v1/competitions", expected: (200, 200, 200)),
+            Case(method: "GET", path: "\(Self.base)/phase", expected: (200, 200, 200)),
+            Case(method: "GET", path: "\(Self.base)/phase/check", expected: (200, 403, 403)),
+            Case(method: "POST", path: "\(Self.base)/phase/advance", body: #"{"from": "screening"}"#, expected: (409, 403, 403)),
+            Case(method: "GET", path: "\(Self.base)/teams/status", expected: (200, 403, 200)),
+            Case(method: "GET", path: "\(Self.base)/rubric", expected: (200, 200, 200)),
+            Case(method: "GET", path: "\(Self.base)/queue", expected: (400, 200, 403)),
+            Case(method: "GET", path: "\(Self.base)/scorecards/\(aminas[0])", expected: (400, 404, 403)),
+            Case(method: "PUT", path: "\(Self.base)/scorecards/\(notAminas)", body: score, expected: (400, 403, 403)),
+            Case(method: "PUT", path: "\(Self.base)/scorecards/\(aminas[0])", body: score, expected: (400, 201, 403)),
+            Case(method: "POST", path: "\(Self.base)/conflicts", body: #"{"proposal": \#(aminas[1]), "reason": "knows the team"}"#, expected: (400, 201, 403)),
+            Case(method: "GET", path: "\(Self.base)/results", expected: (200, 403, 403)),
+            Case(method: "GET", path: "\(Self.base)/audit", expected: (200, 403, 403)),
+        ]
+        for entry in cases {
+            let body = entry.body.map { Data($0.utf8) }
+            for (token, expected, who) in [
+                (callers.organizer, entry.expected.0, "organizer"), (callers.amina, entry.expected.1, "judge"), (callers.bogota, entry.expected.2, "university"),
+            ] {
+                let answer = try await server.client(token).send(entry.method, entry.path, json: body)
+                #expect(answer.status == expected, "\(who) \(entry.method) \(entry.path): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
+            }
+            for (token, who) in [(nil as String?, "no token"), ("wysc_not-a-token", "a bad token"), (callers.revoked, "a revoked token"), (callers.expired, "an expired token")] {
+                let answer = try await server.client(token).send(entry.method, entry.path, json: body)
+                #expect(answer.status == 401, "\(who) \(entry.method) \(entry.path): \(answer.status)")
+                if answer.status == 401 { #expect(answer.header("WWW-Authenticate") == "Bearer") }
+            }
+        }
+        // A university sees only its teams; a judge token works only in its competition.
+        let statuses = try await server.client(callers.bogota).teamStatus(JudgingFixture.slug, team: nil, university: nil)
+        #expect(Set(statuses.map(\.team)) == ["Bogotá Bikes", "Andes Data"])
+        let others = try await server.client(callers.seoul).send("GET", "\(Self.base)/teams/status", query: ["team": "Bogotá Bikes"])
+        #expect(others.status == 404)
+        _ = try await fixture.application.createCompetition(slug: "other", title: nil, workflowSource: TestWorkflows.judging, workflowFile: "w.yaml", as: TestApplication.organizer)
+        let elsewhere = try await server.client(callers.amina).send("GET", "api/v1/competitions/other/phase")
+        #expect(elsewhere.status == 403)
+    }
+
+    @Test func badBodiesAreRefusedNamingTheField() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        let server = try await RunningServer.start(fixture.application)
+        defer { Task { await server.stop() } }
+        let proposal = try await queue(server, callers.amina)[0]
+        let client = server.client(callers.amina)
+        let path = "\(Self.base)/scorecards/\(proposal)"
+        func error(_ body: String) async throws -> (Int, String) {
+            let answer = try await client.send("PUT", path, json: Data(body.utf8))
+            let decoded = try? APIJSON.decoder.decode(APIErrorBody.self, from: answer.body)
+            return (answer.status, decoded.map { "\($0.error.code): \($0.error.message)" } ?? "")
+        }
+        #expect(try await error("{not json") == (400, "bad_json: the body is not valid JSON"))
+        #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "mood": "happy"}"#) == (400, "unknown_field: unknown field 'mood' (expected: comment, draft, judge, scores)"))
+        #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "draft": "yes"}"#) == (400, "wrong_type: field 'draft' must be true or false"))
+        #expect(try await error(#"{"scores": {"idea": true, "plan": 6}}"#) == (400, "wrong_type: field 'scores.idea' must be a number"))
+        #expect(try await error(#"{"scores": {"idea": 70, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
+        let huge = try await client.send("PUT", path, json: Data(("{\"comment\": \"" + String(repeating: "x", count: 70_000) + "\"}").utf8))
+        #expect(huge.status == 413)
+    }
+
+    @Test func retriesWithAnIdempotencyKeyChangeNothing() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        let server = try await RunningServer.start(fixture.application)
+        defer { Task { await server.stop() } }
+        let proposal = try await queue(server, callers.amina)[0]
+        let client = server.client(callers.amina)
+        let path = "\(Self.base)/scorecards/\(proposal)"
+        let body = Data(#"{"scores": {"idea": 8, "plan": 7}, "comment": "good"}"#.utf8)
+        let first = try await client.send("PUT", path, json: body, headers: ["Idempotency-Key": "k-1"])
+        let retry = try await client.send("PUT", path, json: body, headers: ["Idempotency-Key": "k-1"])
+        #expect(first.status == 201)
+        #expect(retry.status == 201)
+        #expect(retry.body == first.body)
+        #expect(retry.header("Idempotent-Replay") == "true")
+        #expect(retry.header("ETag") == "\"1\"")
+        let card = try await client.scorecard(JudgingFixture.slug, proposal: proposal, judge: nil)
+        #expect(card?.revision == 1)
+        let audit = try await fixture.application.auditLog(AuditFilter(action: "scorecard."), as: TestApplication.organizer)
+        #expect(audit.count == 1)
+        let reused = try await client.send("PUT", path, json: Data(#"{"scores": {"idea": 2, "plan": 2}}"#.utf8), headers: ["Idempotency-Key": "k-1"])
+        #expect(reused.status == 422)
+
+        // Advancing twice with one key: one transition, the same answer.
+        let organizer = server.client(callers.organizer)
+        for judge in ["amina@example.org", "elena@example.org", "kim@snu.ac.kr", "rafael@example.org"] {
+            for item in try await organizer.queue(JudgingFixture.slug, judge: judge) where item.status != "submitted" {
+                _ = try await organizer.submitScorecard(JudgingFixture.slug, proposal: item.proposal, values: ["idea": "6", "plan": "6"], comment: nil, draft: false, judge: judge, revision: 0)
+            }
+        }
+        let advance = Data(#"{"from": "screening"}"#.utf8)
+        let once = try await organizer.send("POST", "\(Self.base)/phase/advance", json: advance, headers: ["Idempotency-Key": "advance-1"])
+        let twice = try await organizer.send("POST", "\(Self.base)/phase/advance", json: advance, headers: ["Idempotency-Key": "advance-1"])
+        #expect(once.status == 200, "\(String(decoding: once.body, as: UTF8.self))")
+        #expect(twice.body == once.body)
+        #expect(try await fixture.application.phaseHistory(competition: JudgingFixture.slug).filter { $0.from == "screening" }.count == 1)
+    }
+
+    @Test func aStaleIfMatchIsRefusedWith412() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        let server = try await RunningServer.start(fixture.application)
+        defer { Task { await server.stop() } }
+        let proposal = try await queue(server, callers.amina)[0]
+        let client = server.client(callers.amina)
+        let path = "\(Self.base)/scorecards/\(proposal)"
+        let created = try await client.send("PUT", path, json: Data(#"{"scores": {"idea": 5, "plan": 5}}"#.utf8), headers: ["If-Match": "\"0\""])
+        #expect(created.status == 201)
+        let read = try await client.send("GET", path)
+        #expect(read.header("ETag") == "\"1\"")
+        let revised = try await client.send("PUT", path, json: Data(#"{"scores": {"idea": 6, "plan": 5}}"#.utf8), headers: ["If-Match": "\"1\""])
+        #expect(revised.status == 200)
+        #expect(revised.header("ETag") == "\"2\"")
+        let stale = try await client.send("PUT", path, json: Data(#"{"scores": {"idea": 9, "plan": 9}}"#.utf8), headers: ["If-Match": "\"1\""])
+        #expect(stale.status == 412)
+        #expect(String(decoding: stale.body, as: UTF8.self).contains("someone changed this scorecard"))
+        #expect(try await client.scorecard(JudgingFixture.slug, proposal: proposal, judge: nil)?.scores["idea"] == 6)
+    }
+
+    @Test func repeatedBadTokensFromOneAddressAreSlowedThenRefused() async throws {
+        let test = try TestApplication()
+        let server = try await RunningServer.start(test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 2, failuresBeforeRefusal: 5))
+        defer { Task { await server.stop() } }
+        var statuses: [Int] = []
+        let started = ContinuousClock.now
+        for _ in 0..<7 { statuses.append(try await server.client("wysc_guess").send("GET", "api/v1/whoami").status) }
+        #expect(statuses == [401, 401, 401, 401, 401, 429, 429])
+        #expect(ContinuousClock.now - started >= .milliseconds(600), "failures after the second are held back")
+        let refused = try await server.client("wysc_guess").send("GET", "api/v1/whoami")
+        #expect(refused.header("Retry-After") != nil)
+    }
+
+    @Test func healthReadinessMetricsAndTheOpenAPIDocument() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        let server = try await RunningServer.start(fixture.application)
+        defer { Task { await server.stop() } }
+        let anonymous = server.client(nil)
+        #expect(try await anonymous.send("GET", "healthz").status == 200)
+        let ready = try await anonymous.send("GET", "readyz")
+        #expect(ready.status == 200)
+        #expect(String(decoding: ready.body, as: UTF8.self) == #"{"ready":true}"#)
+        _ = try await server.client(callers.amina).phaseStatus(JudgingFixture.slug)
+        let metrics = String(decoding: try await anonymous.send("GET", "metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"wysc_http_requests_total{route="/api/v1/competitions/{slug}/phase",method="GET",status="200"} 1"#), "\(metrics.prefix(2000))")
+        #expect(metrics.contains("wysc_http_request_duration_seconds_bucket"))
+        #expect(metrics.contains(#"wysc_db_pool_connections{state="in_use"}"#))
+        #expect(metrics.contains("wysc_db_pool_waiting"))
+
+        let document = String(decoding: try await anonymous.send("GET", "openapi.yaml").body, as: UTF8.self)
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../OpenAPI/openapi.yaml")
+        #expect(document + "\n" == (try String(contentsOf: file, encoding: .utf8)), "run Scripts/embed-resources")
+        // Every documented path exists: none answers 404 for want of a route.
+        let paths = document.split(separator: "\n").filter { $0.hasPrefix("  /") }.map { $0.dropFirst(2).dropLast().description }
+        #expect(paths.count == 16)
+        for path in paths {
+            let concrete = path.replacingOccurrences(of: "{slug}", with: JudgingFixture.slug).replacingOccurrences(of: "{proposal}", with: "1")
+            let method = path.hasSuffix("/advance") || path.hasSuffix("/conflicts") ? "POST" : path.contains("{proposal}") ? "GET" : "GET"
+            let answer = try await server.client(callers.organizer).send(method, String(concrete.dropFirst()), query: path.hasSuffix("/queue") || path.contains("{proposal}") ? ["judge": "amina@example.org"] : [:], json: method == "POST" ? Data("{}".utf8) : nil)
+            let text = String(decoding: answer.body, as: UTF8.self)
+            #expect(!(answer.status == 404 && text.contains("not_found") && !text.contains("scorecard")), "\(path) → \(answer.status) \(text)")
+        }
+    }
+
+    @Test func readinessFailsOnAnUnmigratedDatabase() async throws {
+        let configuration = try TestDatabase.create(label: "http")
+        let pool = PostgresPool(configuration: configuration, maxConnections: 2, logger: TestDatabase.logger)
+        let server = try await RunningServer.start(Application(pool: pool, logger: TestDatabase.logger))
+        defer { Task { await server.stop() } }
+        let ready = try await server.client(nil).send("GET", "readyz")
+        #expect(ready.status == 503)
+        #expect(String(decoding: ready.body, as: UTF8.self).contains("run wysc db migrate"))
+    }
+
+    /// PostgreSQL stops: the API answers 503 with Retry-After; it starts again: the API recovers
+    /// without restarting the server.
+    @Test func theAPISurvivesADatabaseRestart() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-restart-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cluster = LocalCluster(dataDirectory: home.appendingPathComponent("postgres"))
+        defer { _ = try? cluster.stop() }
+        _ = try await runBlocking { try cluster.start(logger: TestDatabase.logger) }
+        let pool = PostgresPool(configuration: cluster.configuration, maxConnections: 2, acquireTimeout: .seconds(5), logger: TestDatabase.logger)
+        _ = try await pool.withConnection { try Migrator(logger: TestDatabase.logger).migrate(on: $0) }
+        let application = Application(pool: pool, logger: TestDatabase.logger)
+        let token = try await application.createToken(role: .organizer, for: "ana", competition: nil, expires: nil, as: TestApplication.organizer).token
+        let server = try await RunningServer.start(application)
+        defer { Task { await server.stop() } }
+        let client = server.client(token)
+        #expect(try await client.send("GET", "api/v1/whoami").status == 200)
+
+        #expect(try await runBlocking { try cluster.stop() })
+        let down = try await client.send("GET", "api/v1/whoami")
+        #expect(down.status == 503)
+        #expect(down.header("Retry-After") == "5")
+        #expect(String(decoding: down.body, as: UTF8.self).contains("the database is unavailable"))
+        #expect(try await client.send("GET", "readyz").status == 503)
+
+        #expect(try await runBlocking { try cluster.start(logger: TestDatabase.logger) } == .started)
+        #expect(try await client.send("GET", "api/v1/whoami").status == 200)
+        #expect(try await client.send("GET", "readyz").status == 200)
+    }
+}

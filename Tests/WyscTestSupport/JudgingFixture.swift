@@ -1,0 +1,44 @@
+import Foundation
+import WyscApplication
+
+/// A competition of `TestWorkflows.judging` in its screening round: four teams (one each from Seoul
+/// and Chengdu, two from Bogotá) with proposals, four judges with a load of 2 (Kim is from Seoul
+/// National University, so he never reviews its team), judges assigned.
+public struct JudgingFixture: Sendable {
+    public let test: TestApplication
+    /// Judge email → id.
+    public let judges: [String: Int]
+    public var application: Application { test.application }
+
+    public static let slug = "wysc-2026"
+    public static let teams = [
+        ("Han River Movers", "Seoul National University"), ("成都智慧交通队", "成都大学"), ("Bogotá Bikes", "Universidad de Bogotá"),
+        ("Andes Data", "Universidad de Bogotá"),
+    ]
+
+    public static func inScreening(_ test: TestApplication? = nil) async throws -> JudgingFixture {
+        let test = try test ?? TestApplication()
+        let organizer = TestApplication.organizer
+        try await test.competition(workflow: TestWorkflows.judging)
+        let app = test.application
+        _ = try await app.importTeams(
+            teams.enumerated().map {
+                MemberRow(row: $0 + 2, team: $1.0, university: $1.1, name: "Member \($0)", email: "m\($0)@example.org", birthDate: "2001-01-01", role: "leader")
+            },
+            file: "t.csv", competition: slug, as: organizer)
+        _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "registration", as: organizer)
+        let panel = [
+            JudgeInput(name: "Kim Ji-woo", email: "kim@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Korea", expertise: [], maxLoad: 2),
+            JudgeInput(name: "Amina Yusuf", email: "amina@example.org", university: "", city: "Nairobi", country: "Kenya", expertise: [], maxLoad: 2),
+            JudgeInput(name: "Elena Petrova", email: "elena@example.org", university: "", city: "Moscow", country: "Russia", expertise: [], maxLoad: 2),
+            JudgeInput(name: "Rafael Mendes", email: "rafael@example.org", university: "", city: "Lisbon", country: "Portugal", expertise: [], maxLoad: 2),
+        ]
+        _ = try await app.addJudges(panel.enumerated().map { ($0 + 2, $1, "2") }, file: "j.csv", competition: slug, as: organizer)
+        _ = try await app.importProposals(
+            teams.enumerated().map { (row: $0 + 2, input: ProposalInput(team: $1.0, title: "Idea \($0)", abstract: "A.", link: nil, tags: [])) },
+            file: "p.csv", competition: slug, as: organizer)
+        _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "proposals", as: organizer)
+        let ids = Dictionary(uniqueKeysWithValues: try await app.judges(competition: slug, as: organizer).map { ($0.email, $0.id) })
+        return JudgingFixture(test: test, judges: ids)
+    }
+}
