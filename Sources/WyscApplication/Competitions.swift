@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WyscPostgres
 import WyscWorkflow
 
@@ -51,6 +52,21 @@ struct CompetitionRecord: Sendable {
     }
 }
 
+/// Stored workflows, parsed once per process: a competition's text never changes, so its text is the key.
+enum ParsedWorkflows {
+    private static let cache = Mutex<[String: WorkflowDefinition]>([:])
+
+    static func definition(of source: String, file: String) throws(WorkflowInvalid) -> WorkflowDefinition {
+        if let known = cache.withLock({ $0[source] }) { return known }
+        let definition = try WorkflowLoader.load(source, file: file)
+        cache.withLock { cache in
+            if cache.count > 64 { cache.removeAll() }  // a bound, for a server that sees many competitions
+            cache[source] = definition
+        }
+        return definition
+    }
+}
+
 enum Competitions {
     enum Lock { case none, share, update }
 
@@ -73,7 +89,7 @@ enum Competitions {
         let file: String = try row.decode("workflow_file")
         let definition: WorkflowDefinition
         do {
-            definition = try WorkflowLoader.load(try row.decode("workflow_source"), file: file)
+            definition = try ParsedWorkflows.definition(of: try row.decode("workflow_source"), file: file)
         } catch {
             throw WyscError(.failure, "the workflow stored with competition '\(slug)' no longer loads in this wysc:\n\(error)")
         }
@@ -158,7 +174,7 @@ extension Application {
         return try rows.map { row in
             let phase: String = try row.decode("phase")
             let source: String = try row.decode("workflow_source")
-            let title = (try? WorkflowLoader.load(source, file: "stored"))?.phase(phase)?.title ?? phase
+            let title = (try? ParsedWorkflows.definition(of: source, file: "stored"))?.phase(phase)?.title ?? phase
             return CompetitionSummary(
                 slug: try row.decode("slug"), title: try row.decode("title"), workflowFile: try row.decode("workflow_file"), phase: phase,
                 phaseTitle: title, phaseEnteredAt: try row.decode("phase_entered_at"), teams: try row.decode("teams"),

@@ -298,7 +298,8 @@ extension Application {
         let panel = DemoPlan.judges(count: max(8, teams.count / 3), universities: universities, seed: UInt64(teams.count), generator: &generator)
         _ = try await addJudges(panel.enumerated().map { ($0 + 2, $1, "") }, file: "judges.csv", competition: slug, as: organizer)
         report("Judges: \(panel.count) experts from \(Set(panel.map(\.country)).count) countries, e.g. \(panel.prefix(3).map(\.name).joined(separator: ", ")).")
-        let eligible = Set(try await eligibility(competition: slug, as: organizer).filter { $0.eligible == true }.map(\.team))
+        // Without eligibility rules in the workflow there is no verdict, and every team may submit.
+        let eligible = Set(try await eligibility(competition: slug, as: organizer).filter { $0.eligible ?? true }.map(\.team))
         var inputs: [(row: Int, input: ProposalInput)] = []
         for team in teams where eligible.contains(team.name) && Int.random(in: 0..<20, using: &generator) > 0 {
             inputs.append((inputs.count + 2, DemoPlan.proposal(for: team, generator: &generator)))

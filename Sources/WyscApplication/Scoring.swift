@@ -447,17 +447,22 @@ enum Scoring {
         judge: Judges.Reference, proposal: Int, values: [String: String], comment: String, draft: Bool, round: JudgingRound,
         competition: CompetitionRecord, on connection: PostgresConnection
     ) throws -> Card {
+        // The assignment, the withdrawal and the conflict rules in one round trip.
         let assigned = try connection.query(
             """
-            SELECT j.withdrawn_at IS NOT NULL AS withdrawn, p.team_id FROM assignment a JOIN judge j ON j.id = a.judge_id JOIN proposal p ON p.id = a.proposal_id
+            SELECT j.withdrawn_at IS NOT NULL AS withdrawn,
+                   EXISTS (SELECT 1 FROM declared_conflict c WHERE c.judge_id = j.id AND c.team_id = t.id)
+                   OR (\(round.conflictSameUniversity) AND j.university <> '' AND lower(j.university) = lower(u.name))
+                   OR (\(round.conflictSameCity) AND j.city <> '' AND lower(j.city) = lower(u.city)) AS forbidden
+            FROM assignment a JOIN judge j ON j.id = a.judge_id JOIN proposal p ON p.id = a.proposal_id
+            JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
             WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal)
             """).singleRow()
         guard let assigned else {
             throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(judge.email) in round '\(round.id)'")
         }
         if try assigned.decode("withdrawn", as: Bool.self) { throw WyscError(.refused, "\(judge.email) has withdrawn from judging") }
-        let teamID: Int = try assigned.decode("team_id")
-        if try Assignments.forbiddenPairs(competition, round: round, on: connection).contains(where: { $0.0 == judge.id && $0.1 == teamID }) {
+        if try assigned.decode("forbidden", as: Bool.self) {
             throw WyscError(.refused, "\(judge.email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it (wysc assign --rebalance)")
         }
         let scores: [String: Double]

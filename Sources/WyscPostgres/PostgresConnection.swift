@@ -145,18 +145,41 @@ public final class PostgresConnection: Sendable {
         }
     }
 
+    /// How many statements a connection keeps prepared; later new ones run unprepared.
+    static let preparedStatementLimit = 512
+
     /// Runs one statement with its parameters and returns its rows.
+    ///
+    /// Each distinct SQL text is prepared once per connection (PQprepare) and then executed by
+    /// name, so PostgreSQL parses and plans it once; values still travel only as parameters.
     @discardableResult
     public func query(_ query: SQLQuery) throws(PostgresError) -> QueryResult {
-        try withConnection { (connection) throws(PostgresError) -> QueryResult in
-            let binds = query.binds
-            if let position = binds.firstIndex(where: { $0?.utf8.contains(0) == true }) {
-                throw PostgresError(.encoding, message: "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold")
+        let binds = query.binds
+        if let position = binds.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(.encoding, message: "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold")
+        }
+        let sql = query.sql
+        return try handle.withLock { (raw) throws(PostgresError) -> QueryResult in
+            guard let connection = raw?.pointer else { throw PostgresError(.connectionLost, message: "the connection is closed") }
+            var name = raw?.prepared[sql]
+            if name == nil, (raw?.prepared.count ?? 0) < Self.preparedStatementLimit {
+                let candidate = "wysc_\(raw?.prepared.count ?? 0)"
+                _ = try Self.consume(PQprepare(connection, candidate, sql, Int32(binds.count), nil), connection: connection, binds: [])
+                raw?.prepared[sql] = candidate
+                name = candidate
             }
             let result: OpaquePointer? = withCStringArray(binds) { values in
-                PQexecParams(connection, query.sql, Int32(binds.count), nil, values, nil, nil, 0)
+                if let name { return PQexecPrepared(connection, name, Int32(binds.count), values, nil, nil, 0) }
+                return PQexecParams(connection, sql, Int32(binds.count), nil, values, nil, nil, 0)
             }
-            return try Self.consume(result, connection: connection, binds: binds)
+            do throws(PostgresError) {
+                return try Self.consume(result, connection: connection, binds: binds)
+            } catch where error.sqlState == "0A000" || error.sqlState == "26000" {
+                // The schema changed under a prepared statement ("cached plan must not change result
+                // type") or it is gone: forget it, so the next call prepares it again.
+                raw?.prepared[sql] = nil
+                throw error
+            }
         }
     }
 
@@ -324,6 +347,8 @@ public final class PostgresConnection: Sendable {
 /// The `PGconn` pointer, only ever touched under the connection's lock.
 private struct RawConnection: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// SQL text → the name it is prepared under on this connection.
+    var prepared: [String: String] = [:]
 }
 
 /// Receives server notices (e.g. "table does not exist, skipping") and logs them instead of

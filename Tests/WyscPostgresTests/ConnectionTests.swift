@@ -303,4 +303,17 @@ struct RecordingLogHandler: LogHandler {
 
 extension Double {
     var roundedToMicroseconds: Double { (self * 1_000_000).rounded() / 1_000_000 }
+
+    @Test func statementsArePreparedOncePerConnectionAndRecoverFromSchemaChanges() throws {
+        let connection = try TestDatabase.connect()
+        try connection.runScript("CREATE TABLE prepared_check (id integer, name text)")
+        for id in 0..<3 { try connection.query("INSERT INTO prepared_check VALUES (\(id), \("name \(id)"))") }
+        let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO prepared_check%'")
+        #expect(try prepared.rows[0].decode("n", as: Int.self) == 1, "one statement, prepared once, executed three times")
+        #expect(try connection.query("SELECT * FROM prepared_check WHERE id = \(1)").columns.names == ["id", "name"])
+        // A migration changes the result's shape: at most one call fails, and the next one prepares it anew.
+        try connection.runScript("ALTER TABLE prepared_check ADD COLUMN extra integer")
+        _ = try? connection.query("SELECT * FROM prepared_check WHERE id = \(1)")
+        #expect(try connection.query("SELECT * FROM prepared_check WHERE id = \(1)").columns.names == ["id", "name", "extra"])
+    }
 }

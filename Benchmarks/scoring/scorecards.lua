@@ -1,0 +1,27 @@
+-- wrk script: judges submitting scorecards. Each line of the pairs file is "TOKEN PATH"; requests
+-- cycle through the pairs (each thread from its own offset) and alternate the values, so every
+-- request is a real revision of a judge's own scorecard.
+local pairs = {}
+local counter = 0
+
+function init(args)
+  for line in io.lines(args[1]) do
+    local token, path = line:match("^(%S+) (%S+)$")
+    table.insert(pairs, {token = token, path = path})
+  end
+  counter = tonumber(args[2] or "0") + math.random(0, #pairs - 1)
+end
+
+function request()
+  counter = counter + 1
+  local pair = pairs[(counter % #pairs) + 1]
+  local value = (counter % 9) + 1
+  local body = string.format('{"scores": {"innovation": %d, "impact": %d, "feasibility": %d}, "comment": "benchmark"}', value, 10 - value, value)
+  return wrk.format("PUT", pair.path, {["Authorization"] = "Bearer " .. pair.token, ["Content-Type"] = "application/json"}, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d duration_us=%d non2xx=%d errors=%d p50_us=%d p99_us=%d\n",
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
