@@ -1,6 +1,7 @@
 -- pgbench: the transaction `wysc serve` runs for one scorecard submission, statement by statement
 -- (authentication, the competition, the judge, the assignment, the conflict check, the current
 -- scorecard, the revision and its audit row). bench_pairs holds the same judge/proposal pairs
+-- (pgbench reads :name even inside quotes, so a colon in a literal is written chr(58))
 -- and token hashes as the HTTP run.
 \set n random(1, :pairs)
 SELECT judge_id, proposal_id, team_id FROM bench_pairs WHERE n = :n \gset
@@ -19,11 +20,12 @@ SELECT j.withdrawn_at IS NOT NULL AS withdrawn,
 SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
   WHERE competition_id = (SELECT id FROM competition WHERE slug = 'bench') AND round = 'screening' AND judge_id = :judge_id AND proposal_id = :proposal_id FOR UPDATE;
 INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, submitted, updated_by)
-  VALUES ((SELECT id FROM competition WHERE slug = 'bench'), 'screening', :judge_id, :proposal_id,
-          jsonb_build_object('innovation', :n % 9 + 1, 'impact', 9 - :n % 9, 'feasibility', :n % 9 + 1), 5.5, 'benchmark', true, 'judge:' || :judge_id)
+  VALUES ((SELECT id FROM competition WHERE slug = 'bench'), 'screening', :judge_id::bigint, :proposal_id::bigint,
+          jsonb_build_object('innovation', :n::int % 9 + 1, 'impact', 9 - :n::int % 9, 'feasibility', :n::int % 9 + 1), 5.5, 'benchmark', true,
+          'judge:' || :judge_id::text)
   ON CONFLICT (competition_id, round, judge_id, proposal_id) DO UPDATE
   SET scores = EXCLUDED.scores, total = EXCLUDED.total, revision = scorecard.revision + 1, updated_at = now(), updated_by = EXCLUDED.updated_by;
 INSERT INTO audit_log (actor, action, subject, before, after, reason, competition_id)
-  VALUES ('judge:' || :judge_id, 'scorecard.submit', 'scorecard:screening/#' || :proposal_id, '{}'::jsonb, '{"benchmark": true}'::jsonb, NULL,
+  VALUES ('judge:' || :judge_id::text, 'scorecard.submit', 'scorecard' || chr(58) || 'screening/#' || :proposal_id::text, '{}'::jsonb, '{"benchmark": true}'::jsonb, NULL,
           (SELECT id FROM competition WHERE slug = 'bench'));
 COMMIT;

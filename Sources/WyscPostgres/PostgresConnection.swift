@@ -163,7 +163,8 @@ public final class PostgresConnection: Sendable {
             guard let connection = raw?.pointer else { throw PostgresError(.connectionLost, message: "the connection is closed") }
             var name = raw?.prepared[sql]
             if name == nil, (raw?.prepared.count ?? 0) < Self.preparedStatementLimit {
-                let candidate = "wysc_\(raw?.prepared.count ?? 0)"
+                let candidate = "wysc_\(raw?.nextStatement ?? 0)"
+                raw?.nextStatement += 1
                 _ = try Self.consume(PQprepare(connection, candidate, sql, Int32(binds.count), nil), connection: connection, binds: [])
                 raw?.prepared[sql] = candidate
                 name = candidate
@@ -349,6 +350,8 @@ private struct RawConnection: @unchecked Sendable {
     let pointer: OpaquePointer
     /// SQL text → the name it is prepared under on this connection.
     var prepared: [String: String] = [:]
+    /// Names are never reused: a statement forgotten by the cache may still exist on the server.
+    var nextStatement = 0
 }
 
 /// Receives server notices (e.g. "table does not exist, skipping") and logs them instead of
