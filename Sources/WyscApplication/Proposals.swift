@@ -187,11 +187,17 @@ enum ProposalStore {
                 after: after.merging(["version": .integer(version)]) { $1 })
             return ImportSummary(added: 0, changed: 1, unchanged: 0)
         }
-        let id: Int = try connection.query(
+        // A concurrent first submission for the same team may insert first: then this is a new version of it.
+        guard let inserted = try connection.query(
             """
             INSERT INTO proposal (competition_id, team_id, title, abstract, link, tags, submitted_by)
-            VALUES (\(competition.id), \(teamID), \(title), \(abstract), \(input.link), \(input.tags), \(actor.description)) RETURNING id
-            """).rows[0].decode("id")
+            VALUES (\(competition.id), \(teamID), \(title), \(abstract), \(input.link), \(input.tags), \(actor.description))
+            ON CONFLICT (team_id) DO NOTHING RETURNING id
+            """).singleRow()
+        else {
+            return try store(input, teamID: teamID, teamName: teamName, competition: competition, actor: actor, on: connection)
+        }
+        let id: Int = try inserted.decode("id")
         try recordVersion(id, on: connection)
         try Audit.record(
             on: connection, actor: actor, action: "proposal.submit", subject: "team:\(teamName)", competitionID: competition.id,

@@ -513,12 +513,16 @@ enum Scoring {
                 after: after.merging(["revision": .integer(revision + 1)]) { $1 })
             return ScorecardOutcome(change: .revised, total: card.total, revision: revision + 1, submitted: card.submitted)
         }
-        try connection.query(
+        // There was no row to lock: a concurrent first submission (two terminals, a retry racing the
+        // original) may insert first. Then this one is a revision of that row.
+        let inserted = try connection.query(
             """
             INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, submitted, updated_by)
             VALUES (\(competition.id), \(round.id), \(card.judge.id), \(card.proposal), \(PostgresJSON(text: scoresJSON.encoded))::jsonb, \(card.total),
                     \(card.comment), \(card.submitted), \(actor.description))
-            """)
+            ON CONFLICT DO NOTHING
+            """).affectedRows
+        if inserted == 0 { return try write(card, round: round, competition: competition, actor: actor, on: connection) }
         try Audit.record(
             on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject, competitionID: competition.id,
             after: after.merging(["revision": 1]) { $1 })

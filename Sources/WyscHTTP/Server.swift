@@ -91,6 +91,8 @@ struct APIError: Error {
                 return unavailable("the database is unavailable; try again shortly")
             case .server where error.isTransient:
                 return APIError(.conflict, "conflict", "too many concurrent changes; try again", headers: [.retryAfter: "1"])
+            case .server where error.sqlState == .uniqueViolation:
+                return APIError(.conflict, "conflict", "someone changed the same thing at the same moment; try again", headers: [.retryAfter: "1"])
             case .server where error.sqlState == "57014":
                 return unavailable("the database took too long to answer; try again")
             default:

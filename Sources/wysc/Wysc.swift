@@ -101,6 +101,8 @@ struct CommandFailure: Error {
             switch error.kind {
             case .connectionFailed, .connectionLost, .poolClosed, .poolTimeout, .transactionOutcomeUnknown:
                 self.init(message: error.description, exitCode: Self.unavailable)
+            case .server where error.sqlState == .uniqueViolation:
+                self.init(message: "someone changed the same thing at the same moment; try again (\(error.description))", exitCode: Self.conflict)
             case .server where error.isTransient:
                 self.init(message: "\(error.description); gave up after retrying, try again", exitCode: Self.conflict)
             case .server where error.sqlState == .insufficientPrivilege:

@@ -26,8 +26,8 @@ import WyscWorkflow
     ]
 
     /// Teams registered, the competition in its proposals phase, judges added.
-    func inProposals(submit: Bool = true) async throws -> TestApplication {
-        let test = try TestApplication()
+    func inProposals(submit: Bool = true, connections: Int = 4) async throws -> TestApplication {
+        let test = try TestApplication(connections: connections)
         try await test.competition(workflow: TestWorkflows.proposalsAndScreening)
         let app = test.application
         var rows: [MemberRow] = []
@@ -237,5 +237,51 @@ import WyscWorkflow
             try await app.submitProposal(ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
         }
         #expect(late?.message.contains("is in phase 'screening'") == true)
+    }
+
+    @Test func concurrentFirstProposalsOfOneTeamAllSucceed() async throws {
+        let test = try await inProposals(submit: false, connections: 12)
+        let app = test.application
+        let organizer = self.organizer
+        let outcomes = try await withThrowingTaskGroup(of: ImportSummary.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    try await app.submitProposal(
+                        ProposalInput(team: "Han River Movers", title: "Draft \(index % 3)", abstract: "A.", link: nil, tags: []), competition: "wysc-2026",
+                        as: organizer
+                    ).outcome
+                }
+            }
+            var outcomes: [ImportSummary] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        #expect(outcomes.count == 24)
+        #expect(outcomes.reduce(0) { $0 + $1.added } == 1)
+        let versions = try await app.proposalVersions(competition: "wysc-2026", team: "Han River Movers", as: organizer)
+        #expect(versions.count == 1 + outcomes.reduce(0) { $0 + $1.changed })
+    }
+
+    @Test func aProposalInsertedConcurrentlyBecomesItsSecondVersion() async throws {
+        let test = try await inProposals(submit: false)
+        let app = test.application
+        let other = try test.connect()
+        try other.runScript("BEGIN")
+        try other.query(
+            """
+            INSERT INTO proposal (competition_id, team_id, title, abstract, submitted_by)
+            SELECT t.competition_id, t.id, 'First', 'A.', 'organizer:ben' FROM team t WHERE t.name = \("Han River Movers")
+            """)
+        let organizer = self.organizer
+        let submission = Task {
+            try await app.submitProposal(
+                ProposalInput(team: "Han River Movers", title: "Second", abstract: "B.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try other.runScript("COMMIT")
+        let (proposal, outcome) = try await submission.value
+        #expect(outcome.changed == 1)
+        #expect(proposal.version == 2)
+        #expect(proposal.title == "Second")
     }
 }

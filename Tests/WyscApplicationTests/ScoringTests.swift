@@ -215,4 +215,58 @@ import WyscWorkflow
         let archive = try await app.scorecards(round: nil, competition: "wysc-2026", as: organizer)
         #expect(archive.count == 12)
     }
+
+    /// A judge's client retries while the first attempt is still running, or two terminals send at
+    /// once: every call succeeds, one adds the scorecard, the others revise it or change nothing.
+    @Test func concurrentFirstSubmissionsOfOneScorecardAllSucceed() async throws {
+        let setup = try await JudgingFixture.inScreening(TestApplication(connections: 12))
+        let app = setup.application
+        let judge = setup.judges["amina@example.org"]!
+        let proposal = try await queue(setup, "amina@example.org")[0].proposal
+        let outcomes = try await withThrowingTaskGroup(of: ScorecardOutcome.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    try await app.submitScorecard(
+                        proposal: proposal, values: ["idea": String(5 + index % 2), "plan": "5"], comment: nil, draft: false, judge: nil,
+                        competition: JudgingFixture.slug, as: .judge(judge))
+                }
+            }
+            var outcomes: [ScorecardOutcome] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        #expect(outcomes.count == 24)
+        #expect(outcomes.filter { $0.change == .added }.count == 1)
+        let card = try await app.scorecard(proposal: proposal, judge: nil, competition: JudgingFixture.slug, as: .judge(judge))
+        #expect(card?.revision == 1 + outcomes.filter { $0.change == .revised }.count)
+        let audit = try await app.auditLog(AuditFilter(action: "scorecard."), as: organizer)
+        #expect(audit.count == card?.revision, "one audit row per revision")
+    }
+
+    /// The exact race, made deterministic: another session inserts the same scorecard and commits
+    /// while this submission waits on the unique index. The submission becomes a revision.
+    @Test func aScorecardInsertedConcurrentlyIsRevisedNotRefused() async throws {
+        let setup = try await inScreening()
+        let app = setup.application
+        let judge = setup.judges["amina@example.org"]!
+        let proposal = try await queue(setup, "amina@example.org")[0].proposal
+        let other = try setup.test.connect()
+        try other.runScript("BEGIN")
+        try other.query(
+            """
+            INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, submitted, updated_by)
+            SELECT c.id, 'screening', \(judge), \(proposal), '{"idea": 1, "plan": 1}', 1, '', true, 'judge:' || \(judge)::text FROM competition c
+            """)
+        let submission = Task {
+            try await app.submitScorecard(
+                proposal: proposal, values: ["idea": "7", "plan": "7"], comment: nil, draft: false, judge: nil, competition: JudgingFixture.slug,
+                as: .judge(judge))
+        }
+        try await Task.sleep(for: .milliseconds(300))  // the submission is now waiting on the unique index
+        try other.runScript("COMMIT")
+        let outcome = try await submission.value
+        #expect(outcome.change == .revised)
+        #expect(outcome.revision == 2)
+        #expect(try await app.scorecard(proposal: proposal, judge: nil, competition: JudgingFixture.slug, as: .judge(judge))?.scores["idea"] == 7)
+    }
 }
