@@ -5,20 +5,22 @@ import WyscApplication
 /// The JSON the API speaks, for the server and its clients alike: snake_case keys, RFC 3339 dates,
 /// keys sorted so answers are stable.
 public enum APIJSON {
-    public static var encoder: JSONEncoder {
+    // Built once: configuring a coder costs more than a small answer takes to encode, and
+    // encoding or decoding does not change them.
+    nonisolated(unsafe) public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 
-    public static var decoder: JSONDecoder {
+    nonisolated(unsafe) public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .iso8601
         return decoder
-    }
+    }()
 }
 
 /// The body of every error answer: `{"error": {"code": "…", "message": "…"}}`.

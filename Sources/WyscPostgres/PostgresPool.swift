@@ -78,8 +78,11 @@ public final class PostgresPool: Sendable {
             return (Result { try body(connection) }, connection)
         }
         let (result, connection) = outcome
-        release(connection.flatMap { $0.isUsable ? $0 : nil })
-        if let connection, !connection.isUsable { connection.close() }
+        // Decide once, before handing over: once released, the connection may already be in a
+        // waiter's transaction, and asking again would close it under them.
+        let usable = connection?.isUsable ?? false
+        release(usable ? connection : nil)
+        if let connection, !usable { connection.close() }
         return try result.get()
     }
 

@@ -105,4 +105,27 @@ final class PeakTracker: @unchecked Sendable {
         current -= 1
         lock.unlock()
     }
+
+    /// A connection handed straight to a waiting caller must never be closed under them: many
+    /// transactions through a pool of two, every one completes.
+    @Test func aConnectionHandedToAWaiterIsNeverClosedUnderIt() async throws {
+        let configuration = try TestDatabase.create(label: "pool")
+        let pool = PostgresPool(configuration: configuration, maxConnections: 2, logger: TestDatabase.logger)
+        let completed = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    try await pool.withTransaction(retry: .never) { connection in
+                        try connection.query("SELECT pg_sleep(0.002)")
+                        return (try connection.query("SELECT \(index)::int AS n").rows[0].decode("n", as: Int.self), connection.backendPID)
+                    }
+                }
+            }
+            var completed: [(Int, Int)] = []
+            for try await value in group { completed.append(value) }
+            return completed
+        }
+        #expect(completed.map(\.0).sorted() == Array(0..<64))
+        #expect(Set(completed.map(\.1)).count <= 2, "no connection was closed and replaced: \(Set(completed.map(\.1)))")
+        await pool.close()
+    }
 }
