@@ -459,7 +459,7 @@ enum TeamTimeline {
                 .map { $0.title + ($0.city.map { " (\($0))" } ?? " (online)") }
             let needed = rules?.minWorkshops ?? 1
             let state = taken.count >= needed ? "done" : stage == 0 ? "pending" : "no"
-            steps.append(.init(step: "workshops", state: state, detail: taken.isEmpty ? "none yet" : taken.joined(separator: ", ")))
+            steps.append(.init(step: "workshops", state: state, detail: taken.isEmpty ? (stage == 0 ? "none yet" : "none") : taken.joined(separator: ", ")))
         }
         if let decision, let eligible = decision.eligible {
             var detail = eligible ? "may submit a proposal" : decision.reasons.joined(separator: "; ")
@@ -481,7 +481,12 @@ enum TeamTimeline {
             steps.append(.init(step: "proposal", state: proposalStage == 1 ? "no" : "not yet", detail: proposalStage == 1 ? "none received" : ""))
         }
         if let review, review.judges > 0 {
-            steps.append(.init(step: "review", state: "pending", detail: "under review by \(review.judges) judges"))
+            // Once the first round's scoring phase is over, the review is done.
+            let roundPhase = definition.rounds.first.flatMap { round in definition.phases.firstIndex { $0.id == round.phase } } ?? current
+            steps.append(
+                current > roundPhase
+                    ? .init(step: "review", state: "done", detail: "reviewed by \(review.judges) judges")
+                    : .init(step: "review", state: "pending", detail: "under review by \(review.judges) judges"))
         } else {
             steps.append(.init(step: "review", state: "not yet", detail: ""))
         }

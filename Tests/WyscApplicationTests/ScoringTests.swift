@@ -208,6 +208,7 @@ import WyscWorkflow
         let steps = Dictionary(uniqueKeysWithValues: winner.steps.map { ($0.step, $0) })
         #expect(steps["shortlist"]?.detail == "shortlisted for finals (rank 2 in screening)")
         #expect(steps["rank"]?.detail == "1 of 2 in round 'finals'")
+        #expect(steps["review"]?.detail == "reviewed by 2 judges")
         let other = try await app.teamStatus(competition: "wysc-2026", team: "Andes Data", university: nil, as: .university(bogota.id))[0]
         #expect(other.steps.first { $0.step == "shortlist" }?.detail == "not shortlisted")
         #expect(other.steps.first { $0.step == "rank" }?.detail == "3 of 4 in round 'screening'")
