@@ -197,9 +197,13 @@ final class ServerMetrics: Sendable {
     /// The text exposition, with the pool's gauges as they are now.
     func exposition() -> String {
         let statistics = pool.statistics
-        registry.makeGauge(name: "wysc_db_pool_connections", labels: [("state", "in_use")]).set(Double(statistics.inUse))
-        registry.makeGauge(name: "wysc_db_pool_connections", labels: [("state", "idle")]).set(Double(statistics.idle))
-        registry.makeGauge(name: "wysc_db_pool_waiting").set(Double(statistics.waiting))
+        let connections = MetricNameDescriptor(
+            namespace: "wysc", subsystem: "db_pool", metricName: "connections", unitName: "", helpText: "Database connections of the pool, by state")
+        let waiting = MetricNameDescriptor(
+            namespace: "wysc", subsystem: "db_pool", metricName: "waiting", unitName: "", helpText: "Requests waiting for a database connection")
+        registry.makeGauge(descriptor: connections, labels: [("state", "in_use")]).set(Double(statistics.inUse))
+        registry.makeGauge(descriptor: connections, labels: [("state", "idle")]).set(Double(statistics.idle))
+        registry.makeGauge(descriptor: waiting).set(Double(statistics.waiting))
         return registry.emitToString()
     }
 }
