@@ -15,7 +15,9 @@ struct Wysc: AsyncParsableCommand {
             Without --database-url, DATABASE_URL or PG* variables, wysc uses its own PostgreSQL cluster \
             in .wysc/postgres (WYSC_HOME or --data-dir to move it), creating and starting it as needed.
 
-            Universities follow their teams with: wysc team status [TEAM] [--university NAME].
+            Judges see their proposals with wysc judge queue and score them with wysc score; \
+            universities follow their teams with wysc team status. Both work from anywhere after \
+            wysc login --server URL with the personal token an organizer gave them.
 
             Exit codes: 0 ok, 1 failure, 64 usage, 65 bad input data, 69 database unavailable, \
             75 conflict (try again), 77 permission denied.
