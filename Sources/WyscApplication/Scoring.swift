@@ -645,6 +645,15 @@ enum Scoring {
 
     static func publish(_ competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> String {
         if try isPublished(competition, on: connection) { return "the results were already published" }
+        // Publishing early would show every ranking computed afterwards (a screening round, the
+        // finals in progress) to universities at once: only a final ranking is published.
+        if let last = competition.definition.rounds.last,
+            try connection.query("SELECT 1 FROM round_result WHERE competition_id = \(competition.id) AND round = \(last.id) LIMIT 1").rows.isEmpty
+        {
+            throw WyscError(
+                .refused,
+                "there is nothing to publish yet: the last round, '\(last.id)', has not been ranked (the workflow's compute_ranking action ranks it)")
+        }
         try connection.query("UPDATE competition SET results_published_at = now(), results_published_by = \(actor.description) WHERE id = \(competition.id)")
         try Audit.record(
             on: connection, actor: actor, action: "results.publish", subject: competition.subject, competitionID: competition.id,

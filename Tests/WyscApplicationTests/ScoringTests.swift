@@ -177,6 +177,9 @@ import WyscWorkflow
             let hidden = await #expect(throws: WyscError.self) { try await app.results(round: nil, method: .zscore, competition: "wysc-2026", as: actor) }
             #expect(hidden?.kind == .permissionDenied)
         }
+        let early = await #expect(throws: WyscError.self) { try await app.publishResults(competition: JudgingFixture.slug, as: organizer) }
+        #expect(early?.kind == .refused)
+        #expect(early?.message.contains("the last round, 'finals', has not been ranked") == true)
         let reassign = await #expect(throws: WyscError.self) {
             try await app.assignJudges(round: "screening", dryRun: false, rebalance: false, competition: "wysc-2026", as: organizer)
         }
