@@ -160,17 +160,10 @@ extension Application {
 /// The impure half of the phase machine: gathers facts, performs actions, records transitions.
 enum PhaseDriver {
     static func chooseTransition(_ record: CompetitionRecord, to target: String?) throws -> Transition {
-        let outgoing = record.definition.transitions.filter { $0.from == record.phase }
-        if let target {
-            guard record.definition.phase(target) != nil else { throw rejection(.unknownPhase(target)) }
-            guard let transition = outgoing.first(where: { $0.to == target }) else {
-                throw rejection(.noTransition(from: record.phase, to: target))
-            }
-            return transition
+        switch PhaseMachine(definition: record.definition).chooseTransition(from: record.phase, to: target) {
+        case .success(let transition): return transition
+        case .failure(let reason): throw rejection(reason)
         }
-        guard !outgoing.isEmpty else { throw rejection(.terminal(phase: record.phase)) }
-        guard outgoing.count == 1 else { throw rejection(.ambiguous(from: record.phase, choices: outgoing.map(\.to))) }
-        return outgoing[0]
     }
 
     /// The caller acted on what it saw: if the phase has changed since, say who changed it.

@@ -187,7 +187,8 @@ public struct PhaseMachine: Sendable {
 
     private func index(of phase: String) -> Int? { definition.phases.firstIndex { $0.id == phase } }
 
-    private func chooseTransition(from phase: String, to target: String?) -> Result<Transition, PhaseRejection> {
+    /// The transition an advance from `phase` takes: to `target`, or the only one there is.
+    public func chooseTransition(from phase: String, to target: String?) -> Result<Transition, PhaseRejection> {
         if let target, index(of: target) == nil { return .failure(.unknownPhase(target)) }
         let outgoing = definition.transitions.filter { $0.from == phase }
         if outgoing.isEmpty { return .failure(.terminal(phase: phase)) }

@@ -62,15 +62,20 @@ struct Callers {
 @Suite(.serialized) struct ServerTests {
     static let base = "api/v1/competitions/\(JudgingFixture.slug)"
 
+    /// The judging fixture, a token for every kind of caller, and a server over them.
+    static func judgingServer() async throws -> (JudgingFixture, Callers, RunningServer) {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        return (fixture, callers, try await RunningServer.start(fixture.application))
+    }
+
     /// The proposal numbers assigned to a judge, through the API.
     func queue(_ server: RunningServer, _ token: String) async throws -> [Int] {
         try await server.client(token).queue(JudgingFixture.slug, judge: nil).map(\.proposal)
     }
 
     @Test func everyRoleOnEveryRouteIsAllowedOrRefusedAsItShouldBe() async throws {
-        let fixture = try await JudgingFixture.inScreening()
-        let callers = try await Callers.make(fixture)
-        let server = try await RunningServer.start(fixture.application)
+        let (fixture, callers, server) = try await Self.judgingServer()
         defer { Task { await server.stop() } }
         let aminas = try await queue(server, callers.amina)
         let notAminas = try await queue(server, callers.elena).first { !aminas.contains($0) }!
@@ -123,9 +128,7 @@ struct Callers {
     }
 
     @Test func badBodiesAreRefusedNamingTheField() async throws {
-        let fixture = try await JudgingFixture.inScreening()
-        let callers = try await Callers.make(fixture)
-        let server = try await RunningServer.start(fixture.application)
+        let (_, callers, server) = try await Self.judgingServer()
         defer { Task { await server.stop() } }
         let proposal = try await queue(server, callers.amina)[0]
         let client = server.client(callers.amina)
@@ -145,9 +148,7 @@ struct Callers {
     }
 
     @Test func retriesWithAnIdempotencyKeyChangeNothing() async throws {
-        let fixture = try await JudgingFixture.inScreening()
-        let callers = try await Callers.make(fixture)
-        let server = try await RunningServer.start(fixture.application)
+        let (fixture, callers, server) = try await Self.judgingServer()
         defer { Task { await server.stop() } }
         let proposal = try await queue(server, callers.amina)[0]
         let client = server.client(callers.amina)
@@ -183,9 +184,7 @@ struct Callers {
     }
 
     @Test func aStaleIfMatchIsRefusedWith412() async throws {
-        let fixture = try await JudgingFixture.inScreening()
-        let callers = try await Callers.make(fixture)
-        let server = try await RunningServer.start(fixture.application)
+        let (_, callers, server) = try await Self.judgingServer()
         defer { Task { await server.stop() } }
         let proposal = try await queue(server, callers.amina)[0]
         let client = server.client(callers.amina)
@@ -217,9 +216,7 @@ struct Callers {
     }
 
     @Test func healthReadinessMetricsAndTheOpenAPIDocument() async throws {
-        let fixture = try await JudgingFixture.inScreening()
-        let callers = try await Callers.make(fixture)
-        let server = try await RunningServer.start(fixture.application)
+        let (_, callers, server) = try await Self.judgingServer()
         defer { Task { await server.stop() } }
         let anonymous = server.client(nil)
         #expect(try await anonymous.send("GET", "healthz").status == 200)
