@@ -39,8 +39,7 @@ public struct ImportSummary: Sendable, Hashable {
 extension Application {
     /// Adds one university. Adding it again with the same city and country changes nothing.
     public func addUniversity(_ input: UniversityInput, as actor: Actor) async throws -> University {
-        let summary = try await importUniversities([(row: 1, input)], file: "the command line", as: actor)
-        _ = summary
+        _ = try await importUniversities([(row: 1, input)], file: "the command line", as: actor)
         return try await universities().first { $0.name.lowercased() == input.name.trimmingCharacters(in: .whitespaces).lowercased() }!
     }
 
