@@ -36,7 +36,7 @@ public struct LocalCluster: Sendable {
     public var socketDirectory: String {
         let direct = dataDirectory.path
         if (direct + "/.s.PGSQL.\(Self.port)").utf8.count <= 100 { return direct }
-        let digest = SHA256.hash(data: Data(direct.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        let digest = hexadecimal(SHA256.hash(data: Data(direct.utf8)).prefix(6))
         return "/tmp/wysc-\(digest)"
     }
 

@@ -14,7 +14,7 @@ public struct Migration: Sendable, Hashable {
     public init(fileName: String, sql: String) {
         self.fileName = fileName
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = sha256Hexadecimal(sql)
         let digits = fileName.dropFirst().prefix { $0.isNumber }
         guard fileName.hasPrefix("V"), let version = Int(digits), fileName.dropFirst(1 + digits.count).hasPrefix("__") else {
             preconditionFailure("migration file \(fileName) is not named V<number>__<description>.sql")

@@ -372,7 +372,7 @@ extension Application {
                 ORDER BY s.round, s.proposal_id, j.name
                 """
             ).rows.map { row in
-                let scores = (try? JSONDecoder().decode([String: Double].self, from: Data(try row.decode("scores", as: String.self).utf8))) ?? [:]
+                let scores = try Scoring.storedScores(row)
                 return ScorecardRecord(
                     round: try row.decode("round"), proposal: try row.decode("proposal_id"), team: try row.decode("team"), judge: try row.decode("judge"),
                     email: try row.decode("email"), scores: scores, total: try row.decode("total"), comment: try row.decode("comment"),
@@ -490,7 +490,7 @@ enum Scoring {
         ]
         if actor != .judge(card.judge.id) { after["on_behalf_of"] = .string(card.judge.email) }
         if let existing {
-            let oldScores = (try? JSONDecoder().decode([String: Double].self, from: Data(try existing.decode("scores", as: String.self).utf8))) ?? [:]
+            let oldScores = try Scoring.storedScores(existing)
             let oldComment: String = try existing.decode("comment")
             let oldSubmitted: Bool = try existing.decode("submitted")
             let revision: Int = try existing.decode("revision")
@@ -529,6 +529,20 @@ enum Scoring {
         return ScorecardOutcome(change: .added, total: card.total, revision: 1, submitted: card.submitted)
     }
 
+    /// A row's `scores` (criterion → value, selected as text).
+    static func storedScores(_ row: PostgresRow) throws -> [String: Double] {
+        guard case .object(let members) = try JSONValue.parse(try row.decode("scores", as: String.self)) else {
+            throw WyscError(.failure, "a stored scorecard's scores are not an object")
+        }
+        return members.compactMapValues { value in
+            switch value {
+            case .integer(let number): Double(number)
+            case .number(let number): number
+            default: nil
+            }
+        }
+    }
+
     static func current(judge: Int, proposal: Int, round: String, competition: CompetitionRecord, lock: Bool, on connection: PostgresConnection) throws -> Scorecard? {
         let clause: SQLQuery = lock ? " FOR UPDATE" : ""
         guard let row = try connection.query(
@@ -537,7 +551,7 @@ enum Scoring {
             WHERE competition_id = \(competition.id) AND round = \(round) AND judge_id = \(judge) AND proposal_id = \(proposal)\(clause)
             """).singleRow()
         else { return nil }
-        let scores = (try? JSONDecoder().decode([String: Double].self, from: Data(try row.decode("scores", as: String.self).utf8))) ?? [:]
+        let scores = try Scoring.storedScores(row)
         return Scorecard(
             proposal: proposal, round: round, scores: scores, total: try row.decode("total"), comment: try row.decode("comment"),
             submitted: try row.decode("submitted"), revision: try row.decode("revision"))
@@ -575,7 +589,7 @@ enum Scoring {
         var proposalInfo: [Int: (team: String, university: String, title: String)] = [:]
         for row in rows {
             let judge: Int = try row.decode("judge_id"), proposal: Int = try row.decode("proposal_id")
-            let scores = (try? JSONDecoder().decode([String: Double].self, from: Data(try row.decode("scores", as: String.self).utf8))) ?? [:]
+            let scores = try Scoring.storedScores(row)
             reviews.append(ScoredReview(judge: judge, proposal: proposal, total: try row.decode("total"), criteria: scores))
             judgeNames[judge] = (try row.decode("judge"), try row.decode("email"))
             proposalInfo[proposal] = (try row.decode("team"), try row.decode("university"), try row.decode("title"))

@@ -40,35 +40,20 @@ public struct WhoAmI: Codable, Sendable {
     public var competition: String?
 }
 
-/// Any JSON value, decoded without losing the difference between true, 1 and "1".
-enum AnyJSON: Decodable {
-    case bool(Bool), number(Double), string(String), object([String: AnyJSON]), array([AnyJSON]), null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([String: AnyJSON].self) { self = .object(value) }
-        else { self = .array(try container.decode([AnyJSON].self)) }
-    }
-}
-
 /// A request body read strictly: unknown fields and wrong types are refused, naming the field.
 struct JSONBody {
-    let fields: [String: AnyJSON]
+    let fields: [String: JSONValue]
 
     init(_ data: Data, allowed: Set<String>) throws(APIError) {
         if data.isEmpty {
             fields = [:]
             return
         }
-        let parsed: AnyJSON
+        let parsed: JSONValue
         do {
-            parsed = try JSONDecoder().decode(AnyJSON.self, from: data)
+            parsed = try JSONValue.parse(data)
         } catch {
-            throw APIError(.badRequest, "bad_json", "the body is not valid JSON")
+            throw APIError(.badRequest, "bad_json", "the body is not valid JSON: \(error)")
         }
         guard case .object(let object) = parsed else { throw APIError(.badRequest, "bad_json", "the body must be a JSON object") }
         if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
@@ -101,6 +86,7 @@ struct JSONBody {
     func integer(_ name: String) throws(APIError) -> Int? {
         switch fields[name] {
         case nil, .null?: return nil
+        case .integer(let value)?: return value
         case .number(let value)? where value == value.rounded() && abs(value) < 1e15: return Int(value)
         default: throw APIError(.badRequest, "wrong_type", "field '\(name)' must be a whole number")
         }
@@ -113,7 +99,8 @@ struct JSONBody {
         var scores: [String: String] = [:]
         for (criterion, raw) in object {
             switch raw {
-            case .number(let number): scores[criterion] = number == number.rounded() ? String(Int(number)) : String(number)
+            case .integer(let number): scores[criterion] = String(number)
+            case .number(let number): scores[criterion] = number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
             case .string(let text): scores[criterion] = text
             default: throw APIError(.badRequest, "wrong_type", "field '\(name).\(criterion)' must be a number")
             }

@@ -220,10 +220,9 @@ struct AuthMiddleware: RouterMiddleware {
                 .tooManyRequests, "too_many_requests", "too many failed attempts from this address; try again in \(wait) s",
                 headers: [.retryAfter: String(wait)])
         }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let header = request.headers[.authorization], let token = Self.bearerToken(header) else {
             throw APIError(.unauthorized, "unauthorized", "send a token: Authorization: Bearer <token> (wysc login stores one)")
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let credential = try await application.authenticate(token: token) else {
             let delay = limiter.recordFailure(context.remoteAddress)
             if delay > .zero { try await Task.sleep(for: delay) }
@@ -232,6 +231,18 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         context.credential = credential
         return try await next(request, context)
+    }
+}
+
+extension AuthMiddleware {
+    /// The token of an `Authorization: Bearer <token>` header (the scheme in any case, blanks around the token ignored).
+    static func bearerToken(_ header: String) -> String? {
+        let scheme = header.prefix(7)
+        guard scheme.count == 7, scheme.lowercased() == "bearer " else { return nil }
+        var token = header.dropFirst(7)
+        while let first = token.first, first == " " || first == "\t" { token.removeFirst() }
+        while let last = token.last, last == " " || last == "\t" { token.removeLast() }
+        return token.isEmpty ? nil : String(token)
     }
 }
 

@@ -131,6 +131,15 @@ public final class PostgresConnection: Sendable {
         }
     }
 
+    /// Whether the connection is open and outside any transaction, as the last exchange left it
+    /// (no system call: for handing a connection back after use; `isUsable` checks before the next).
+    public var isIdle: Bool {
+        handle.withLock { raw in
+            guard let connection = raw?.pointer else { return false }
+            return PQstatus(connection) == CONNECTION_OK && PQtransactionStatus(connection) == PQTRANS_IDLE
+        }
+    }
+
     /// Whether the last exchange left the connection open (libpq's `PQstatus`).
     public var isConnected: Bool {
         handle.withLock { raw in raw.map { PQstatus($0.pointer) == CONNECTION_OK } ?? false }

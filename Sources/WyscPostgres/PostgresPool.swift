@@ -15,14 +15,22 @@ public final class PostgresPool: Sendable {
     private let logger: Logger
     private let threads: NIOThreadPool
     private let state: Mutex<State>
+    /// Times out waiters (one task for the pool rather than a timer per wait, which cost more than the wait).
+    private let waiterExpiry = Mutex<Task<Void, Never>?>(nil)
 
     private struct State {
         var idle: [PostgresConnection] = []
         /// Connections open or being opened, idle or in use.
         var open = 0
-        var waiters: [(id: Int, continuation: CheckedContinuation<Lease, any Error>)] = []
+        var waiters: [Waiter] = []
         var nextWaiterID = 0
         var closed = false
+    }
+
+    private struct Waiter {
+        var id: Int
+        var deadline: ContinuousClock.Instant?
+        var continuation: CheckedContinuation<Lease, any Error>
     }
 
     /// What a caller gets from the pool: a connection, or the right to open one.
@@ -48,6 +56,7 @@ public final class PostgresPool: Sendable {
         self.threads = NIOThreadPool(numberOfThreads: maxConnections)
         self.state = Mutex(State())
         threads.start()
+        if let acquireTimeout { startExpiringWaiters(after: acquireTimeout) }
     }
 
     public var statistics: Statistics {
@@ -59,7 +68,7 @@ public final class PostgresPool: Sendable {
         let lease = try await acquire()
         let configuration = self.configuration
         let logger = self.logger
-        let outcome: (Result<R, any Error>, PostgresConnection?) = try await threads.runIfActive {
+        let outcome: (result: Result<R, any Error>, reusable: PostgresConnection?) = try await threads.runIfActive {
             let connection: PostgresConnection
             do {
                 switch lease {
@@ -75,14 +84,17 @@ public final class PostgresPool: Sendable {
             } catch {
                 return (.failure(error), nil)
             }
-            return (Result { try body(connection) }, connection)
+            let result = Result { try body(connection) }
+            // Decided here, once, before handing over: once released, the connection may already
+            // be in a waiter's transaction, and asking again would close it under them.
+            guard connection.isIdle else {
+                connection.close()
+                return (result, nil)
+            }
+            return (result, connection)
         }
-        let (result, connection) = outcome
-        // Decide once, before handing over: once released, the connection may already be in a
-        // waiter's transaction, and asking again would close it under them.
-        let usable = connection?.isUsable ?? false
-        release(usable ? connection : nil)
-        if let connection, !usable { connection.close() }
+        let (result, reusable) = outcome
+        release(reusable)
         return try result.get()
     }
 
@@ -110,6 +122,7 @@ public final class PostgresPool: Sendable {
 
     /// Closes every connection and stops the threads. Waiting callers get `.poolClosed`.
     public func close() async {
+        waiterExpiry.withLock { $0?.cancel() }
         let (idle, waiters) = state.withLock { state in
             state.closed = true
             defer {
@@ -143,18 +156,7 @@ public final class PostgresPool: Sendable {
             defer { state.nextWaiterID += 1 }
             return state.nextWaiterID
         }
-        // A watchdog resumes the waiter with .poolTimeout if no connection came in time.
-        let watchdog = acquireTimeout.map { limit in
-            Task { [self] in
-                try await Task.sleep(for: limit)
-                let waiter = self.state.withLock { state -> CheckedContinuation<Lease, any Error>? in
-                    guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                    return state.waiters.remove(at: index).continuation
-                }
-                waiter?.resume(throwing: PostgresError(.poolTimeout, message: "no database connection became free within \(limit); the server is busy"))
-            }
-        }
-        defer { watchdog?.cancel() }
+        let deadline = acquireTimeout.map { ContinuousClock.now + $0 }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let handOver: Lease?? = state.withLock { state in
@@ -166,7 +168,7 @@ public final class PostgresPool: Sendable {
                         state.open += 1
                         return .some(.openNew)
                     }
-                    state.waiters.append((id, continuation))
+                    state.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
                     return .some(nil)
                 }
                 switch handOver {
@@ -185,6 +187,27 @@ public final class PostgresPool: Sendable {
             }
             waiter?.resume(throwing: CancellationError())
         }
+    }
+
+    /// Checks the waiters a few times per timeout and fails those whose deadline passed with `.poolTimeout`.
+    private func startExpiringWaiters(after limit: Duration) {
+        let tick = min(limit / 10, .milliseconds(100))
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: tick)
+                guard let self else { return }
+                let now = ContinuousClock.now
+                let expired = self.state.withLock { state -> [CheckedContinuation<Lease, any Error>] in
+                    let expired = state.waiters.filter { $0.deadline.map { $0 <= now } ?? false }
+                    state.waiters.removeAll { $0.deadline.map { $0 <= now } ?? false }
+                    return expired.map(\.continuation)
+                }
+                for continuation in expired {
+                    continuation.resume(throwing: PostgresError(.poolTimeout, message: "no database connection became free within \(limit); the server is busy"))
+                }
+            }
+        }
+        waiterExpiry.withLock { $0 = task }
     }
 
     /// Returns a connection (or, with nil, the slot of one that was dropped) to the next waiter or the idle list.

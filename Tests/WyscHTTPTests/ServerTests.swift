@@ -138,11 +138,15 @@ struct Callers {
             let decoded = try? APIJSON.decoder.decode(APIErrorBody.self, from: answer.body)
             return (answer.status, decoded.map { "\($0.error.code): \($0.error.message)" } ?? "")
         }
-        #expect(try await error("{not json") == (400, "bad_json: the body is not valid JSON"))
+        #expect(try await error("{not json") == (400, "bad_json: the body is not valid JSON: expected a key in double quotes at byte 2"))
+        #expect(try await error(#"{"scores": {"idea": 7, "idea": 6}}"#) == (400, #"bad_json: the body is not valid JSON: the key "idea" appears twice at byte 24"#))
         #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "mood": "happy"}"#) == (400, "unknown_field: unknown field 'mood' (expected: comment, draft, judge, scores)"))
         #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "draft": "yes"}"#) == (400, "wrong_type: field 'draft' must be true or false"))
         #expect(try await error(#"{"scores": {"idea": true, "plan": 6}}"#) == (400, "wrong_type: field 'scores.idea' must be a number"))
         #expect(try await error(#"{"scores": {"idea": 70, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
+        // A number too large for an integer is an out-of-range score, not a crash.
+        #expect(try await error(#"{"scores": {"idea": 1e300, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
+        #expect(try await error(#"{"scores": {"idea": 12345678901234567890, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
         let huge = try await client.send("PUT", path, json: Data(("{\"comment\": \"" + String(repeating: "x", count: 70_000) + "\"}").utf8))
         #expect(huge.status == 413)
     }

@@ -83,29 +83,6 @@ import WyscTestSupport
         await pool.close()
     }
 
-    @Test func aClosedPoolRefusesWork() async throws {
-        let pool = PostgresPool(configuration: try TestDatabase.create(), maxConnections: 1, logger: TestDatabase.logger)
-        await pool.close()
-        await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in 1 } }
-    }
-}
-
-final class PeakTracker: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = 0
-    private(set) var maximum = 0
-    func enter() {
-        lock.lock()
-        current += 1
-        maximum = max(maximum, current)
-        lock.unlock()
-    }
-    func leave() {
-        lock.lock()
-        current -= 1
-        lock.unlock()
-    }
-
     /// A connection handed straight to a waiting caller must never be closed under them: many
     /// transactions through a pool of two, every one completes.
     @Test func aConnectionHandedToAWaiterIsNeverClosedUnderIt() async throws {
@@ -127,5 +104,50 @@ final class PeakTracker: @unchecked Sendable {
         #expect(completed.map(\.0).sorted() == Array(0..<64))
         #expect(Set(completed.map(\.1)).count <= 2, "no connection was closed and replaced: \(Set(completed.map(\.1)))")
         await pool.close()
+    }
+
+    /// With every connection busy, a caller waits at most the acquire timeout, then gets
+    /// .poolTimeout; a caller whose connection comes in time is not failed; the pool then works on.
+    @Test func aWaiterGivesUpAfterTheAcquireTimeout() async throws {
+        let pool = PostgresPool(
+            configuration: try TestDatabase.create(), maxConnections: 1, acquireTimeout: .milliseconds(300), logger: TestDatabase.logger)
+        let holder = Task { try await pool.withConnection { try $0.query("SELECT pg_sleep(1)") } }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in 1 } }
+        let waited = ContinuousClock.now - started
+        #expect(error?.kind == .poolTimeout)
+        #expect(waited >= .milliseconds(300) && waited < .milliseconds(800), "waited \(waited)")
+        #expect(pool.statistics.waiting == 0)
+        try await holder.value
+
+        let shortHolder = Task { try await pool.withConnection { try $0.query("SELECT pg_sleep(0.1)") } }
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try await pool.withConnection { _ in 7 } == 7)
+        try await shortHolder.value
+        await pool.close()
+    }
+
+    @Test func aClosedPoolRefusesWork() async throws {
+        let pool = PostgresPool(configuration: try TestDatabase.create(), maxConnections: 1, logger: TestDatabase.logger)
+        await pool.close()
+        await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in 1 } }
+    }
+}
+
+final class PeakTracker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = 0
+    private(set) var maximum = 0
+    func enter() {
+        lock.lock()
+        current += 1
+        maximum = max(maximum, current)
+        lock.unlock()
+    }
+    func leave() {
+        lock.lock()
+        current -= 1
+        lock.unlock()
     }
 }
