@@ -15,8 +15,9 @@ info:
     changes only their own assignments and scores, a university sees only its own teams, only
     organizers change phases, and results are visible to others only once published.
 
-    Errors are JSON `{"error": {"code", "message"}}` with a stable code. 400: bad JSON, an unknown
-    field or a wrong type (the message names the field); 401: no or bad token; 403: not allowed;
+    Errors are JSON `{"error": {"code", "message"}}` with a stable code. 400: bad JSON (the message
+    says where; a key given twice is refused too), an unknown field or a wrong type (the message
+    names the field); 401: no or bad token; 403: not allowed;
     404: not found; 409: refused now (code `refused`) or changed concurrently (`conflict`);
     412: a stale If-Match (`stale`); 413: body over 64 KiB; 422: an Idempotency-Key reused for
     another request; 429: too many failed logins from this address; 503: the database is
