@@ -127,6 +127,19 @@ struct Callers {
         #expect(elsewhere.status == 403)
     }
 
+    /// The scheme in any case and blanks around the token are accepted; anything else is a 401.
+    @Test func theAuthorizationHeaderIsReadAsRFC6750Says() async throws {
+        let (_, callers, server) = try await Self.judgingServer()
+        defer { Task { await server.stop() } }
+        let anonymous = server.client(nil)
+        for header in ["Bearer \(callers.amina)", "bearer \(callers.amina)", "BEARER   \(callers.amina) \t"] {
+            #expect(try await anonymous.send("GET", "api/v1/whoami", headers: ["Authorization": header]).status == 200, "\(header)")
+        }
+        for header in ["Basic \(callers.amina)", "Bearer", "Bearer   ", "Bearer\(callers.amina)", callers.amina] {
+            #expect(try await anonymous.send("GET", "api/v1/whoami", headers: ["Authorization": header]).status == 401, "\(header)")
+        }
+    }
+
     @Test func badBodiesAreRefusedNamingTheField() async throws {
         let (_, callers, server) = try await Self.judgingServer()
         defer { Task { await server.stop() } }
