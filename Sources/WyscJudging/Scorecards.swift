@@ -35,9 +35,12 @@ extension Rubric {
         return scores
     }
 
-    /// The weighted total of a complete scorecard, on the rubric's scale.
+    /// The weighted total of a complete scorecard, on the rubric's scale, to nine decimals: the
+    /// products' binary rounding (0.4 × 8 + 0.3 × 7 + 0.3 × 6 = 7.1000000000000005) would otherwise
+    /// show in answers, audit rows and results.
     public func weightedTotal(_ scores: [String: Double]) -> Double {
-        criteria.reduce(0) { $0 + $1.weight * (scores[$1.id] ?? 0) }
+        let total = criteria.reduce(0) { $0 + $1.weight * (scores[$1.id] ?? 0) }
+        return (total * 1e9).rounded() / 1e9
     }
 }
 

@@ -13,7 +13,16 @@ import WyscWorkflow
 
     @Test func aCompleteScorecardHasAWeightedTotal() throws {
         let scores = try rubric.validate(["innovation": "8", "impact": "6", "feasibility": "7.5"])
-        #expect(rubric.weightedTotal(scores) == 0.5 * 8 + 0.3 * 6 + 0.2 * 7.5)
+        #expect(rubric.weightedTotal(scores) == 7.3)
+        // Without binary noise: 0.4 × 8 + 0.3 × 7 + 0.3 × 6 is 7.1, not 7.1000000000000005.
+        let fortyThirtyThirty = Rubric(
+            scaleMin: 1, scaleMax: 10,
+            criteria: [
+                Criterion(id: "innovation", title: "Innovation", guidance: nil, weight: 0.4),
+                Criterion(id: "impact", title: "Impact", guidance: nil, weight: 0.3),
+                Criterion(id: "feasibility", title: "Feasibility", guidance: nil, weight: 0.3),
+            ])
+        #expect("\(fortyThirtyThirty.weightedTotal(["innovation": 8, "impact": 7, "feasibility": 6]))" == "7.1")
     }
 
     @Test func everyProblemIsNamed() {
