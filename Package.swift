@@ -14,6 +14,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wysc", targets: ["wysc"]),
+        // For the fuzz harnesses in Fuzz/ (Scripts/fuzz), which build against the real modules.
+        .library(name: "WyscWorkflow", targets: ["WyscWorkflow"]),
+        .library(name: "WyscJudging", targets: ["WyscJudging"]),
+        .library(name: "WyscApplication", targets: ["WyscApplication"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -53,7 +57,7 @@ let package = Package(
         // Pure: judge assignment (exact min-cost flow), scorecards, normalization and ranking. No I/O.
         .target(
             name: "WyscJudging",
-            dependencies: ["WyscWorkflow"],
+            dependencies: ["WyscWorkflow", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Use cases, migrations, the embedded local PostgreSQL and database selection.
@@ -99,7 +103,6 @@ let package = Package(
                 "WyscWorkflow",
                 "WyscJudging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -139,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WyscEndToEndTests",
-            dependencies: ["wysc", "WyscTestSupport", "WyscPostgres", "WyscApplication"],
+            dependencies: ["wysc", "WyscTestSupport", "WyscPostgres", "WyscApplication", "WyscHTTP"],
             swiftSettings: swiftSettings
         ),
     ]

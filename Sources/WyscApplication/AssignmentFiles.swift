@@ -1,5 +1,6 @@
 import Foundation
 import WyscJudging
+import WyscWorkflow
 
 /// An assignment instance read from files, for `wysc assign solve`: proposals.csv, judges.csv,
 /// conflicts.csv and an optional affinity.csv. Ids are kept as written; the solver sees indices.
@@ -25,7 +26,7 @@ public struct AssignmentFiles: Sendable {
         for record in proposalDocument.records {
             let id = record.value(proposalColumns["id"])
             if id.isEmpty { problem(proposals.file, record.row, "id is missing"); continue }
-            if let first = proposalIndex[id] { problem(proposals.file, record.row, "proposal '\(id)' appears again (first on row \(first + 2))"); continue }
+            if let first = proposalIndex[id] { problem(proposals.file, record.row, "proposal \(quoted(id)) appears again (first on row \(first + 2))"); continue }
             proposalIndex[id] = proposalIDs.count
             proposalIDs.append(id)
             proposalTags.append(Self.tags(record.value(proposalColumns["tags"])))
@@ -41,10 +42,12 @@ public struct AssignmentFiles: Sendable {
         for record in judgeDocument.records {
             let id = record.value(judgeColumns["id"])
             if id.isEmpty { problem(judges.file, record.row, "id is missing"); continue }
-            if let first = judgeIndex[id] { problem(judges.file, record.row, "judge '\(id)' appears again (first on row \(first + 2))"); continue }
+            if let first = judgeIndex[id] { problem(judges.file, record.row, "judge \(quoted(id)) appears again (first on row \(first + 2))"); continue }
             let loadText = record.value(judgeColumns["max_load"])
-            guard let load = Int(loadText), load >= 0 else {
-                problem(judges.file, record.row, "max_load '\(loadText)' is not a whole number of proposals (0 or more)")
+            guard let load = Int(loadText), Judges.loadRange.contains(load) else {
+                problem(
+                    judges.file, record.row,
+                    "max_load \(quoted(loadText)) is not a whole number of proposals from \(Judges.loadRange.lowerBound) to \(Judges.loadRange.upperBound)")
                 continue
             }
             judgeIndex[id] = judgeIDs.count
@@ -58,8 +61,8 @@ public struct AssignmentFiles: Sendable {
         let conflictColumns = try conflictDocument.columns(required: ["judge_id", "proposal_id"])
         for record in conflictDocument.records {
             let judge = record.value(conflictColumns["judge_id"]), proposal = record.value(conflictColumns["proposal_id"])
-            guard let j = judgeIndex[judge] else { problem(conflicts.file, record.row, "unknown judge '\(judge)'"); continue }
-            guard let p = proposalIndex[proposal] else { problem(conflicts.file, record.row, "unknown proposal '\(proposal)'"); continue }
+            guard let j = judgeIndex[judge] else { problem(conflicts.file, record.row, "unknown judge \(quoted(judge))"); continue }
+            guard let p = proposalIndex[proposal] else { problem(conflicts.file, record.row, "unknown proposal \(quoted(proposal))"); continue }
             conflictPairs.append((p, j))
         }
 
@@ -71,10 +74,10 @@ public struct AssignmentFiles: Sendable {
             for record in document.records {
                 let judge = record.value(columns["judge_id"]), proposal = record.value(columns["proposal_id"])
                 let scoreText = record.value(columns["score"])
-                guard let j = judgeIndex[judge] else { problem(affinity.file, record.row, "unknown judge '\(judge)'"); continue }
-                guard let p = proposalIndex[proposal] else { problem(affinity.file, record.row, "unknown proposal '\(proposal)'"); continue }
+                guard let j = judgeIndex[judge] else { problem(affinity.file, record.row, "unknown judge \(quoted(judge))"); continue }
+                guard let p = proposalIndex[proposal] else { problem(affinity.file, record.row, "unknown proposal \(quoted(proposal))"); continue }
                 guard let score = Int32(scoreText), abs(score) <= 1_000_000 else {
-                    problem(affinity.file, record.row, "score '\(scoreText)' is not a whole number between -1000000 and 1000000")
+                    problem(affinity.file, record.row, "score \(quoted(scoreText)) is not a whole number between -1000000 and 1000000")
                     continue
                 }
                 if rows[p][Int32(j)] != nil { problem(affinity.file, record.row, "the pair \(judge), \(proposal) appears twice"); continue }
@@ -86,7 +89,11 @@ public struct AssignmentFiles: Sendable {
             let shown = problems.prefix(50).joined(separator: "\n  ")
             throw WyscError(.badInput, "the instance has \(problems.count) problem(s):\n  \(shown)" + (problems.count > 50 ? "\n  … and \(problems.count - 50) more" : ""))
         }
-        guard perProposal >= 1 else { throw WyscError(.badInput, "--per-proposal must be at least 1") }
+        guard Self.perProposalRange.contains(perProposal) else {
+            throw WyscError(
+                .badInput,
+                "judges per proposal must be between \(Self.perProposalRange.lowerBound) and \(Self.perProposalRange.upperBound) (a workflow's reviews_per_proposal), not \(perProposal)")
+        }
         var problem = AssignmentProblem(
             proposals: proposalIDs.count, judges: judgeIDs.count, perProposal: perProposal, capacity: capacity, affinity: affinityModel)
         for (p, j) in conflictPairs { problem.forbid(proposal: p, judge: j) }
@@ -94,6 +101,9 @@ public struct AssignmentFiles: Sendable {
         self.judgeIDs = judgeIDs
         self.problem = problem
     }
+
+    /// As a workflow round's reviews_per_proposal.
+    public static let perProposalRange = 1...50
 
     static func tags(_ text: String) -> [String] {
         text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

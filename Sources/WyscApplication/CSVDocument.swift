@@ -1,3 +1,4 @@
+import WyscWorkflow
 import Foundation
 
 /// A CSV file as spreadsheets and form tools write it (RFC 4180): a header row, then records.
@@ -41,10 +42,15 @@ public struct CSVDocument: Sendable {
         return positions.filter { required.contains($0.key) || optional.contains($0.key) }
     }
 
+    /// No column takes more (the longest is an abstract): a longer field is refused while reading,
+    /// so that a huge cell never reaches memory twice or an error message.
+    public static let maxFieldCharacters = TextField.abstract.maxCharacters
+
     private static func parse(_ text: String, file: String) throws(WyscError) -> [(line: Int, fields: [String])] {
         var rows: [(line: Int, fields: [String])] = []
         var fields: [String] = []
         var field = ""
+        var fieldLength = 0
         var line = 1, rowLine = 1
         var inQuotes = false, quotedField = false, atFieldStart = true
         var scalars = text.unicodeScalars[...]
@@ -56,11 +62,22 @@ public struct CSVDocument: Sendable {
             rows.append((rowLine, fields))
             fields = []
             field = ""
+            fieldLength = 0
             quotedField = false
             atFieldStart = true
         }
         while let scalar = pending {
             pending = iterator.next()
+            if scalar.value == 0 {
+                throw WyscError(.badInput, "\(file), line \(line): a NUL character; a CSV file holds text only")
+            }
+            fieldLength += 1
+            if fieldLength > maxFieldCharacters {
+                throw WyscError(
+                    .badInput,
+                    "\(file), line \(rowLine), column \(fields.count + 1): a field longer than \(maxFieldCharacters) characters; no column takes that much"
+                        + (inQuotes ? " (is a closing quote missing?)" : ""))
+            }
             if inQuotes {
                 if scalar == "\"" {
                     if pending == "\"" {
@@ -79,6 +96,7 @@ public struct CSVDocument: Sendable {
             case ",":
                 fields.append(field)
                 field = ""
+                fieldLength = 0
                 quotedField = false
                 atFieldStart = true
             case "\r" where pending == "\n":
@@ -121,6 +139,15 @@ public struct RowProblems: Error, Sendable, CustomStringConvertible {
     public struct Problem: Sendable, Hashable, Comparable {
         public var row: Int
         public var message: String
+        /// A value over its length limit or with a character that cannot be stored: such a row is
+        /// not staged in the database for the other checks.
+        public var isTextLimit = false
+
+        public init(row: Int, message: String, isTextLimit: Bool = false) {
+            self.row = row
+            self.message = message
+            self.isTextLimit = isTextLimit
+        }
         public static func < (lhs: Problem, rhs: Problem) -> Bool { (lhs.row, lhs.message) < (rhs.row, rhs.message) }
     }
 

@@ -7,7 +7,8 @@ import WyscWorkflow
 public struct CompetitionSummary: Sendable, Hashable, Codable {
     public var slug: String
     public var title: String
-    public var workflowFile: String
+    /// Where the workflow was read from on the organizer's machine: organizers only (nil for others).
+    public var workflowFile: String?
     public var phase: String
     public var phaseTitle: String
     public var phaseEnteredAt: Date
@@ -114,6 +115,7 @@ extension Application {
         slug: String, title: String?, workflowSource: String, workflowFile: String, as actor: Actor
     ) async throws -> CompetitionSummary {
         try actor.requireOrganizer("create competitions")
+        try TextField.title.check(title, field: "the title")
         guard Competitions.isValidSlug(slug) else {
             throw WyscError(.badInput, "'\(slug)' is not a valid competition slug: use lowercase letters, digits and '-' (at most 63), e.g. wysc-2026")
         }

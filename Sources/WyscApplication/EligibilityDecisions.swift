@@ -38,6 +38,7 @@ extension Application {
     ) async throws -> TeamEligibility {
         try actor.requireOrganizer("override eligibility")
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "an override needs a reason") }
+        try TextField.reason.check(reason, field: "the reason")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             guard let row = try connection.query(

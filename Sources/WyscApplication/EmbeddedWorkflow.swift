@@ -21,7 +21,7 @@ phases:
     allows: [checkin_workshop]
   - id: proposals
     title: Project proposals
-    allows: [submit_proposal]
+    allows: [submit_proposal, declare_conflict]   # judges declare conflicts before they are assigned
   - id: screening
     title: Screening round
     allows: [submit_score, declare_conflict]

@@ -72,11 +72,16 @@ extension Application {
             for (row, input, loadText) in rows {
                 func problem(_ message: String) { problems.append(.init(row: row, message: message)) }
                 if input.name.isEmpty { problem("name is missing") }
-                if input.email.isEmpty { problem("email is missing") } else if !TeamImport.isPlausibleEmail(input.email) {
-                    problem("email '\(input.email)' is not an email address")
+                let textProblems = TextField.problems([
+                    ("name", input.name, .name), ("email", input.email, .email), ("university", input.university, .name),
+                    ("city", input.city, .name), ("country", input.country, .name),
+                ]) + [TextField.tagsProblem(input.expertise, field: "expertise")].compactMap { $0 }
+                textProblems.forEach(problem)
+                if input.email.isEmpty { problem("email is missing") } else if textProblems.isEmpty && !TeamImport.isPlausibleEmail(input.email) {
+                    problem("email \(quoted(input.email)) is not an email address")
                 }
-                if !loadText.isEmpty && (input.maxLoad == nil || input.maxLoad! < 0) {
-                    problem("max_load '\(loadText)' is not a whole number of proposals (0 or more)")
+                if !loadText.isEmpty && (input.maxLoad.map { !Judges.loadRange.contains($0) } ?? true) {
+                    problem("max_load \(quoted(loadText)) is not a whole number of proposals from \(Judges.loadRange.lowerBound) to \(Judges.loadRange.upperBound)")
                 }
                 if let first = seen[input.email.lowercased()], !input.email.isEmpty {
                     problem("email \(input.email) is also on row \(first)")
@@ -155,6 +160,7 @@ extension Application {
     public func withdrawJudge(email: String, reason: String, competition slug: String, as actor: Actor) async throws {
         try actor.requireOrganizer("withdraw judges")
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a withdrawal needs a reason") }
+        try TextField.reason.check(reason, field: "the reason")
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let judge = try Judges.find(email, competition: competition, on: connection)
@@ -165,15 +171,20 @@ extension Application {
         }
     }
 
-    /// Declares a conflict of interest between a judge and a team: by an organizer, or by the judge.
+    /// Declares a conflict of interest between a judge and a team: by the judge, while the phase
+    /// allows `declare_conflict` (before its deadline); or by an organizer at any time, since
+    /// organizers record known conflicts before judges are assigned.
     public func declareConflict(judge email: String, team: String, reason: String, competition slug: String, as actor: Actor) async throws {
+        let now = self.now()
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a conflict needs a reason") }
+        try TextField.reason.check(reason, field: "the reason")
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let judge = try Judges.find(email, competition: competition, on: connection)
             switch actor {
             case .organizer, .system: break
-            case .judge(let id) where id == judge.id: break
+            case .judge(let id) where id == judge.id:
+                try competition.require(.declareConflict, "declaring a conflict of interest", now: now)
             default: throw WyscError(.permissionDenied, "a conflict is declared by the judge or by an organizer")
             }
             let teamID = try Judges.teamID(team, competition: competition, on: connection)
@@ -193,6 +204,7 @@ extension Application {
     /// Removes a declared conflict (organizers only; audited).
     public func removeConflict(judge email: String, team: String, reason: String, competition slug: String, as actor: Actor) async throws {
         try actor.requireOrganizer("remove conflicts")
+        try TextField.reason.check(reason, field: "the reason")
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let judge = try Judges.find(email, competition: competition, on: connection)
@@ -219,6 +231,9 @@ extension Application {
 }
 
 enum Judges {
+    /// A judge's max_load: the same bounds as a round's max_load in a workflow file.
+    static let loadRange = 0...100_000
+
     struct Reference {
         var id: Int
         var email: String

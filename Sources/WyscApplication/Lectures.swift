@@ -109,7 +109,10 @@ extension Application {
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             try competition.require(.recordAttendance, "recording lecture attendance", now: now)
             var problems = AttendanceImport.check(rows, definition: competition.definition)
-            problems += try AttendanceImport.stage(rows, competition: competition, on: connection)
+            // A value over its length limit is not copied anywhere, not even into the staging table.
+            if !problems.contains(where: \.isTextLimit) {
+                problems += try AttendanceImport.stage(rows, competition: competition, on: connection)
+            }
             guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
             return try AttendanceImport.write(competition: competition, actor: actor, on: connection)
         }
@@ -121,6 +124,8 @@ extension Application {
         _ workshop: String, teams: [String], note: String?, competition slug: String, as actor: Actor
     ) async throws -> ImportSummary {
         try actor.requireOrganizer("record workshop participation")
+        try TextField.note.check(note, field: "the note")
+        for team in teams { try TextField.name.check(team, field: "a team name") }
         let now = self.now()
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
@@ -187,19 +192,21 @@ enum AttendanceImport {
         for row in rows {
             func problem(_ message: String) { problems.append(.init(row: row.row, message: message)) }
             if row.email.isEmpty && row.name.isEmpty { problem("the participant is missing: give an email or a name") }
+            problems += TextField.problems([("email", row.email, .email), ("name", row.name, .name)])
+                .map { .init(row: row.row, message: $0, isTextLimit: true) }
             if row.lecture.isEmpty {
                 problem("lecture is missing")
             } else if definition.lecture(row.lecture) == nil {
-                problem("unknown lecture '\(row.lecture)' (the workflow has \(definition.lectures.map(\.id).joined(separator: ", ")))")
+                problem("unknown lecture \(quoted(row.lecture)) (the workflow has \(definition.lectures.map(\.id).joined(separator: ", ")))")
             }
             if !row.attended.isEmpty && !AttendanceRow.yes.contains(row.attended) && !AttendanceRow.no.contains(row.attended) {
-                problem("attended '\(row.attended)' is neither yes nor no")
+                problem("attended \(quoted(row.attended)) is neither yes nor no")
             }
             if !row.minutes.isEmpty {
                 if let minutes = Int(row.minutes) {
                     if minutes < 0 { problem("minutes present (\(minutes)) cannot be negative") }
                 } else {
-                    problem("minutes present '\(row.minutes)' is not a whole number")
+                    problem("minutes present \(quoted(row.minutes)) is not a whole number")
                 }
             }
             if row.attended.isEmpty && row.minutes.isEmpty { problem("give attended (yes/no) or minutes present") }
@@ -209,7 +216,7 @@ enum AttendanceImport {
                         problem("quiz score \(row.quiz) is outside 0–\(quizMax.map(EligibilityRules.format) ?? "∞")")
                     }
                 } else {
-                    problem("quiz score '\(row.quiz)' is not a number")
+                    problem("quiz score \(quoted(row.quiz)) is not a number")
                 }
             }
         }

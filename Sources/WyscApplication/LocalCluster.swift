@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import WyscPostgres
+import WyscWorkflow
 
 #if canImport(Glibc)
 import Glibc
@@ -32,12 +33,14 @@ public struct LocalCluster: Sendable {
     }
 
     /// The data directory itself, unless its socket path would pass the kernel's limit of
-    /// 107 bytes; then a private directory under /tmp named after it.
+    /// 107 bytes; then `/tmp/wysc-<uid>-<hash of the path>`. That name can be guessed, so wysc
+    /// creates it itself (0700) and refuses one it finds that is a symbolic link, belongs to anyone
+    /// but the server's user or is open to others: see `prepareSocketDirectory`.
     public var socketDirectory: String {
         let direct = dataDirectory.path
         if (direct + "/.s.PGSQL.\(Self.port)").utf8.count <= 100 { return direct }
-        let digest = hexadecimal(SHA256.hash(data: Data(direct.utf8)).prefix(6))
-        return "/tmp/wysc-\(digest)"
+        let digest = hexadecimal(SHA256.hash(data: Data(direct.utf8)).prefix(8))
+        return "/tmp/wysc-\(serverUser?.uid ?? geteuid())-\(digest)"
     }
 
     /// A libpq URI for the cluster's database.
@@ -84,6 +87,7 @@ public struct LocalCluster: Sendable {
     /// database. Safe to call from several processes at once: a file lock serializes them.
     @discardableResult
     public func start(logger: Logger) throws -> StartOutcome {
+        try checkDataDirectoryPath()
         let tools = try PostgresTools.locate()
         try FileManager.default.createDirectory(at: dataDirectory.deletingLastPathComponent(), withIntermediateDirectories: true)
         return try withFileLock {
@@ -126,6 +130,34 @@ public struct LocalCluster: Sendable {
 
     // MARK: Internals
 
+    /// Refuses, before anything is touched, a data directory wysc must not take: an empty path
+    /// (that would be the working directory), one with control characters, one that is a
+    /// symbolic link, or an existing directory that holds files but no cluster.
+    func checkDataDirectoryPath() throws {
+        let path = dataDirectory.path
+        if path.isEmpty || path == "/" || dataDirectory.lastPathComponent.isEmpty {
+            throw WyscError(.badInput, "the data directory must be a path, such as .wysc/postgres")
+        }
+        if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw WyscError(.badInput, "the data directory \(quoted(path)) contains a control character; choose another path")
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }  // does not exist yet: wysc creates it
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            throw WyscError(.badInput, "the data directory \(path) is a symbolic link; give the real path")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw WyscError(.badInput, "the data directory \(path) exists and is not a directory")
+        }
+        let isCluster = FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        if !isCluster && !entries.isEmpty {
+            throw WyscError(
+                .badInput,
+                "the data directory \(path) exists and is not empty, and holds no wysc cluster: nothing was changed. Give a new or empty directory.")
+        }
+    }
+
     private func initialize(tools: PostgresTools) throws {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try handOverToServerUser(dataDirectory.path)
@@ -144,7 +176,7 @@ public struct LocalCluster: Sendable {
 
             # Added by wysc: a private cluster reachable only through its Unix socket.
             listen_addresses = ''
-            unix_socket_directories = '\(socketDirectory.replacingOccurrences(of: "'", with: "''"))'
+            unix_socket_directories = '\(Self.configurationString(socketDirectory))'
             unix_socket_permissions = 0700
             port = \(Self.port)
 
@@ -156,11 +188,48 @@ public struct LocalCluster: Sendable {
         try handle.close()
     }
 
-    private func prepareSocketDirectory() throws {
-        let socketDirectory = self.socketDirectory
-        guard socketDirectory != dataDirectory.path else { return }
-        try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try handOverToServerUser(socketDirectory)
+    /// A value as a quoted string of postgresql.conf, whose parser reads C-style backslash escapes.
+    static func configurationString(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''")
+    }
+
+    /// Makes the socket directory under /tmp, or checks the one found there: it must be a real
+    /// directory (not a link), owned by the server's user, open to nobody else. Anything else is
+    /// someone else's, and the database would trust whoever controls it.
+    func prepareSocketDirectory() throws {
+        let path = self.socketDirectory
+        guard path != dataDirectory.path else { return }
+        let owner = serverUser.map { ($0.uid, $0.gid) } ?? (geteuid(), getegid())
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw WyscError(.failure, "could not create the socket directory \(path): \(String(cString: strerror(errno)))")
+        }
+        // Opened without following a link; everything below acts on this descriptor, not the name.
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw WyscError(
+                .refused,
+                "the socket directory \(path) is not a directory wysc can trust (\(String(cString: strerror(errno)))): remove it, or use a shorter --data-dir")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw WyscError(.failure, "could not inspect \(path): \(String(cString: strerror(errno)))")
+        }
+        if info.st_uid == geteuid() && info.st_uid != owner.0 {
+            // Created just now by root for the postgres user.
+            guard fchown(descriptor, owner.0, owner.1) == 0 else {
+                throw WyscError(.failure, "could not give \(path) to the postgres user: \(String(cString: strerror(errno)))")
+            }
+        } else if info.st_uid != owner.0 {
+            throw WyscError(
+                .refused,
+                "the socket directory \(path) belongs to another user (uid \(info.st_uid)): someone may be waiting to impersonate the database. Remove it, or use a shorter --data-dir")
+        }
+        if info.st_mode & 0o077 != 0 {
+            throw WyscError(
+                .refused,
+                "the socket directory \(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))): remove it, or use a shorter --data-dir")
+        }
     }
 
     private func createDatabaseIfMissing(logger: Logger) throws {
@@ -187,7 +256,13 @@ public struct LocalCluster: Sendable {
         guard let user = serverUser else {
             throw WyscError(.unavailable, "PostgreSQL cannot run as root and there is no 'postgres' system user: run wysc as another user, or install PostgreSQL (apt-get install -y postgresql), which creates it")
         }
-        guard chown(path, user.uid, user.gid) == 0 else {
+        // Through a descriptor opened without following links: chown(2) would follow a planted symlink.
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw WyscError(.failure, "could not open \(path) to give it to the postgres user: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        guard fchown(descriptor, user.uid, user.gid) == 0 else {
             throw WyscError(.failure, "could not give \(path) to the postgres user: \(String(cString: strerror(errno)))")
         }
     }
@@ -219,7 +294,7 @@ public struct LocalCluster: Sendable {
 
     private func withFileLock<R>(_ body: () throws -> R) throws -> R {
         let lockPath = dataDirectory.path + ".lock"
-        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o600)
+        let descriptor = open(lockPath, O_CREAT | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw WyscError(.failure, "could not open the lock file \(lockPath): \(String(cString: strerror(errno)))")
         }

@@ -77,11 +77,13 @@ extension Application {
     /// since the caller looked, the call is a conflict and changes nothing. `forceReason` takes the
     /// transition even when guards fail, recording them.
     public func advancePhase(
-        competition slug: String, to target: String?, expectedPhase: String?, forceReason: String? = nil, as actor: Actor
+        competition slug: String, to target: String?, expectedPhase: String?, forceReason: String? = nil, as actor: Actor,
+        idempotency: IdempotentRequest<TransitionRecord>? = nil
     ) async throws -> TransitionRecord {
         try actor.requireOrganizer("change phases")
+        try TextField.reason.check(forceReason, field: "the reason for forcing")
         let now = self.now()
-        return try await transaction { connection in
+        return try await transaction { connection in try self.idempotently(idempotency, on: connection) {
             var record = try Competitions.find(slug, on: connection, lock: .update)
             try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
             try PhaseDriver.noteDeadline(&record, now: now, on: connection)
@@ -112,12 +114,13 @@ extension Application {
                 from: transition.from, to: transition.to, kind: forceReason == nil ? "advance" : "force", reason: forceReason,
                 overriddenGuards: overridden.map(\.description), actor: actor.description, occurredAt: now, performed: performed
             )
-        }
+        } }
     }
 
     /// Goes back to an earlier phase (to take late attendance, say). Audited with the reason.
     public func reopenPhase(competition slug: String, phase: String, reason: String, expectedPhase: String? = nil, as actor: Actor) async throws -> TransitionRecord {
         try actor.requireOrganizer("reopen phases")
+        try TextField.reason.check(reason, field: "the reason for reopening")
         let now = self.now()
         return try await transaction { connection in
             let record = try Competitions.find(slug, on: connection, lock: .update)

@@ -39,13 +39,14 @@ public struct ProposalInput: Sendable, Hashable {
         var problems: [String] = []
         if team.isEmpty { problems.append("team is missing") }
         if title.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("title is missing") }
-        if title.count > 300 { problems.append("the title has \(title.count) characters; at most 300") }
         if abstract.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("abstract is missing") }
-        if abstract.count > 20_000 { problems.append("the abstract has \(abstract.count) characters; at most 20000") }
-        if let link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) || URL(string: link)?.host == nil {
-            problems.append("link '\(link)' is not an http(s) address")
+        let textProblems = TextField.problems([
+            ("team", team, .name), ("title", title, .title), ("abstract", abstract, .abstract), ("link", link ?? "", .link),
+        ]) + [TextField.tagsProblem(tags, field: "tags")].compactMap { $0 }
+        problems += textProblems
+        if textProblems.isEmpty, let link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) || URL(string: link)?.host == nil {
+            problems.append("link \(quoted(link)) is not an http(s) address")
         }
-        if tags.count > 10 { problems.append("\(tags.count) tags; at most 10") }
         return problems
     }
 }
@@ -87,14 +88,14 @@ extension Application {
                 for message in input.problems() { problems.append(.init(row: row, message: message)) }
                 guard !input.team.isEmpty else { continue }
                 if let first = seen[input.team.lowercased()] {
-                    problems.append(.init(row: row, message: "team '\(input.team)' appears again (first on row \(first))"))
+                    problems.append(.init(row: row, message: "team \(quoted(input.team)) appears again (first on row \(first))"))
                     continue
                 }
                 seen[input.team.lowercased()] = row
                 guard let team = try connection.query(
                     "SELECT id, name, university_id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(input.team))"
                 ).singleRow() else {
-                    problems.append(.init(row: row, message: "unknown team '\(input.team)'"))
+                    problems.append(.init(row: row, message: "unknown team \(quoted(input.team))"))
                     continue
                 }
                 let teamID: Int = try team.decode("id")
@@ -103,7 +104,7 @@ extension Application {
                 }
                 if case .judge = actor { throw WyscError(.permissionDenied, "judges do not submit proposals") }
                 if let reason = try EligibilityDecisions.ineligibility(teamID: teamID, competition: competition, on: connection) {
-                    problems.append(.init(row: row, message: "team '\(input.team)' may not submit a proposal: \(reason)"))
+                    problems.append(.init(row: row, message: "team \(quoted(input.team)) may not submit a proposal: \(reason)"))
                     continue
                 }
                 resolved.append((row, teamID, try team.decode("name"), input))

@@ -189,13 +189,14 @@ extension Application {
     /// Submits (or saves as a draft, or revises) a judge's scorecard for a proposal of the round
     /// being scored. Only the assigned judge without a conflict, during the round's phase; an
     /// organizer may enter a scorecard on a judge's behalf (audited as such). The same scorecard
-    /// sent again changes nothing.
+    /// sent again changes nothing. `expectedRevision` makes it a compare-and-set (0: only if the
+    /// judge has no scorecard for it yet); `idempotency` makes a retry replay the first answer.
     public func submitScorecard(
         proposal: Int, values: [String: String], comment: String?, draft: Bool, judge email: String?, competition slug: String, as actor: Actor,
-        expectedRevision: Int? = nil
+        expectedRevision: Int? = nil, idempotency: IdempotentRequest<ScorecardOutcome>? = nil
     ) async throws -> ScorecardOutcome {
         let now = self.now()
-        return try await transaction { connection in
+        return try await transaction { connection in try self.idempotently(idempotency, on: connection) {
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
             let round = try Scoring.roundOpenForScoring(competition, now: now)
@@ -210,8 +211,9 @@ extension Application {
                         "someone changed this scorecard since you read it (it is at revision \(current), you had \(expectedRevision)): read it again, then send your change")
                 }
             }
-            return try Scoring.write(card, round: round, competition: competition, actor: actor, on: connection)
-        }
+            return try Scoring.write(
+                card, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0, on: connection)
+        } }
     }
 
     /// A judge's scorecard for a proposal of the round being scored (or the last assigned), if any.
@@ -228,6 +230,8 @@ extension Application {
 
     /// A judge declares a conflict with an assigned proposal (they may not know the team: blind review).
     public func declareConflict(proposal: Int, reason: String, judge email: String?, competition slug: String, as actor: Actor) async throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a conflict needs a reason") }
+        try TextField.reason.check(reason, field: "the reason")
         let (judgeEmail, team) = try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
             let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
@@ -257,7 +261,7 @@ extension Application {
             for row in rows {
                 do {
                     guard let proposal = Int(row.proposal.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
-                        throw WyscError(.badInput, "proposal '\(row.proposal)' is not a proposal number")
+                        throw WyscError(.badInput, "proposal \(quoted(row.proposal)) is not a proposal number")
                     }
                     let key = "\(row.judge.lowercased())/\(proposal)"
                     if let first = seen[key] { throw WyscError(.badInput, "the same judge and proposal as row \(first)") }
@@ -447,6 +451,7 @@ enum Scoring {
         judge: Judges.Reference, proposal: Int, values: [String: String], comment: String, draft: Bool, round: JudgingRound,
         competition: CompetitionRecord, on connection: PostgresConnection
     ) throws -> Card {
+        try TextField.comment.check(comment, field: "the comment")
         // The assignment, the withdrawal and the conflict rules in one round trip.
         let assigned = try connection.query(
             """
@@ -477,7 +482,11 @@ enum Scoring {
             comment: comment, submitted: !draft)
     }
 
-    static func write(_ card: Card, round: JudgingRound, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> ScorecardOutcome {
+    /// Stores a scorecard, or a revision of it. `onlyIfNew`: the caller saw no scorecard, so one
+    /// written meanwhile (another terminal's first submission) makes this stale, not a revision.
+    static func write(
+        _ card: Card, round: JudgingRound, competition: CompetitionRecord, actor: Actor, onlyIfNew: Bool = false, on connection: PostgresConnection
+    ) throws -> ScorecardOutcome {
         let scoresJSON = JSONValue.object(card.scores.mapValues { JSONValue.number($0) })
         let existing = try connection.query(
             """
@@ -522,7 +531,13 @@ enum Scoring {
                     \(card.comment), \(card.submitted), \(actor.description))
             ON CONFLICT DO NOTHING
             """).affectedRows
-        if inserted == 0 { return try write(card, round: round, competition: competition, actor: actor, on: connection) }
+        if inserted == 0 {
+            if onlyIfNew {
+                throw WyscError(
+                    .stale, "someone submitted this scorecard since you read it (you had none): read it again, then send your change")
+            }
+            return try write(card, round: round, competition: competition, actor: actor, on: connection)
+        }
         try Audit.record(
             on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject, competitionID: competition.id,
             after: after.merging(["revision": 1]) { $1 })

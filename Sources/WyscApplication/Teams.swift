@@ -99,6 +99,10 @@ extension Application {
     ) async throws -> TeamImportSummary {
         try actor.requireOrganizer("register teams")
         let rowProblems = TeamImport.check(rows)
+        // A value over its length limit is not copied anywhere, not even into the staging table.
+        if rowProblems.contains(where: \.isTextLimit) {
+            throw WyscError(.badInput, RowProblems(file: file, problems: rowProblems).description)
+        }
         let now = self.now()
         return try await transaction { connection in
             var problems = rowProblems
@@ -244,11 +248,16 @@ enum TeamImport {
             for (field, value) in [("team", row.team), ("university", row.university), ("name", row.name), ("email", row.email)] where value.isEmpty {
                 problem("\(field) is missing")
             }
-            if !row.email.isEmpty && !isPlausibleEmail(row.email) { problem("email '\(row.email)' is not an email address") }
+            let textProblems = TextField.problems([
+                ("team", row.team, .name), ("university", row.university, .name), ("name", row.name, .name), ("email", row.email, .email),
+            ])
+            problems += textProblems.map { .init(row: row.row, message: $0, isTextLimit: true) }
+            guard textProblems.isEmpty else { continue }
+            if !row.email.isEmpty && !isPlausibleEmail(row.email) { problem("email \(quoted(row.email)) is not an email address") }
             if !row.birthDate.isEmpty && CalendarDate(row.birthDate) == nil {
-                problem("birth date '\(row.birthDate)' is not a date written YYYY-MM-DD")
+                problem("birth date \(quoted(row.birthDate)) is not a date written YYYY-MM-DD")
             }
-            if !["", "leader", "member"].contains(row.role) { problem("role '\(row.role)' is neither leader nor member") }
+            if !["", "leader", "member"].contains(row.role) { problem("role \(quoted(row.role)) is neither leader nor member") }
         }
         return problems
     }

@@ -1,3 +1,4 @@
+import WyscWorkflow
 import Foundation
 import WyscPostgres
 
@@ -33,6 +34,10 @@ extension Application {
         role: TokenRole, for subject: String, competition slug: String?, expires: Date?, as actor: Actor
     ) async throws -> (token: String, info: TokenInfo) {
         try actor.requireOrganizer("create tokens")
+        try TextField.name.check(subject, field: "the holder (--for)")
+        if let expires, expires <= now() {
+            throw WyscError(.badInput, "the expiry \(expires.rfc3339) is in the past: a token that never works is useless")
+        }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()  // the kernel's CSPRNG (getrandom) on Linux
         for index in bytes.indices { bytes[index] = generator.next() }
@@ -140,48 +145,6 @@ enum Tokens {
                 id: try row.decode("id"), role: try row.decode("role"), label: try row.decode("label"), competition: try row.decode("slug"),
                 createdAt: try row.decode("created_at"), createdBy: try row.decode("created_by"), expiresAt: try row.decode("expires_at"),
                 revokedAt: try row.decode("revoked_at"), lastUsedAt: try row.decode("last_used_at"))
-        }
-    }
-}
-
-/// What an idempotency key says about a request.
-public enum IdempotencyState: Sendable, Equatable {
-    /// First time: go ahead, then `finishIdempotent`.
-    case proceed
-    /// Answered before: send this again.
-    case replay(status: Int, body: String)
-    /// The same key is being processed right now.
-    case inProgress
-    /// The key was used for a different request.
-    case mismatch
-}
-
-extension Application {
-    /// Claims `key` for `actor`'s request (its method, path and body, hashed).
-    public func beginIdempotent(key: String, actor: Actor, request: String) async throws -> IdempotencyState {
-        let requestHash = Tokens.hash(request)
-        return try await pool.withConnection { connection in
-            let claimed = try connection.query(
-                """
-                INSERT INTO idempotency_key (actor, key, request_hash) VALUES (\(actor.description), \(key), \(requestHash))
-                ON CONFLICT DO NOTHING
-                """).affectedRows
-            if claimed == 1 { return .proceed }
-            let row = try connection.query("SELECT request_hash, status, body FROM idempotency_key WHERE actor = \(actor.description) AND key = \(key)").rows[0]
-            guard try row.decode("request_hash", as: String.self) == requestHash else { return .mismatch }
-            guard let status: Int = try row.decode("status") else { return .inProgress }
-            return .replay(status: status, body: try row.decode("body") ?? "")
-        }
-    }
-
-    /// Stores the answer to replay, or forgets the key when the request failed in a way a retry may fix.
-    public func finishIdempotent(key: String, actor: Actor, status: Int?, body: String) async throws {
-        try await pool.withConnection { connection in
-            if let status {
-                try connection.query("UPDATE idempotency_key SET status = \(status), body = \(body) WHERE actor = \(actor.description) AND key = \(key)")
-            } else {
-                try connection.query("DELETE FROM idempotency_key WHERE actor = \(actor.description) AND key = \(key)")
-            }
         }
     }
 }

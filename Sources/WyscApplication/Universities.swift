@@ -1,3 +1,4 @@
+import WyscWorkflow
 import Foundation
 import WyscPostgres
 
@@ -61,9 +62,12 @@ extension Application {
             for (field, value) in [("name", input.name), ("city", input.city), ("country", input.country)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
                 problems.append(.init(row: row, message: "\(field) is missing"))
             }
+            for message in TextField.problems([("name", input.name, .name), ("city", input.city, .name), ("country", input.country, .name)]) {
+                problems.append(.init(row: row, message: message))
+            }
             let key = input.name.trimmingCharacters(in: .whitespaces).lowercased()
             if let first = seen[key] {
-                problems.append(.init(row: row, message: "university '\(input.name)' appears again (first on row \(first))"))
+                problems.append(.init(row: row, message: "university \(quoted(input.name)) appears again (first on row \(first))"))
             } else if !key.isEmpty {
                 seen[key] = row
             }

@@ -65,7 +65,12 @@ struct JSONBody {
     func string(_ name: String) throws(APIError) -> String? {
         switch fields[name] {
         case nil, .null?: return nil
-        case .string(let text)?: return text
+        case .string(let text)?:
+            // PostgreSQL text cannot hold NUL: refused here, naming the field, rather than failing below.
+            if text.unicodeScalars.contains("\u{0}") {
+                throw APIError(.badRequest, "bad_input", "field '\(name)' contains a NUL character, which cannot be stored")
+            }
+            return text
         default: throw APIError(.badRequest, "wrong_type", "field '\(name)' must be a string")
         }
     }
@@ -101,7 +106,7 @@ struct JSONBody {
             switch raw {
             case .integer(let number): scores[criterion] = String(number)
             case .number(let number): scores[criterion] = number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
-            case .string(let text): scores[criterion] = text
+            case .string(let text) where !text.unicodeScalars.contains("\u{0}"): scores[criterion] = text
             default: throw APIError(.badRequest, "wrong_type", "field '\(name).\(criterion)' must be a number")
             }
         }

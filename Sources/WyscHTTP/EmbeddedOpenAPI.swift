@@ -240,7 +240,7 @@ components:
       properties:
         slug: {type: string}
         title: {type: string}
-        workflow_file: {type: string}
+        workflow_file: {type: string, description: "Where the workflow file was read from; organizers only (absent for judges and universities)."}
         phase: {type: string}
         phase_title: {type: string}
         phase_entered_at: {type: string, format: date-time}

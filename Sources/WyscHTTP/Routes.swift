@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import WyscApplication
 import WyscJudging
+import WyscWorkflow
 
 /// The JSON API over the application. Every route acts as the token's actor; the application
 /// checks what that actor may do, so the rules are the same as on the command line.
@@ -25,8 +26,12 @@ struct Routes {
         }
         api.get("competitions") { _, context in
             let credential = try Self.credential(context)
-            let all = try await application.competitions()
-            return try Reply.json(all.filter { credential.competition == nil || $0.slug == credential.competition }).response
+            var visible = try await application.competitions().filter { credential.competition == nil || $0.slug == credential.competition }
+            if !credential.actor.isOrganizer {
+                // A path on the organizers' machine is none of a judge's or a university's business.
+                for index in visible.indices { visible[index].workflowFile = nil }
+            }
+            return try Reply.json(visible).response
         }
         api.get("competitions/:slug/phase") { _, context in
             try Reply.json(try await application.phaseStatus(competition: try Self.slug(context))).response
@@ -41,13 +46,13 @@ struct Routes {
             let slug = try Self.slug(context)
             let actor = try Self.actor(context)
             let data = try await Self.body(request, limit: maxBodyBytes)
-            return try await idempotent(request, actor: actor, body: data) {
+            return try await idempotent(request, actor: actor, body: data, render: { try Reply.json($0) }) { idempotency in
                 let body = try JSONBody(data, allowed: ["to", "from", "force_reason"])
                 var expected = try body.string("from")
                 if expected == nil { expected = try await application.phaseStatus(competition: slug).phase }
-                let record = try await application.advancePhase(
-                    competition: slug, to: try body.string("to"), expectedPhase: expected, forceReason: try body.string("force_reason"), as: actor)
-                return try Reply.json(record)
+                return try await application.advancePhase(
+                    competition: slug, to: try body.string("to"), expectedPhase: expected, forceReason: try body.string("force_reason"), as: actor,
+                    idempotency: idempotency)
             }
         }
         api.get("competitions/:slug/teams/status") { request, context in
@@ -84,14 +89,11 @@ struct Routes {
             let actor = try Self.actor(context)
             let data = try await Self.body(request, limit: maxBodyBytes)
             let expected = try request.headers[.ifMatch].map(Self.revision)
-            return try await idempotent(request, actor: actor, body: data) {
+            return try await idempotent(request, actor: actor, body: data, render: Self.scorecardReply) { idempotency in
                 let body = try JSONBody(data, allowed: ["scores", "comment", "draft", "judge"])
-                let outcome = try await application.submitScorecard(
+                return try await application.submitScorecard(
                     proposal: proposal, values: try body.scores("scores"), comment: try body.string("comment"), draft: try body.bool("draft") ?? false,
-                    judge: try body.string("judge"), competition: slug, as: actor, expectedRevision: expected)
-                var reply = try Reply.json(outcome, status: outcome.change == .added ? .created : .ok)
-                reply.headers[.eTag] = Self.etag(outcome.revision)
-                return reply
+                    judge: try body.string("judge"), competition: slug, as: actor, expectedRevision: expected, idempotency: idempotency)
             }
         }
         api.post("competitions/:slug/conflicts") { request, context in
@@ -172,34 +174,57 @@ struct Routes {
         }
     }
 
+    @Sendable static func scorecardReply(_ outcome: ScorecardOutcome) throws -> Reply {
+        var reply = try Reply.json(outcome, status: outcome.change == .added ? .created : .ok)
+        reply.headers[.eTag] = etag(outcome.revision)
+        return reply
+    }
+
     /// Runs a change once per Idempotency-Key: a retry gets the first answer and changes nothing.
-    func idempotent(_ request: Request, actor: Actor, body: Data, _ work: () async throws -> Reply) async throws -> Response {
-        guard let key = request.headers[Self.idempotencyKey] else { return try await work().response }
-        guard !key.isEmpty, key.count <= 200 else { throw APIError(.badRequest, "bad_header", "Idempotency-Key must be 1 to 200 characters") }
+    /// The key is claimed and answered inside the change's transaction (see `IdempotentRequest`).
+    func idempotent<Outcome: Sendable>(
+        _ request: Request, actor: Actor, body: Data, render: @escaping @Sendable (Outcome) throws -> Reply,
+        _ work: (IdempotentRequest<Outcome>?) async throws -> Outcome
+    ) async throws -> Response {
+        guard let key = request.headers[Self.idempotencyKey] else { return try render(try await work(nil)).response }
+        guard !key.isEmpty, key.count <= 200, !key.unicodeScalars.contains(where: { TextField.isControl($0) }) else {
+            throw APIError(.badRequest, "bad_header", "Idempotency-Key must be 1 to 200 characters, without control characters")
+        }
         let fingerprint = "\(request.method) \(request.uri.path)\n\(request.headers[.ifMatch] ?? "")\n" + String(decoding: body, as: UTF8.self)
-        switch try await application.beginIdempotent(key: key, actor: actor, request: fingerprint) {
-        case .replay(let status, let stored):
-            var reply = Reply(status: HTTPResponse.Status(code: status), body: Data(stored.utf8))
-            reply.headers[HTTPField.Name("Idempotent-Replay")!] = "true"
-            if let card = try? APIJSON.decoder.decode(ScorecardOutcome.self, from: reply.body) { reply.headers[.eTag] = Self.etag(card.revision) }
-            return reply.response
-        case .inProgress:
-            throw APIError(.conflict, "in_progress", "a request with this Idempotency-Key is still being processed; retry shortly", headers: [.retryAfter: "1"])
+        let idempotency = IdempotentRequest<Outcome>(key: key, actor: actor, request: fingerprint) { outcome in
+            let reply = try render(outcome)
+            return StoredAnswer(status: reply.status.code, body: String(decoding: reply.body, as: UTF8.self))
+        }
+        if let replay = try await replay(idempotency) { return replay }
+        do {
+            return try render(try await work(idempotency)).response
+        } catch is IdempotencyKeyAnswered {
+            // A request with the same key committed while this one waited for it.
+            if let replay = try await replay(idempotency) { return replay }
+            throw APIError(.conflict, "conflict", "a request with this Idempotency-Key was answered meanwhile; retry", headers: [.retryAfter: "1"])
+        } catch {
+            let answer = APIError.from(error, logger: application.logger)
+            // A refusal is the answer to this request; an outage or a race is not, so a retry runs it again.
+            if answer.status.code < 500 && answer.status != .conflict && answer.status != .tooManyRequests {
+                let stored = try APIJSON.encoder.encode(APIErrorBody(error: .init(code: answer.code, message: answer.message)))
+                try? await application.recordIdempotentRefusal(
+                    idempotency, StoredAnswer(status: answer.status.code, body: String(decoding: stored, as: UTF8.self)))
+            }
+            throw answer
+        }
+    }
+
+    /// The stored answer to this key, sent again; nil when it has none yet.
+    private func replay<Outcome>(_ idempotency: IdempotentRequest<Outcome>) async throws -> Response? {
+        switch try await application.idempotencyState(key: idempotency.key, actor: idempotency.actor, requestHash: idempotency.requestHash) {
+        case .proceed:
+            return nil
         case .mismatch:
             throw APIError(.unprocessableContent, "idempotency_key_reused", "this Idempotency-Key was already used for a different request")
-        case .proceed:
-            let reply: Reply
-            do {
-                reply = try await work()
-            } catch {
-                let answer = APIError.from(error, logger: application.logger)
-                // A refusal is the answer to this request; an outage or a race is not, so a retry may run it.
-                let final = answer.status.code < 500 && answer.status != .conflict && answer.status != .tooManyRequests
-                let stored = try APIJSON.encoder.encode(APIErrorBody(error: .init(code: answer.code, message: answer.message)))
-                try? await application.finishIdempotent(key: key, actor: actor, status: final ? answer.status.code : nil, body: String(decoding: stored, as: UTF8.self))
-                throw answer
-            }
-            try await application.finishIdempotent(key: key, actor: actor, status: reply.status.code, body: String(decoding: reply.body, as: UTF8.self))
+        case .replay(let answer):
+            var reply = Reply(status: HTTPResponse.Status(code: answer.status), body: Data(answer.body.utf8))
+            reply.headers[HTTPField.Name("Idempotent-Replay")!] = "true"
+            if let card = try? APIJSON.decoder.decode(ScorecardOutcome.self, from: reply.body) { reply.headers[.eTag] = Self.etag(card.revision) }
             return reply.response
         }
     }

@@ -22,13 +22,21 @@ public struct ServerSettings: Sendable {
     public var requestTimeout: Duration
     /// Larger request bodies are refused with 413.
     public var maxBodyBytes: Int
-    /// Failed authentications from one address within a minute before answers slow down, and before it is refused.
+    /// Failed authentications from one address within a minute before its failures are answered
+    /// slowly, and before they are answered 429. A valid token is never held back.
     public var failuresBeforeSlowdown: Int
     public var failuresBeforeRefusal: Int
+    /// The same, over all addresses together: many addresses guessing at once.
+    public var globalFailuresBeforeSlowdown: Int
+    public var globalFailuresBeforeRefusal: Int
+    /// Peers whose X-Forwarded-For is believed (a reverse proxy in front of wysc). Empty by default:
+    /// then the client's address is the TCP peer's, and a forged header changes nothing.
+    public var trustedProxies: Set<String>
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, requestTimeout: Duration = .seconds(15), maxBodyBytes: Int = 64 * 1024,
-        failuresBeforeSlowdown: Int = 5, failuresBeforeRefusal: Int = 20
+        failuresBeforeSlowdown: Int = 5, failuresBeforeRefusal: Int = 20, globalFailuresBeforeSlowdown: Int = 50,
+        globalFailuresBeforeRefusal: Int = 200, trustedProxies: Set<String> = []
     ) {
         self.host = host
         self.port = port
@@ -36,6 +44,9 @@ public struct ServerSettings: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.failuresBeforeSlowdown = failuresBeforeSlowdown
         self.failuresBeforeRefusal = failuresBeforeRefusal
+        self.globalFailuresBeforeSlowdown = globalFailuresBeforeSlowdown
+        self.globalFailuresBeforeRefusal = globalFailuresBeforeRefusal
+        self.trustedProxies = trustedProxies
     }
 }
 
@@ -52,6 +63,17 @@ public struct WyscRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { 64 * 1024 }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The client's address: the TCP peer's, or, when the peer is a trusted proxy, the nearest
+    /// address in X-Forwarded-For that is not itself a trusted proxy.
+    func clientAddress(_ request: Request, trustedProxies: Set<String>) -> String {
+        guard trustedProxies.contains(remoteAddress) else { return remoteAddress }
+        let hops = request.headers[values: Self.forwardedFor].joined(separator: ",")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last { !trustedProxies.contains($0) }.map { String($0.prefix(64)) } ?? remoteAddress
+    }
 }
 
 /// An error answer: HTTP status, a stable code and a message.
@@ -208,24 +230,26 @@ final class ServerMetrics: Sendable {
     }
 }
 
-/// Bearer tokens; failures from one address are slowed down, then refused for a while.
+/// Bearer tokens. A valid token always passes; failed attempts are answered slowly, then with 429,
+/// per client address and over all addresses, so that guessing is slow without locking anyone out.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = WyscRequestContext
     let application: WyscApplication.Application
     let limiter: FailureLimiter
+    let trustedProxies: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let wait = limiter.blockedFor(context.remoteAddress) {
-            throw APIError(
-                .tooManyRequests, "too_many_requests", "too many failed attempts from this address; try again in \(wait) s",
-                headers: [.retryAfter: String(wait)])
-        }
         guard let header = request.headers[.authorization], let token = Self.bearerToken(header) else {
             throw APIError(.unauthorized, "unauthorized", "send a token: Authorization: Bearer <token> (wysc login stores one)")
         }
         guard let credential = try await application.authenticate(token: token) else {
-            let delay = limiter.recordFailure(context.remoteAddress)
-            if delay > .zero { try await Task.sleep(for: delay) }
+            let verdict = limiter.recordFailure(context.clientAddress(request, trustedProxies: trustedProxies))
+            if let wait = verdict.refusedFor {
+                throw APIError(
+                    .tooManyRequests, "too_many_requests", "too many failed attempts; try again in \(wait) s",
+                    headers: [.retryAfter: String(wait)])
+            }
+            if verdict.delay > .zero { try await Task.sleep(for: verdict.delay) }
             throw APIError(.unauthorized, "unauthorized", "the token is unknown, expired or revoked")
         }
         var context = context
@@ -246,38 +270,60 @@ extension AuthMiddleware {
     }
 }
 
-/// Failed authentications per address over the last minute.
+/// Failed authentications over the last minute, per client address and in all.
 final class FailureLimiter: Sendable {
-    private let failures = Mutex<[String: [ContinuousClock.Instant]]>([:])
+    struct Limits: Sendable {
+        var slowAfter: Int, refuseAfter: Int
+    }
+
+    /// How to answer one failed attempt.
+    struct Verdict: Equatable {
+        var delay: Duration
+        /// Seconds until attempts are checked again (429), when over a refusal limit.
+        var refusedFor: Int?
+    }
+
+    private struct State {
+        var perAddress: [String: [ContinuousClock.Instant]] = [:]
+        var all: [ContinuousClock.Instant] = []
+    }
+
+    private let state = Mutex(State())
     let window: Duration = .seconds(60)
-    /// Failures before answers slow down, and before the address is refused.
-    let slowAfter: Int, blockAfter: Int
+    let perAddress: Limits, overall: Limits
+    /// Addresses remembered at most; past it, those without a recent failure are forgotten.
+    let maxAddresses = 10_000
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(slowAfter: Int, blockAfter: Int) {
-        self.slowAfter = slowAfter
-        self.blockAfter = blockAfter
+    init(perAddress: Limits, overall: Limits, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.perAddress = perAddress
+        self.overall = overall
+        self.now = now
     }
 
-    /// Seconds to wait, when the address is refused.
-    func blockedFor(_ address: String) -> Int? {
-        failures.withLock { state in
-            let now = ContinuousClock.now
-            let recent = (state[address] ?? []).filter { now - $0 < window }
-            state[address] = recent
-            guard recent.count >= blockAfter, let oldest = recent.first else { return nil }
-            return max(1, Int((window - (now - oldest)).components.seconds))
-        }
-    }
-
-    /// Records a failure and returns how long to hold the answer back.
-    func recordFailure(_ address: String) -> Duration {
-        failures.withLock { state in
-            let now = ContinuousClock.now
-            var recent = (state[address] ?? []).filter { now - $0 < window }
+    func recordFailure(_ address: String) -> Verdict {
+        let now = self.now()
+        let window = self.window
+        return state.withLock { state in
+            var recent = (state.perAddress[address] ?? []).filter { now - $0 < window }
             recent.append(now)
-            state[address] = recent
-            let excess = recent.count - slowAfter
-            return excess > 0 ? min(.milliseconds(100) * excess, .seconds(1)) : .zero
+            state.perAddress[address] = recent
+            state.all.removeAll { now - $0 >= window }
+            state.all.append(now)
+            if state.perAddress.count > maxAddresses {
+                state.perAddress = state.perAddress.filter { $0.value.contains { now - $0 < window } }
+            }
+            func verdict(_ failures: [ContinuousClock.Instant], _ limits: Limits) -> Verdict {
+                if failures.count > limits.refuseAfter, let oldest = failures.first {
+                    return Verdict(delay: .zero, refusedFor: max(1, Int((window - (now - oldest)).components.seconds)))
+                }
+                let excess = failures.count - limits.slowAfter
+                return Verdict(delay: excess > 0 ? min(.milliseconds(100) * excess, .seconds(1)) : .zero, refusedFor: nil)
+            }
+            let mine = verdict(recent, perAddress), everyone = verdict(state.all, overall)
+            return Verdict(
+                delay: max(mine.delay, everyone.delay),
+                refusedFor: [mine.refusedFor, everyone.refusedFor].compactMap { $0 }.max())
         }
     }
 }
@@ -296,8 +342,9 @@ public enum WyscServer {
             onServerRunning: { channel in await onListening?(channel.localAddress?.port ?? settings.port) },
             logger: logger
         )
+        let sweeper = IdempotencyKeySweeper(application: application, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [server, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -315,10 +362,34 @@ public enum WyscServer {
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
-        let api = router.group("api/v1").add(middleware: AuthMiddleware(
-            application: application, limiter: FailureLimiter(slowAfter: settings.failuresBeforeSlowdown, blockAfter: settings.failuresBeforeRefusal)))
+        let limiter = FailureLimiter(
+            perAddress: .init(slowAfter: settings.failuresBeforeSlowdown, refuseAfter: settings.failuresBeforeRefusal),
+            overall: .init(slowAfter: settings.globalFailuresBeforeSlowdown, refuseAfter: settings.globalFailuresBeforeRefusal))
+        let api = router.group("api/v1").add(
+            middleware: AuthMiddleware(application: application, limiter: limiter, trustedProxies: settings.trustedProxies))
         Routes(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         return router
+    }
+}
+
+/// Forgets idempotency keys past their retention (24 hours): at start, then every ten minutes.
+struct IdempotencyKeySweeper: Service {
+    let application: WyscApplication.Application
+    let logger: Logger
+    let interval: Duration = .seconds(600)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let expired = try await application.expireIdempotencyKeys()
+                    if expired > 0 { logger.info("expired idempotency keys", metadata: ["count": "\(expired)"]) }
+                } catch {
+                    logger.warning("could not expire idempotency keys; will try again", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
     }
 }
 

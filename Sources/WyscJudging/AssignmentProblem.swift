@@ -17,7 +17,9 @@ public struct AssignmentProblem: Sendable {
         self.proposals = proposals
         self.judges = judges
         self.perProposal = perProposal
-        self.capacity = capacity
+        // A judge reviews each proposal at most once: a larger capacity means the same, and
+        // bounding it keeps every sum of capacities far from overflow.
+        self.capacity = capacity.map { min(max($0, 0), proposals) }
         self.forbidden = PairSet(proposals: proposals, judges: judges)
         self.affinity = affinity
     }

@@ -72,7 +72,8 @@ struct FlowSolver {
         self.preferred = preferred
         self.preference = preference
         self.ignoreCosts = ignoreCosts
-        slotsPerProposal = max(1, demand.max() ?? 1)
+        // A proposal never has more judges than there are judges, whatever it asks for.
+        slotsPerProposal = max(1, min(demand.max() ?? 1, judges))
         assigned = Array(repeating: -1, count: proposals * slotsPerProposal)
         assignedCount = Array(repeating: 0, count: proposals)
         proposalsOfJudge = Array(repeating: [], count: judges)

@@ -33,14 +33,17 @@ public enum WorkflowLoader {
         var reader = Reader(file: file)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try SafeYAML.compose(text) else {
                 throw WorkflowInvalid(problems: [WorkflowProblem(file: file, location: nil, message: "the file is empty")])
             }
             root = node
         } catch let error as WorkflowInvalid {
             throw error
+        } catch let refusal as SafeYAML.Refusal {
+            let location = refusal.line.map { SourceLocation(line: $0, column: refusal.column ?? 1) }
+            throw WorkflowInvalid(problems: [WorkflowProblem(file: file, location: location, message: refusal.message)])
         } catch {
-            throw WorkflowInvalid(problems: [reader.yamlProblem(error)])
+            throw WorkflowInvalid(problems: [WorkflowProblem(file: file, location: nil, message: "\(error)")])
         }
         let definition = reader.definition(root)
         guard reader.problems.isEmpty, let definition else { throw WorkflowInvalid(problems: reader.problems) }
@@ -57,17 +60,6 @@ private struct Reader {
 
     mutating func problem(_ node: Node?, _ message: String) {
         problems.append(WorkflowProblem(file: file, location: node?.location, message: message))
-    }
-
-    func yamlProblem(_ error: any Error) -> WorkflowProblem {
-        if let yaml = error as? YamlError {
-            switch yaml {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-                return WorkflowProblem(file: file, location: SourceLocation(line: mark.line, column: mark.column), message: "malformed YAML: \(problem)")
-            default: break
-            }
-        }
-        return WorkflowProblem(file: file, location: nil, message: "malformed YAML: \(error)")
     }
 
     // MARK: Structure
@@ -110,6 +102,12 @@ private struct Reader {
         }
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
             problem(node, "'\(key)' in \(what) must be text")
+            return nil
+        }
+        // Titles are shown on one line; other texts (guidance, topics) are bounded like a reason.
+        let bound: TextField = key == "title" ? .title : .reason
+        if let refusal = bound.problem(scalar.string, field: "'\(key)' in \(what)") {
+            problem(node, refusal)
             return nil
         }
         return scalar.string

@@ -24,7 +24,7 @@ struct CompetitionCommand: AsyncParsableCommand {
             rows: competitions.map { competition in
                 [
                     .text(competition.slug), .text(competition.title), .text(competition.phase), .text(competition.phaseEnteredAt.rfc3339),
-                    .integer(competition.teams), .text(competition.workflowFile), .text(competition.createdBy),
+                    .integer(competition.teams), competition.workflowFile.map(Cell.text) ?? .null, .text(competition.createdBy),
                 ]
             })
     }
@@ -74,7 +74,7 @@ struct CompetitionCommand: AsyncParsableCommand {
             let table = DataTable(
                 columns: ["field", "value"],
                 rows: [
-                    ["slug", competition.slug], ["title", competition.title], ["workflow", competition.workflowFile],
+                    ["slug", competition.slug], ["title", competition.title], ["workflow", competition.workflowFile ?? ""],
                     ["phase", "\(status.phase) (\(status.title))"], ["phase_since", status.enteredAt.rfc3339],
                     ["deadline", status.deadline.map { $0.rfc3339 + (status.deadlinePassed ? " (passed)" : "") } ?? "none"],
                     ["allows", status.allows.joined(separator: ", ")], ["next", status.next.joined(separator: ", ")],

@@ -12,6 +12,13 @@ struct LocalClusterOptions: ParsableArguments {
     )
     var dataDirectory: String?
 
+    func validate() throws {
+        // An empty path would mean the working directory.
+        if let dataDirectory, dataDirectory.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--data-dir needs a directory, such as .wysc/postgres")
+        }
+    }
+
     var cluster: LocalCluster {
         LocalCluster(
             dataDirectory: dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }

@@ -44,9 +44,12 @@ struct DataTable {
         }
     }
 
+    /// The widest a cell is shown in a table; JSON and CSV keep every value whole.
+    static let maxCellWidth = 100
+
     func renderTable() -> String {
         let headers = columns.map { $0.replacingOccurrences(of: "_", with: " ").uppercased() }
-        let texts = rows.map { $0.map(\.plain) }
+        let texts = rows.map { $0.map { Self.tableCell($0.plain) } }
         var widths = headers.map(DisplayWidth.of)
         for row in texts {
             for (index, text) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(text)) }
@@ -59,6 +62,24 @@ struct DataTable {
         var lines = [line(headers)]
         lines += texts.map(line)
         return lines.map { String($0.reversed().drop { $0 == " " }.reversed()) }.joined(separator: "\n") + "\n"
+    }
+
+    /// A cell as a table shows it: control characters (line breaks too) written out, and cut to
+    /// `maxCellWidth` columns with an ellipsis, so a huge value costs no more than its first line.
+    static func tableCell(_ text: String) -> String {
+        var result = ""
+        var width = 0
+        var cut: String?  // the text that fits before an ellipsis
+        for character in text {
+            let shown = character.unicodeScalars.contains(where: Terminal.isControl)
+                ? Terminal.printable(String(character), keepingLineBreaks: false) : String(character)
+            let characterWidth = shown.count == 1 ? DisplayWidth.of(character) : shown.count
+            if cut == nil && width + characterWidth > maxCellWidth - 1 { cut = result }
+            width += characterWidth
+            if width > maxCellWidth { return cut! + "…" }
+            result += shown
+        }
+        return result
     }
 
     func renderJSON() -> String {

@@ -3,7 +3,6 @@ import Foundation
 import WyscApplication
 import WyscJudging
 import WyscWorkflow
-import Yams
 
 #if canImport(Glibc)
 import Glibc
@@ -96,9 +95,9 @@ struct ScoreCommand: AsyncParsableCommand {
                 var note = comment
                 var draft = self.draft
                 if let file {
-                    (scores, note) = try ScorecardFile.read(file, comment: comment)
+                    (scores, note) = try ScorecardInput.read(file, comment: comment)
                 } else if !values.isEmpty {
-                    scores = try ScorecardFile.pairs(values)
+                    scores = try ScorecardInput.pairs(values)
                 } else if isatty(STDIN_FILENO) == 1 {
                     let rubric = try await service.rubric(slug)
                     guard let answers = InteractiveScorecard.ask(rubric, proposal: number) else {
@@ -139,7 +138,7 @@ struct ScoreCommand: AsyncParsableCommand {
 }
 
 /// Scorecards written as files or --set pairs.
-enum ScorecardFile {
+enum ScorecardInput {
     static func pairs(_ values: [String]) throws -> [String: String] {
         var scores: [String: String] = [:]
         for pair in values {
@@ -154,18 +153,13 @@ enum ScorecardFile {
     /// `{scores: {criterion: value}, comment: text}`, or the criteria at the top level; YAML or JSON.
     static func read(_ path: String, comment: String?) throws -> ([String: String], String?) {
         let text = try InputFile.read(path)
-        let parsed: Any?
         do {
-            parsed = try Yams.load(yaml: text)  // JSON is YAML too
+            let card = try WyscJudging.ScorecardFile.parse(text, file: path)
+            return (card.values, card.comment ?? comment)
         } catch {
-            throw CommandFailure(message: "\(path) is neither YAML nor JSON: \(error)", exitCode: CommandFailure.badInput)
+            let place = error.line.map { ":\($0):\(error.column ?? 1)" } ?? ""
+            throw CommandFailure(message: "\(path)\(place): \(error.message)", exitCode: CommandFailure.badInput)
         }
-        guard var top = parsed as? [String: Any] else {
-            throw CommandFailure(message: "\(path): expected a mapping of criteria to values, or {scores: …, comment: …}", exitCode: CommandFailure.badInput)
-        }
-        let note = (top.removeValue(forKey: "comment")).map { "\($0)" } ?? comment
-        let scores = (top["scores"] as? [String: Any]) ?? top
-        return (scores.mapValues { "\($0)" }, note)
     }
 }
 

@@ -28,6 +28,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Database connections in the pool.") var connections = 8
     @Option(name: .customLong("request-timeout"), help: "Seconds a request may spend in the database (per statement and waiting for a connection).")
     var requestTimeout = 15
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "The address of a reverse proxy in front of wysc whose X-Forwarded-For is believed (repeat for several; also WYSC_TRUSTED_PROXIES, comma-separated). None by default.",
+            valueName: "address"))
+    var trustedProxies: [String] = []
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -51,7 +57,10 @@ struct Serve: AsyncParsableCommand {
             _ = try await pool.withConnection { try Migrator(logger: logger).migrate(on: $0) }
         }
         let application = Application(pool: pool, logger: logger)
-        let settings = ServerSettings(host: host, port: port, requestTimeout: .seconds(requestTimeout))
+        let fromEnvironment = (ProcessInfo.processInfo.environment["WYSC_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let settings = ServerSettings(
+            host: host, port: port, requestTimeout: .seconds(requestTimeout), trustedProxies: Set(trustedProxies + fromEnvironment))
         do {
             try await WyscServer.run(application: application, settings: settings, logger: logger) { bound in
                 Terminal.message("wysc serve: listening on http://\(host):\(bound) (OpenAPI at /openapi.yaml)")
@@ -98,7 +107,9 @@ struct TokenCommand: AsyncParsableCommand {
             if let expires {
                 let formatter = ISO8601DateFormatter()
                 formatter.formatOptions = [.withFullDate]
-                guard let day = formatter.date(from: expires) else { throw ValidationError("--expires must be a date such as 2026-12-31") }
+                // Four-digit years only: the formatter would take year 99999, which PostgreSQL cannot store.
+                guard expires.utf8.count == 10, expires.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil, let day = formatter.date(from: expires)
+                else { throw ValidationError("--expires must be a date such as 2026-12-31") }
                 expiry = day.addingTimeInterval(86_400)
             }
             let (token, info) = try await database.withApplication { application in
@@ -164,6 +175,10 @@ struct Login: AsyncParsableCommand {
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ValidationError("--server must be an address such as https://wysc.example.org")
         }
+        if url.scheme == "http", !Self.isLoopback(url.host ?? "") {
+            Terminal.warning(
+                "\(server) is plain http: your token will travel in clear and anyone on the way can read it. Use https:// unless this network is yours alone.")
+        }
         let token: String
         if isatty(STDIN_FILENO) == 1 {
             guard let typed = getpass("Token: ") else { throw CommandFailure(message: "no token was given", exitCode: CommandFailure.usage) }
@@ -175,6 +190,12 @@ struct Login: AsyncParsableCommand {
         let who = try await APIClient(server: url, token: token).whoami()
         try LoginStore.save(.init(server: server, token: token))
         Terminal.success("Logged in to \(server) as \(who.label)\(who.competition.map { " (competition \($0))" } ?? ""). The token is in \(LoginStore.path.path).")
+    }
+
+    /// Addresses that never leave this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return bare == "localhost" || bare.hasSuffix(".localhost") || bare == "::1" || bare.hasPrefix("127.")
     }
 }
 

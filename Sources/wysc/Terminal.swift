@@ -15,20 +15,44 @@ enum Terminal {
         stderrUsesColor = isatty(STDERR_FILENO) == 1 && !noColor && environment["TERM"] != "dumb"
     }
 
+    /// Messages quote what people typed (names, reasons): their control characters are shown, not obeyed.
     static func message(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        write(printable(text, keepingLineBreaks: true))
     }
 
     static func error(_ text: String) {
-        message(paint("error:", code: "31;1") + " " + text)
+        write(paint("error:", code: "31;1") + " " + printable(text, keepingLineBreaks: true))
     }
 
     static func warning(_ text: String) {
-        message(paint("warning:", code: "33;1") + " " + text)
+        write(paint("warning:", code: "33;1") + " " + printable(text, keepingLineBreaks: true))
     }
 
     static func success(_ text: String) {
-        message(paint("✓", code: "32") + " " + text)
+        write(paint("✓", code: "32") + " " + printable(text, keepingLineBreaks: true))
+    }
+
+    private static func write(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// `text` with every control character (ESC, CR, BEL, C1…) written out as `\u{1b}`, so that text
+    /// from someone else cannot move the cursor, retitle the window or hide what precedes it.
+    static func printable(_ text: String, keepingLineBreaks: Bool) -> String {
+        guard text.unicodeScalars.contains(where: { isControl($0) && !(keepingLineBreaks && ($0 == "\n" || $0 == "\t")) }) else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) && !(keepingLineBreaks && (scalar == "\n" || scalar == "\t")) {
+                result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+            } else {
+                result.append(scalar)
+            }
+        }
+        return String(result)
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// Writes data to stdout.

@@ -50,12 +50,18 @@ struct Callers {
             try await app.createToken(role: role, for: subject, competition: competition, expires: expires, as: organizer).token
         }
         let revoked = try await app.createToken(role: .organizer, for: "old", competition: nil, expires: nil, as: organizer)
+        // An expiry in the past is refused when a token is made: make one that expires, then let it.
+        let expiring = try await app.createToken(
+            role: .organizer, for: "past", competition: nil, expires: fixture.test.clock.now.addingTimeInterval(60), as: organizer)
+        let connection = try fixture.test.connect()
+        defer { connection.close() }
+        try connection.query("UPDATE api_token SET expires_at = \(fixture.test.clock.now.addingTimeInterval(-60)) WHERE id = \(expiring.info.id)")
         try await app.revokeToken(id: revoked.info.id, as: organizer)
         return Callers(
             organizer: try await token(.organizer, "ana", competition: nil), amina: try await token(.judge, "amina@example.org"),
             elena: try await token(.judge, "elena@example.org"), bogota: try await token(.university, "Universidad de Bogotá", competition: nil),
             seoul: try await token(.university, "Seoul National University", competition: nil), revoked: revoked.token,
-            expired: try await token(.organizer, "past", competition: nil, expires: fixture.test.clock.now.addingTimeInterval(-60)))
+            expired: expiring.token)
     }
 }
 

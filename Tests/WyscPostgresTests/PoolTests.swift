@@ -127,7 +127,7 @@ import WyscTestSupport
         // It gave up while the connection was still busy, not when it came back (however loaded the machine).
         #expect(gaveUp < (try await holder.value))
 
-        let shortHolder = Task { try await pool.withConnection { try $0.query("SELECT pg_sleep(0.1)") } }
+        let shortHolder = Task { try await pool.withConnection { try $0.query("SELECT pg_sleep(0.02)") } }
         try await Task.sleep(for: .milliseconds(20))
         #expect(try await pool.withConnection { _ in 7 } == 7)
         try await shortHolder.value

@@ -20,7 +20,12 @@ public struct TestApplication: Sendable {
     public static let organizer = Actor.organizer("ana")
 
     public init(clock: TestClock = TestClock(), connections: Int = 4) throws {
-        configuration = try TestDatabase.create(label: "app")
+        try self.init(configuration: try TestDatabase.create(label: "app"), clock: clock, connections: connections)
+    }
+
+    /// An application on the database at `configuration` (a private cluster, say), migrated here.
+    public init(configuration: PostgresConfiguration, clock: TestClock = TestClock(), connections: Int = 4) throws {
+        self.configuration = configuration
         let connection = try PostgresConnection.connect(configuration, logger: TestDatabase.logger)
         try Migrator(logger: TestDatabase.logger).migrate(on: connection)
         connection.close()

@@ -8,7 +8,7 @@ public enum TestWorkflows {
         workflow: mini
         phases:
           - {id: registration, allows: [register_team]}
-          - {id: proposals, allows: [submit_proposal], deadline: "2026-06-01T00:00:00Z", grace_minutes: 30}
+          - {id: proposals, allows: [submit_proposal, declare_conflict], deadline: "2026-06-01T00:00:00Z", grace_minutes: 30}
           - {id: screening, allows: [submit_score, declare_conflict]}
           - {id: closed}
         transitions:

@@ -1,0 +1,16 @@
+import WyscApplication
+
+/// The CSV reader of every import: any bytes give a document or a WyscError, never a crash; an
+/// error message stays short however large the input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    do {
+        let document = try CSVDocument(text, file: "fuzz.csv")
+        _ = try? document.columns(required: ["team", "name"], optional: ["email"])
+        for record in document.records.prefix(100) { _ = record.value(0) }
+    } catch {
+        precondition(error.message.utf8.count < 1_000, "an error message of \(error.message.utf8.count) bytes")
+    }
+    return 0
+}

@@ -1,0 +1,12 @@
+import WyscApplication
+
+/// The strict JSON parser of request bodies and stored scores: any bytes give a value or a syntax
+/// error; a value it reads, written out and read again, is the same value.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    guard let value = try? JSONValue.parse(bytes) else { return 0 }
+    let again = try? JSONValue.parse(value.encoded)
+    precondition(again == value, "a parsed value did not survive encoding: \(value.encoded.prefix(200))")
+    return 0
+}
