@@ -9,11 +9,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "wysc", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "WyscApplication", package: "wysc")]),
-        .executableTarget(name: "FuzzJSON", dependencies: [.product(name: "WyscApplication", package: "wysc")]),
-        .executableTarget(name: "FuzzWorkflow", dependencies: [.product(name: "WyscWorkflow", package: "wysc")]),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzCSV", dependencies: ["FuzzDriver", .product(name: "WyscApplication", package: "wysc")]),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzDriver", .product(name: "WyscApplication", package: "wysc")]),
+        .executableTarget(name: "FuzzWorkflow", dependencies: ["FuzzDriver", .product(name: "WyscWorkflow", package: "wysc")]),
         .executableTarget(
             name: "FuzzScorecardFile",
-            dependencies: [.product(name: "WyscJudging", package: "wysc"), .product(name: "WyscWorkflow", package: "wysc")]),
+            dependencies: ["FuzzDriver", .product(name: "WyscJudging", package: "wysc"), .product(name: "WyscWorkflow", package: "wysc")]),
     ]
 )

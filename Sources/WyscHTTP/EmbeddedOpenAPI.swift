@@ -20,11 +20,15 @@ info:
     names the field); 401: no or bad token; 403: not allowed;
     404: not found; 409: refused now (code `refused`) or changed concurrently (`conflict`);
     412: a stale If-Match (`stale`); 413: body over 64 KiB; 422: an Idempotency-Key reused for
-    another request; 429: too many failed logins from this address; 503: the database is
-    unavailable or busy (with Retry-After).
+    another request; 429: too many failed attempts with bad tokens, from this address or from all
+    (a valid token is never refused this way); 503: the database is unavailable or busy (with
+    Retry-After). Texts have length limits (a comment 10,000 characters, a reason 2,000) and may not
+    hold NUL or control characters other than line breaks and tabs: 400 naming the field.
 
-    Changes accept an `Idempotency-Key` header: a retry with the same key and body gets the first
-    answer (with `Idempotent-Replay: true`) and changes nothing.
+    Changes accept an `Idempotency-Key` header (1 to 200 characters): a retry with the same key and
+    body gets the first answer (with `Idempotent-Replay: true`) and changes nothing. The key is
+    stored in the same transaction as the change, so a retry after any failure either replays the
+    committed answer or makes the change once. Answers are kept 24 hours.
 servers:
   - url: http://127.0.0.1:8080
 security:
@@ -150,7 +154,7 @@ paths:
       summary: Submit, revise or save as a draft the judge's scorecard.
       parameters:
         - {$ref: "#/components/parameters/IdempotencyKey"}
-        - {name: If-Match, in: header, required: false, schema: {type: string}, description: 'The ETag read ("0" when there was no scorecard); a stale one is refused with 412.'}
+        - {name: If-Match, in: header, required: false, schema: {type: string}, description: 'The ETag read; "0" means "only if there is no scorecard yet". A stale one is refused with 412.'}
       requestBody:
         required: true
         content:

@@ -96,24 +96,33 @@ extension TextField {
     }
 }
 
-/// A value quoted in an error message: at most a short prefix, control characters shown as
-/// code points, so that a bad 5 MB field makes a one-line message.
-public func quoted(_ value: String, limit: Int = 60) -> String {
-    var text = ""
-    var count = 0
-    for scalar in value.unicodeScalars {
-        if count == limit {
-            text += "…"
-            break
+extension TextField {
+    /// `text` with every control character written out as `\u{1b}`, so that text from someone else
+    /// shown on a terminal cannot move the cursor, retitle the window or hide what precedes it.
+    public static func escapingControlCharacters(_ text: String, keepingLineBreaks: Bool) -> String {
+        func kept(_ scalar: Unicode.Scalar) -> Bool {
+            !isControl(scalar) || (keepingLineBreaks && (scalar == "\n" || scalar == "\t"))
         }
-        count += 1
-        if TextField.isControl(scalar) {
-            text += "\\u{" + String(scalar.value, radix: 16) + "}"
-        } else {
-            text.unicodeScalars.append(scalar)
+        guard !text.unicodeScalars.allSatisfy(kept) else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if kept(scalar) {
+                result.append(scalar)
+            } else {
+                result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+            }
         }
+        return String(result)
     }
-    return "'" + text + "'"
+}
+
+/// A value quoted in an error message: at most a short prefix, control characters written out,
+/// so that a bad 5 MB field makes a one-line message.
+public func quoted(_ value: String, limit: Int = 60) -> String {
+    let scalars = value.unicodeScalars
+    let prefix = String(String.UnicodeScalarView(scalars.prefix(limit)))
+    let text = TextField.escapingControlCharacters(prefix, keepingLineBreaks: false)
+    return "'" + text + (scalars.count > limit ? "…" : "") + "'"
 }
 
 extension String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WyscApplication
+import WyscWorkflow
 
 /// How a read command prints its data.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -71,7 +72,7 @@ struct DataTable {
         var width = 0
         var cut: String?  // the text that fits before an ellipsis
         for character in text {
-            let shown = character.unicodeScalars.contains(where: Terminal.isControl)
+            let shown = character.unicodeScalars.contains(where: { TextField.isControl($0) })
                 ? Terminal.printable(String(character), keepingLineBreaks: false) : String(character)
             let characterWidth = shown.count == 1 ? DisplayWidth.of(character) : shown.count
             if cut == nil && width + characterWidth > maxCellWidth - 1 { cut = result }

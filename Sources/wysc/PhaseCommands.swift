@@ -47,7 +47,7 @@ struct PhaseCommand: AsyncParsableCommand {
                 if let deadline = status.deadline { lines.append("deadline: \(deadline.rfc3339)\(status.deadlinePassed ? " (passed)" : "")") }
                 lines.append("allows:   \(status.allows.isEmpty ? "nothing" : status.allows.joined(separator: ", "))")
                 lines.append("next:     \(status.next.isEmpty ? "nothing (last phase)" : status.next.joined(separator: " or "))")
-                Terminal.output(lines.joined(separator: "\n") + "\n")
+                Terminal.outputText(lines.joined(separator: "\n") + "\n")
             } else {
                 Terminal.output(table.render(output.format))
             }
@@ -76,7 +76,7 @@ struct PhaseCommand: AsyncParsableCommand {
                 }
                 lines.append(check.actions.isEmpty ? "Actions: none" : "Actions:")
                 lines += check.actions.map { "  - \($0)" }
-                Terminal.output(lines.joined(separator: "\n") + "\n")
+                Terminal.outputText(lines.joined(separator: "\n") + "\n")
             case .json, .csv:
                 let table = DataTable(
                     columns: ["from", "to", "ready", "blocked_by", "actions"],

@@ -91,7 +91,7 @@ struct ProposalCommand: AsyncParsableCommand {
             }
             if output.format == .table {
                 for proposal in proposals {
-                    Terminal.output(
+                    Terminal.outputText(
                         """
                         \(proposal.team) — \(proposal.university), version \(proposal.version), \(proposal.submittedAt.rfc3339) by \(proposal.submittedBy)
                         \(proposal.title)

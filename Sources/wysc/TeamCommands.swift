@@ -117,7 +117,7 @@ struct TeamCommand: AsyncParsableCommand {
                 try await application.teams(competition: try await competition.resolve(application), team: team, as: DirectModeActor.current)
             }[0]
             if output.format == .table {
-                Terminal.output("\(found.name) — \(found.university), \(found.city), \(found.country); registered \(found.registeredAt.rfc3339)\n\n")
+                Terminal.outputText("\(found.name) — \(found.university), \(found.city), \(found.country); registered \(found.registeredAt.rfc3339)\n\n")
             }
             let table = DataTable(
                 columns: ["team", "name", "email", "birth_date", "role"],
@@ -164,7 +164,7 @@ struct TeamStatusCommand: AsyncParsableCommand {
                 }
                 lines.append("")
             }
-            Terminal.output(lines.joined(separator: "\n"))
+            Terminal.outputText(lines.joined(separator: "\n"))
         case .json, .csv:
             let table = DataTable(
                 columns: ["team", "university", "step", "state", "detail"],

@@ -1,4 +1,5 @@
 import Foundation
+import WyscWorkflow
 
 #if canImport(Glibc)
 import Glibc
@@ -36,28 +37,19 @@ enum Terminal {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// `text` with every control character (ESC, CR, BEL, C1…) written out as `\u{1b}`, so that text
-    /// from someone else cannot move the cursor, retitle the window or hide what precedes it.
     static func printable(_ text: String, keepingLineBreaks: Bool) -> String {
-        guard text.unicodeScalars.contains(where: { isControl($0) && !(keepingLineBreaks && ($0 == "\n" || $0 == "\t")) }) else { return text }
-        var result = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            if isControl(scalar) && !(keepingLineBreaks && (scalar == "\n" || scalar == "\t")) {
-                result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
-            } else {
-                result.append(scalar)
-            }
-        }
-        return String(result)
-    }
-
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        TextField.escapingControlCharacters(text, keepingLineBreaks: keepingLineBreaks)
     }
 
     /// Writes data to stdout.
     static func output(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Writes text for people to stdout (a status, a history): what others wrote in it (names,
+    /// reasons, titles) shows its control characters instead of obeying them.
+    static func outputText(_ text: String) {
+        output(printable(text, keepingLineBreaks: true))
     }
 
     private static func paint(_ text: String, code: String) -> String {

@@ -59,7 +59,7 @@ struct WorkflowCommand: AsyncParsableCommand {
 
         func run() async throws {
             let definition = try WorkflowCommand.load(file)
-            Terminal.output(format == .dot ? WorkflowRendering.dot(definition) : WorkflowRendering.text(definition))
+            if format == .dot { Terminal.output(WorkflowRendering.dot(definition)) } else { Terminal.outputText(WorkflowRendering.text(definition)) }
         }
     }
 }
