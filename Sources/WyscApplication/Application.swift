@@ -27,22 +27,9 @@ public struct Application: Sendable {
         do {
             return try await pool.withTransaction(isolation: isolation, body)
         } catch let error as PostgresError {
-            throw Self.inputError(error) ?? error
+            // A value the schema refused is the caller's bad input (a backstop: the use cases check first).
+            let classified = WyscError(classifying: error)
+            throw classified.kind == .badInput ? classified : error
         }
-    }
-
-    /// A refusal by the schema of a value a person sent (a backstop: the use cases check first),
-    /// as bad input that names the field instead of a raw database error.
-    static func inputError(_ error: PostgresError) -> WyscError? {
-        guard error.sqlState == .checkViolation, let constraint = error.constraint else { return nil }
-        if let stored = TextField.storedColumns.first(where: { "\($0.table)_\($0.column)_length" == constraint }) {
-            return WyscError(
-                .badInput,
-                "the \(stored.column.replacingOccurrences(of: "_", with: " ")) of a \(stored.table.replacingOccurrences(of: "_", with: " ")) may have at most \(stored.field.maxCharacters) characters")
-        }
-        if constraint.hasSuffix("_count") {
-            return WyscError(.badInput, "at most \(TextField.maxTags) tags are allowed")
-        }
-        return nil
     }
 }

@@ -122,7 +122,7 @@ enum Assignments {
         ).rows.map { row in
             Member(judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"), maxLoad: try row.decode("max_load"))
         }
-        guard !members.isEmpty else { throw WyscError(.refused, "there are no judges: add them with wysc judge add or wysc judge import") }
+        guard !members.isEmpty else { throw WyscError(.refused, "there are no judges: add them first") }
         let proposalIndex = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.proposalID, $0) })
         let judgeIndex = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.judgeID, $0) })
         let k = round.reviewsPerProposal
@@ -260,7 +260,8 @@ enum Assignments {
         if scored > 0 && !rebalance {
             throw WyscError(
                 .refused,
-                "round '\(plan.round)' already has \(scored) scorecard(s): a new assignment would discard them. Use wysc assign --rebalance, which keeps every unaffected assignment")
+                "round '\(plan.round)' already has \(scored) scorecard(s): a new assignment would discard them; rebalancing keeps every unaffected assignment",
+                code: WyscError.Code.assignmentHasScorecards)
         }
         let previous: Int = try connection.query(
             "SELECT count(*) AS n FROM assignment WHERE competition_id = \(competition.id) AND round = \(plan.round)").rows[0].decode("n")

@@ -29,9 +29,10 @@ struct CompetitionRecord: Sendable {
     var rostersFrozenAt: Date?
     var workflowFile: String
     var definition: WorkflowDefinition
+    /// The definition of `phase` (checked when the record is read).
+    var currentPhase: Phase
 
     var state: PhaseState { PhaseState(phase: phase, deadlinePassed: deadlinePassed) }
-    var currentPhase: Phase { definition.phase(phase)! }
     var subject: String { "competition:\(slug)" }
 
     /// Refuses an operation the current phase does not allow, or whose deadline has passed,
@@ -84,8 +85,8 @@ enum Competitions {
         guard let row = try connection.query(query).singleRow() else {
             let known = try connection.query("SELECT slug FROM competition ORDER BY slug").rows.map { try $0.decode("slug", as: String.self) }
             throw WyscError(
-                .notFound,
-                "there is no competition '\(slug)'" + (known.isEmpty ? "; create one with wysc competition create" : " (there is: \(known.joined(separator: ", ")))"))
+                .notFound, "there is no competition '\(slug)'" + (known.isEmpty ? " (there is none yet)" : " (there is: \(known.joined(separator: ", ")))"),
+                code: known.isEmpty ? WyscError.Code.noCompetition : nil)
         }
         let file: String = try row.decode("workflow_file")
         let definition: WorkflowDefinition
@@ -94,11 +95,15 @@ enum Competitions {
         } catch {
             throw WyscError(.failure, "the workflow stored with competition '\(slug)' no longer loads in this wysc:\n\(error)")
         }
+        let phase: String = try row.decode("phase")
+        guard let currentPhase = definition.phase(phase) else {
+            throw WyscError(.failure, "competition '\(slug)' is in phase '\(phase)', which its stored workflow does not declare")
+        }
         return CompetitionRecord(
-            id: try row.decode("id"), slug: try row.decode("slug"), title: try row.decode("title"), phase: try row.decode("phase"),
+            id: try row.decode("id"), slug: try row.decode("slug"), title: try row.decode("title"), phase: phase,
             phaseEnteredAt: try row.decode("phase_entered_at"), deadlinePassed: try row.decode("deadline_passed"),
             version: try row.decode("version"), rostersFrozenAt: try row.decode("rosters_frozen_at"), workflowFile: file,
-            definition: definition
+            definition: definition, currentPhase: currentPhase
         )
     }
 
@@ -156,12 +161,12 @@ extension Application {
     public func onlyCompetitionSlug() async throws -> String {
         let all = try await competitions()
         switch all.count {
-        case 0: throw WyscError(.notFound, "there is no competition yet; create one with wysc competition create SLUG --workflow FILE")
+        case 0: throw WyscError(.notFound, "there is no competition yet", code: WyscError.Code.noCompetition)
         case 1: return all[0].slug
         default:
             throw WyscError(
                 .badInput,
-                "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which with --competition SLUG or WYSC_COMPETITION")
+                "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which", code: WyscError.Code.competitionRequired)
         }
     }
 

@@ -208,7 +208,7 @@ public struct LocalCluster: Sendable {
         guard descriptor >= 0 else {
             throw WyscError(
                 .refused,
-                "the socket directory \(path) is not a directory wysc can trust (\(String(cString: strerror(errno)))): remove it, or use a shorter --data-dir")
+                "the socket directory \(path) is not a directory wysc can trust (\(String(cString: strerror(errno)))): remove it, or use a data directory with a shorter path")
         }
         defer { close(descriptor) }
         var info = stat()
@@ -228,7 +228,7 @@ public struct LocalCluster: Sendable {
         if info.st_mode & 0o077 != 0 {
             throw WyscError(
                 .refused,
-                "the socket directory \(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))): remove it, or use a shorter --data-dir")
+                "the socket directory \(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))): remove it, or use a data directory with a shorter path")
         }
     }
 

@@ -178,7 +178,7 @@ enum PhaseDriver {
         let by = try last.map { " (changed by \(try $0.decode("actor", as: String.self)) at \(try $0.decode("occurred_at", as: Date.self).rfc3339))" } ?? ""
         throw WyscError(
             .conflict,
-            "the phase already changed: competition '\(record.slug)' is now in '\(record.phase)', not '\(expected)'\(by). Nothing was done; check with wysc phase show and try again if still needed."
+            "the phase already changed: competition '\(record.slug)' is now in '\(record.phase)', not '\(expected)'\(by). Nothing was done; look at the phase again and try again if still needed."
         )
     }
 
@@ -206,7 +206,8 @@ enum PhaseDriver {
     static func rejection(_ reason: PhaseRejection) -> WyscError {
         switch reason {
         case .guardsFailed:
-            return WyscError(.refused, "\(reason)\nNothing was changed. To go on anyway: wysc phase advance --force --reason \"…\"")
+            return WyscError(
+                .refused, "\(reason)\nNothing was changed; an organizer may force the transition, giving a reason.", code: WyscError.Code.guardsFailed)
         case .terminal, .deadlineNotReached:
             return WyscError(.refused, reason.description)
         case .noTransition, .ambiguous, .notAnEarlierPhase, .unknownPhase, .missingReason:

@@ -400,7 +400,7 @@ enum Scoring {
             }
             return judge
         case .organizer, .system:
-            guard let email else { throw WyscError(.badInput, "say which judge with --judge EMAIL") }
+            guard let email else { throw WyscError(.badInput, "an organizer acts for a judge: say which judge", code: WyscError.Code.judgeRequired) }
             return try Judges.find(email, competition: competition, on: connection)
         case .university:
             throw WyscError(.permissionDenied, "universities do not score proposals")
@@ -468,7 +468,9 @@ enum Scoring {
         }
         if try assigned.decode("withdrawn", as: Bool.self) { throw WyscError(.refused, "\(judge.email) has withdrawn from judging") }
         if try assigned.decode("forbidden", as: Bool.self) {
-            throw WyscError(.refused, "\(judge.email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it (wysc assign --rebalance)")
+            throw WyscError(
+                .refused, "\(judge.email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it",
+                code: WyscError.Code.conflictOfInterest)
         }
         let scores: [String: Double]
         do {

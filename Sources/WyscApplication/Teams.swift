@@ -222,7 +222,7 @@ extension Application {
         case .organizer, .system:
             guard let name else { return nil }
             guard let row = try connection.query("SELECT id FROM university WHERE lower(name) = lower(\(name))").singleRow() else {
-                throw WyscError(.notFound, "there is no university '\(name)' (wysc university list shows them)")
+                throw WyscError(.notFound, "there is no university \(quoted(name))")
             }
             return try row.decode("id")
         }
@@ -300,7 +300,7 @@ enum TeamImport {
         }
         try collect(
             """
-            SELECT s.row_number, 'unknown university ''' || s.university || ''' (add it first: wysc university add)' AS message
+            SELECT s.row_number, 'unknown university ''' || s.university || ''' (add it first)' AS message
             FROM team_import s WHERE s.university <> '' AND NOT EXISTS (SELECT 1 FROM university u WHERE lower(u.name) = lower(s.university))
             """
         )

@@ -1,3 +1,4 @@
+import Foundation
 import WyscWorkflow
 
 extension TextField {
@@ -16,5 +17,22 @@ extension TextField {
     /// Checks a list of tags: how many, and each one.
     public static func checkTags(_ tags: [String], field: String) throws(WyscError) {
         if let problem = tagsProblem(tags, field: field) { throw WyscError(.badInput, problem) }
+    }
+}
+
+/// A CHECK constraint of migration V0007 that refused a text (or a list of tags) as too long.
+struct TextLimitViolation {
+    var message: String
+
+    init?(constraint: String?) {
+        guard let constraint else { return nil }
+        if let stored = TextField.storedColumns.first(where: { "\($0.table)_\($0.column)_length" == constraint }) {
+            let column = stored.column.replacingOccurrences(of: "_", with: " "), table = stored.table.replacingOccurrences(of: "_", with: " ")
+            message = "the \(column) of a \(table) may have at most \(stored.field.maxCharacters) characters"
+        } else if ["proposal_tags_count", "judge_expertise_count"].contains(constraint) {
+            message = "at most \(TextField.maxTags) tags are allowed"
+        } else {
+            return nil
+        }
     }
 }

@@ -34,7 +34,7 @@ extension Application {
         role: TokenRole, for subject: String, competition slug: String?, expires: Date?, as actor: Actor
     ) async throws -> (token: String, info: TokenInfo) {
         try actor.requireOrganizer("create tokens")
-        try TextField.name.check(subject, field: "the holder (--for)")
+        try TextField.name.check(subject, field: "the token's holder")
         if let expires, expires <= now() {
             throw WyscError(.badInput, "the expiry \(expires.rfc3339) is in the past: a token that never works is useless")
         }
@@ -50,10 +50,10 @@ extension Application {
             let storedSubject: String, label: String
             switch role {
             case .organizer:
-                guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "an organizer token needs a name (--for NAME)") }
+                guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "an organizer token needs the organizer's name", code: WyscError.Code.tokenSubjectRequired) }
                 (storedSubject, label) = (subject, "organizer \(subject)")
             case .judge:
-                guard let slug, competitionID != nil else { throw WyscError(.badInput, "a judge token belongs to a competition: give --competition SLUG") }
+                guard let slug, competitionID != nil else { throw WyscError(.badInput, "a judge token belongs to a competition: name it", code: WyscError.Code.tokenCompetitionRequired) }
                 let judge = try Judges.find(subject, competition: try Competitions.find(slug, on: connection), on: connection)
                 (storedSubject, label) = (String(judge.id), "judge \(judge.email)")
             case .university:

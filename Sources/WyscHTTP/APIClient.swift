@@ -127,7 +127,7 @@ public struct APIClient: Sendable {
     /// The scorecard as it stands, with its revision; nil when there is none yet.
     public func scorecard(_ slug: String, proposal: Int, judge: String?) async throws -> Scorecard? {
         let answer = try await send("GET", Self.competitionPath(slug) + "/scorecards/\(proposal)", query: ["judge": judge])
-        if answer.status == 404, (try? APIJSON.decoder.decode(APIErrorBody.self, from: answer.body))?.error.message.hasPrefix("no scorecard") == true {
+        if answer.status == 404, (try? APIJSON.decoder.decode(APIErrorBody.self, from: answer.body))?.error.code == WyscError.Code.noScorecard {
             return nil
         }
         return try decode(Scorecard.self, from: answer)

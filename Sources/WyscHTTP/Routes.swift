@@ -77,7 +77,7 @@ struct Routes {
             guard let card = try await application.scorecard(
                 proposal: proposal, judge: request.uri.queryParameters.get("judge"), competition: slug, as: try Self.actor(context))
             else {
-                throw APIError(.notFound, "not_found", "no scorecard for proposal #\(proposal) yet")
+                throw WyscError(.notFound, "no scorecard for proposal #\(proposal) yet", code: WyscError.Code.noScorecard)
             }
             var reply = try Reply.json(card)
             reply.headers[.eTag] = Self.etag(card.revision)

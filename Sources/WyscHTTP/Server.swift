@@ -16,10 +16,6 @@ import WyscPostgres
 public struct ServerSettings: Sendable {
     public var host: String
     public var port: Int
-    /// A request's database work is bounded by this: each statement (PostgreSQL's statement_timeout)
-    /// and the wait for a pooled connection; either answers 503 with Retry-After. Idle connections
-    /// close after 30 s.
-    public var requestTimeout: Duration
     /// Larger request bodies are refused with 413.
     public var maxBodyBytes: Int
     /// Failed authentications from one address within a minute before its failures are answered
@@ -34,13 +30,12 @@ public struct ServerSettings: Sendable {
     public var trustedProxies: Set<String>
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, requestTimeout: Duration = .seconds(15), maxBodyBytes: Int = 64 * 1024,
+        host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 64 * 1024,
         failuresBeforeSlowdown: Int = 5, failuresBeforeRefusal: Int = 20, globalFailuresBeforeSlowdown: Int = 50,
         globalFailuresBeforeRefusal: Int = 200, trustedProxies: Set<String> = []
     ) {
         self.host = host
         self.port = port
-        self.requestTimeout = requestTimeout
         self.maxBodyBytes = maxBodyBytes
         self.failuresBeforeSlowdown = failuresBeforeSlowdown
         self.failuresBeforeRefusal = failuresBeforeRefusal
@@ -61,8 +56,6 @@ public struct WyscRequestContext: RequestContext {
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
         credential = nil
     }
-
-    public var maxUploadSize: Int { 64 * 1024 }
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
@@ -90,48 +83,30 @@ struct APIError: Error {
         self.headers = headers
     }
 
-    /// The API's answer to any error thrown below it; messages of unexpected errors stay in the log.
+    /// The status of each kind of application error: the one table the server keeps.
+    static let statuses: [WyscError.Kind: HTTPResponse.Status] = [
+        .badInput: .badRequest, .refused: .conflict, .conflict: .conflict, .stale: .preconditionFailed, .permissionDenied: .forbidden,
+        .notFound: .notFound, .unavailable: .serviceUnavailable, .failure: .internalServerError,
+    ]
+
+    /// The API's answer to any error thrown below it; details of failures stay in the log.
     static func from(_ error: any Error, logger: Logger) -> APIError {
         switch error {
         case let error as APIError:
             return error
-        case let error as WyscError:
-            switch error.kind {
-            case .badInput: return APIError(.badRequest, "bad_input", error.message)
-            case .refused: return APIError(.conflict, "refused", error.message)
-            case .conflict: return APIError(.conflict, "conflict", error.message)
-            case .stale: return APIError(.preconditionFailed, "stale", error.message)
-            case .permissionDenied: return APIError(.forbidden, "forbidden", error.message)
-            case .notFound: return APIError(.notFound, "not_found", error.message)
-            case .unavailable: return unavailable(error.message)
-            case .failure: return APIError(.internalServerError, "failure", error.message)
-            }
-        case let error as PostgresError:
-            switch error.kind {
-            case .connectionFailed, .connectionLost, .poolClosed, .poolTimeout, .transactionOutcomeUnknown:
-                logger.warning("database unavailable", metadata: ["error": "\(error)"])
-                return unavailable("the database is unavailable; try again shortly")
-            case .server where error.isTransient:
-                return APIError(.conflict, "conflict", "too many concurrent changes; try again", headers: [.retryAfter: "1"])
-            case .server where error.sqlState == .uniqueViolation:
-                return APIError(.conflict, "conflict", "someone changed the same thing at the same moment; try again", headers: [.retryAfter: "1"])
-            case .server where error.sqlState == "57014":
-                return unavailable("the database took too long to answer; try again")
-            default:
-                logger.error("database error", metadata: ["error": "\(error)"])
-                return APIError(.internalServerError, "internal", "an internal error occurred")
-            }
         case let error as HTTPError:
             let code = error.status == .contentTooLarge ? "payload_too_large" : error.status == .notFound ? "not_found" : "http_error"
             return APIError(error.status, code, error.body ?? error.status.reasonPhrase)
         default:
-            logger.error("unexpected error", metadata: ["error": "\(error)"])
-            return APIError(.internalServerError, "internal", "an internal error occurred")
+            let classified = WyscError(classifying: error)
+            if let detail = classified.detail {
+                let level: Logger.Level = classified.kind == .failure ? .error : .warning
+                logger.log(level: level, "\(classified.message)", metadata: ["error": "\(detail)"])
+            }
+            var headers: HTTPFields = [:]
+            if let seconds = classified.retryAfter { headers[.retryAfter] = String(seconds) }
+            return APIError(statuses[classified.kind] ?? .internalServerError, classified.code, classified.message, headers: headers)
         }
-    }
-
-    static func unavailable(_ message: String) -> APIError {
-        APIError(.serviceUnavailable, "unavailable", message, headers: [.retryAfter: "5"])
     }
 
     var response: Response {

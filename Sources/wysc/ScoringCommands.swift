@@ -280,11 +280,20 @@ struct ResultsCommand: AsyncParsableCommand {
         @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
 
-        enum MethodOption: String, ExpressibleByArgument, CaseIterable { case zscore, raw }
+        enum MethodOption: String, ExpressibleByArgument, CaseIterable {
+            case zscore, raw
+
+            var normalization: NormalizationMethod {
+                switch self {
+                case .zscore: .zscore
+                case .raw: .raw
+                }
+            }
+        }
 
         func run() async throws {
             let report = try await service.withService { service in
-                try await service.results(try await competition.resolve(service), round: round, method: NormalizationMethod(rawValue: method.rawValue)!)
+                try await service.results(try await competition.resolve(service), round: round, method: method.normalization)
             }
             func number(_ value: Double) -> Cell { .text(String(format: "%.2f", value)) }
             if judges {

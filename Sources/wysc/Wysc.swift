@@ -78,42 +78,54 @@ struct CommandFailure: Error {
         self.exitCode = exitCode
     }
 
+    /// The exit code of each kind of application error: the one table the CLI keeps.
+    static let exitCodes: [WyscError.Kind: Int32] = [
+        .badInput: badInput, .refused: failure, .conflict: conflict, .stale: conflict, .permissionDenied: permissionDenied,
+        .notFound: badInput, .unavailable: unavailable, .failure: failure,
+    ]
+
+    /// What to do next, in this program's words, for the codes whose remedy is a command or a flag.
+    static let hints: [String: String] = [
+        WyscError.Code.judgeRequired: "say which judge with --judge EMAIL (or WYSC_JUDGE)",
+        WyscError.Code.competitionRequired: "say which with --competition SLUG or WYSC_COMPETITION",
+        WyscError.Code.noCompetition: "create one with wysc competition create SLUG --workflow FILE",
+        WyscError.Code.guardsFailed: "to go on anyway: wysc phase advance --force --reason \"…\"",
+        WyscError.Code.conflictOfInterest: "an organizer reassigns it with wysc assign --rebalance",
+        WyscError.Code.assignmentHasScorecards: "wysc assign --rebalance keeps every unaffected assignment",
+        WyscError.Code.tokenSubjectRequired: "give it with --for",
+        WyscError.Code.tokenCompetitionRequired: "give it with --competition SLUG",
+    ]
+
     /// Maps the errors of the lower layers; nil for argument-parser's own (help, usage, exit codes).
     init?(_ error: any Error) {
         switch error {
-        case let error as WyscError:
-            let codes: [WyscError.Kind: Int32] = [
-                .badInput: Self.badInput, .refused: Self.failure, .conflict: Self.conflict, .stale: Self.conflict, .permissionDenied: Self.permissionDenied,
-                .notFound: Self.badInput, .unavailable: Self.unavailable, .failure: Self.failure,
-            ]
-            self.init(message: error.message, exitCode: codes[error.kind] ?? Self.failure)
         case let error as APIClientError:
-            let code: Int32 = switch (error.status, error.code) {
-            case (nil, _), (503?, _): Self.unavailable
-            case (400?, _), (404?, _), (413?, _), (422?, _): Self.badInput
-            case (401?, _), (403?, _): Self.permissionDenied
-            case (409?, "refused"): Self.failure
-            case (409?, _), (412?, _), (429?, _): Self.conflict
-            default: Self.failure
-            }
-            self.init(message: error.message, exitCode: code)
-        case let error as MigrationError:
-            self.init(message: error.description, exitCode: Self.failure)
-        case let error as PostgresError:
-            switch error.kind {
-            case .connectionFailed, .connectionLost, .poolClosed, .poolTimeout, .transactionOutcomeUnknown:
-                self.init(message: error.description, exitCode: Self.unavailable)
-            case .server where error.sqlState == .uniqueViolation:
-                self.init(message: "someone changed the same thing at the same moment; try again (\(error.description))", exitCode: Self.conflict)
-            case .server where error.isTransient:
-                self.init(message: "\(error.description); gave up after retrying, try again", exitCode: Self.conflict)
-            case .server where error.sqlState == .insufficientPrivilege:
-                self.init(message: error.description, exitCode: Self.permissionDenied)
-            default:
-                self.init(message: error.description, exitCode: Self.failure)
-            }
+            // The server's code is a kind's (or a finer code of one); without an answer, it is unreachable.
+            let kind = WyscError.Kind(rawValue: error.code) ?? Self.kind(status: error.status, code: error.code)
+            self.init(message: error.message + Self.hint(error.code), exitCode: Self.exitCodes[kind] ?? Self.failure)
+        case is WyscError, is PostgresError, is MigrationError:
+            let classified = WyscError(classifying: error)
+            // The operator at the terminal gets the details a remote caller would not.
+            self.init(message: (classified.detail ?? classified.message) + Self.hint(classified.code), exitCode: Self.exitCodes[classified.kind] ?? Self.failure)
         default:
             return nil
+        }
+    }
+
+    static func hint(_ code: String) -> String {
+        hints[code].map { " (\($0))" } ?? ""
+    }
+
+    /// The kind behind an HTTP answer whose code is not a kind's: finer application codes and the HTTP layer's own.
+    static func kind(status: Int?, code: String) -> WyscError.Kind {
+        switch status {
+        case nil, 503?: .unavailable
+        case 401?, 403?: .permissionDenied
+        case 404?: .notFound
+        case 409?, 429?: .conflict
+        case 412?: .stale
+        case 400?, 413?, 422?: .badInput
+        default: .failure
         }
     }
 }

@@ -45,7 +45,8 @@ import WyscWorkflow
         let university = await #expect(throws: WyscError.self) { try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: .university(1)) }
         #expect(university?.kind == .permissionDenied)
         let unnamed = await #expect(throws: WyscError.self) { try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: organizer) }
-        #expect(unnamed?.message == "say which judge with --judge EMAIL")
+        #expect(unnamed?.message == "an organizer acts for a judge: say which judge")
+        #expect(unnamed?.code == WyscError.Code.judgeRequired)
     }
 
     @Test func scorecardsAreCheckedRevisedAuditedAndRetriesChangeNothing() async throws {

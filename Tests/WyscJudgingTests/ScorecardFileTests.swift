@@ -3,18 +3,14 @@ import WyscJudging
 import WyscWorkflow
 
 @Suite struct ScorecardFileTests {
-    static let bomb = """
-        a: &a ["x","x","x","x","x","x","x","x","x","x"]
-        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
-        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
-        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
-        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
-        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
-        g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
-        h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
-        i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]
-        comment: *i
-        """
+    /// Nine levels of aliases, ten times each: a billion values if anyone walked them.
+    static let bomb: String = {
+        var text = "a: &a [" + Array(repeating: "x", count: 10).joined(separator: ", ") + "]\n"
+        for (previous, name) in zip("abcdefgh", "bcdefghi") {
+            text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        return text + "comment: *i\n"
+    }()
 
     @Test func readsEveryDocumentedShape() throws {
         let nested = try ScorecardFile.parse("scores: {innovation: 8, impact: 7}\ncomment: 很好\n", file: "card.yaml")

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WyscApplication
+import WyscHTTP
+import WyscPostgres
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP admin endpoint: the JSON API for judges and universities with tokens, /healthz, /readyz, /metrics.",
+        discussion: """
+            The API is described in OpenAPI/openapi.yaml, also served at /openapi.yaml. Tokens come from \
+            wysc token create. SIGTERM (or Ctrl-C) lets requests in flight finish, then exits 0.
+
+            Examples:
+              wysc serve                                  # 127.0.0.1:8080
+              wysc serve --host 0.0.0.0 --port 8080 --connections 16
+              DATABASE_URL=postgresql://wysc@db/wysc wysc serve
+            """
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port, printed on start).") var port = 8080
+    @Option(help: "Database connections in the pool.") var connections = 8
+    @Option(name: .customLong("request-timeout"), help: "Seconds a request may spend in the database (per statement and waiting for a connection).")
+    var requestTimeout = 15
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "The address of a reverse proxy in front of wysc whose X-Forwarded-For is believed (repeat for several; also WYSC_TRUSTED_PROXIES, comma-separated). None by default.",
+            valueName: "address"))
+    var trustedProxies: [String] = []
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (1...500).contains(connections) else { throw ValidationError("--connections must be between 1 and 500") }
+        guard (1...600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 1 and 600 seconds") }
+    }
+
+    func run() async throws {
+        var serverLogger = Logger.cli
+        if ProcessInfo.processInfo.environment["WYSC_LOG_LEVEL"] == nil { serverLogger.logLevel = .info }
+        let logger = serverLogger
+        let source = database.source
+        if case .local(let cluster) = source {
+            _ = try await runBlocking { try cluster.start(logger: logger) }
+        }
+        var configuration = source.configuration
+        configuration.statementTimeout = .seconds(requestTimeout)
+        let pool = PostgresPool(configuration: configuration, maxConnections: connections, acquireTimeout: .seconds(requestTimeout), logger: logger)
+        if case .local = source {
+            _ = try await pool.withConnection { try Migrator(logger: logger).migrate(on: $0) }
+        }
+        let application = Application(pool: pool, logger: logger)
+        let fromEnvironment = (ProcessInfo.processInfo.environment["WYSC_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let settings = ServerSettings(
+            host: host, port: port, trustedProxies: Set(trustedProxies + fromEnvironment))
+        do {
+            try await WyscServer.run(application: application, settings: settings, logger: logger) { bound in
+                Terminal.message("wysc serve: listening on http://\(host):\(bound) (OpenAPI at /openapi.yaml)")
+            }
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+        Terminal.message("wysc serve: stopped.")
+    }
+}
