@@ -15,7 +15,11 @@ info:
     changes only their own assignments and scores, a university sees only its own teams, only
     organizers change phases, and results are visible to others only once published.
 
-    Errors are JSON `{"error": {"code", "message"}}` with a stable code. 400: bad JSON (the message
+    Errors are JSON `{"error": {"code", "message"}}` with a stable code: branch on the code, never
+    on the message. Besides the codes below, some refusals carry a finer one: `judge_required`,
+    `competition_required`, `no_competition`, `guards_failed`, `conflict_of_interest`,
+    `assignment_has_scorecards`, `token_subject_required`, `token_competition_required`,
+    `no_scorecard` (404 on a scorecard the judge has not written yet). 400: bad JSON (the message
     says where; a key given twice is refused too), an unknown field or a wrong type (the message
     names the field); 401: no or bad token; 403: not allowed;
     404: not found; 409: refused now (code `refused`) or changed concurrently (`conflict`);
