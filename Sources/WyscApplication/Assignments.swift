@@ -237,16 +237,9 @@ enum Assignments {
 
     /// (judge, team) pairs that may not be assigned: declared conflicts and the round's automatic rules.
     static func forbiddenPairs(_ competition: CompetitionRecord, round: JudgingRound, on connection: PostgresConnection) throws -> [(Int, Int)] {
-        try connection.query(
-            """
-            SELECT judge_id, team_id FROM declared_conflict WHERE competition_id = \(competition.id)
-            UNION
-            SELECT j.id, t.id FROM judge j JOIN team t ON t.competition_id = j.competition_id JOIN university u ON u.id = t.university_id
-            WHERE j.competition_id = \(competition.id) AND (
-                (\(round.conflictSameUniversity) AND j.university <> '' AND lower(j.university) = lower(u.name))
-                OR (\(round.conflictSameCity) AND j.city <> '' AND lower(j.city) = lower(u.city)))
-            """
-        ).rows.map { (try $0.decode("judge_id", as: Int.self), try $0.decode("team_id", as: Int.self)) }
+        let facts = try ConflictFacts.load(competition, on: connection)
+        return ConflictRules(round).pairs(judges: facts.judgeAffiliations, teams: facts.teamAffiliations, declared: Set(facts.declared.keys))
+            .map { ($0.judge, $0.team) }
     }
 
     static func explain(_ solution: AssignmentSolution, problem: AssignmentProblem, entries: [Entry], round: JudgingRound) -> String {

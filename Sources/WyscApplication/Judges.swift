@@ -1,4 +1,5 @@
 import Foundation
+import WyscJudging
 import WyscPostgres
 import WyscWorkflow
 
@@ -258,28 +259,70 @@ enum Judges {
     }
 
     /// Declared conflicts, plus the round's automatic ones when `rules` is given.
-    static func conflicts(_ competition: CompetitionRecord, rules: JudgingRound?, on connection: PostgresConnection) throws -> [ConflictRecord] {
-        let sameUniversity = rules?.conflictSameUniversity ?? false
-        let sameCity = rules?.conflictSameCity ?? false
-        return try connection.query(
-            """
-            SELECT j.name AS judge, j.email, t.name AS team, 'declared' AS source, c.reason, c.declared_by
-            FROM declared_conflict c JOIN judge j ON j.id = c.judge_id JOIN team t ON t.id = c.team_id
-            WHERE c.competition_id = \(competition.id)
-            UNION ALL
-            SELECT j.name, j.email, t.name, 'same university', j.name || ' is from ' || u.name, NULL
-            FROM judge j JOIN team t ON t.competition_id = j.competition_id JOIN university u ON u.id = t.university_id
-            WHERE \(sameUniversity) AND j.competition_id = \(competition.id) AND j.university <> '' AND lower(j.university) = lower(u.name)
-            UNION ALL
-            SELECT j.name, j.email, t.name, 'same city', j.name || ' and the team are both in ' || u.city, NULL
-            FROM judge j JOIN team t ON t.competition_id = j.competition_id JOIN university u ON u.id = t.university_id
-            WHERE \(sameCity) AND j.competition_id = \(competition.id) AND j.city <> '' AND lower(j.city) = lower(u.city)
-            ORDER BY 1, 3, 4
-            """
-        ).rows.map { row in
-            ConflictRecord(
-                judge: try row.decode("judge"), judgeEmail: try row.decode("email"), team: try row.decode("team"), source: try row.decode("source"),
-                reason: try row.decode("reason"), declaredBy: try row.decode("declared_by"))
+    static func conflicts(_ competition: CompetitionRecord, rules round: JudgingRound?, on connection: PostgresConnection) throws -> [ConflictRecord] {
+        let rules = round.map(ConflictRules.init) ?? .declaredOnly
+        let facts = try ConflictFacts.load(competition, on: connection)
+        var records: [ConflictRecord] = []
+        for pair in rules.pairs(judges: facts.judgeAffiliations, teams: facts.teamAffiliations, declared: Set(facts.declared.keys)) {
+            guard let judge = facts.judges[pair.judge], let team = facts.teams[pair.team] else { continue }
+            for reason in pair.reasons {
+                let declared = facts.declared[ConflictRules.Declared(judge: pair.judge, team: pair.team)]
+                let why = switch reason {
+                case .declared: declared?.reason ?? ""
+                case .sameUniversity: "\(judge.name) is from \(team.affiliation.university)"
+                case .sameCity: "\(judge.name) and the team are both in \(team.affiliation.city)"
+                }
+                records.append(ConflictRecord(
+                    judge: judge.name, judgeEmail: judge.email, team: team.name, source: reason.rawValue, reason: why,
+                    declaredBy: reason == .declared ? declared?.declaredBy : nil))
+            }
         }
+        return records.sorted { ($0.judge, $0.team, $0.source) < ($1.judge, $1.team, $1.source) }
+    }
+}
+
+/// What the conflict rules look at, read from the database in three queries.
+struct ConflictFacts {
+    struct Judge {
+        var name: String
+        var email: String
+        var affiliation: ConflictRules.Affiliation
+    }
+
+    struct Team {
+        var name: String
+        var affiliation: ConflictRules.Affiliation
+    }
+
+    var judges: [Int: Judge] = [:]
+    var teams: [Int: Team] = [:]
+    var declared: [ConflictRules.Declared: (reason: String, declaredBy: String)] = [:]
+
+    var judgeAffiliations: [(id: Int, affiliation: ConflictRules.Affiliation)] { judges.map { ($0.key, $0.value.affiliation) } }
+    var teamAffiliations: [(id: Int, affiliation: ConflictRules.Affiliation)] { teams.map { ($0.key, $0.value.affiliation) } }
+
+    static func load(_ competition: CompetitionRecord, on connection: PostgresConnection) throws -> ConflictFacts {
+        var facts = ConflictFacts()
+        for row in try connection.query("SELECT id, name, email, university, city FROM judge WHERE competition_id = \(competition.id)").rows {
+            facts.judges[try row.decode("id")] = Judge(
+                name: try row.decode("name"), email: try row.decode("email"),
+                affiliation: .init(university: try row.decode("university"), city: try row.decode("city")))
+        }
+        for row in try connection.query(
+            """
+            SELECT t.id, t.name, u.name AS university, u.city FROM team t JOIN university u ON u.id = t.university_id
+            WHERE t.competition_id = \(competition.id)
+            """
+        ).rows {
+            facts.teams[try row.decode("id")] = Team(
+                name: try row.decode("name"), affiliation: .init(university: try row.decode("university"), city: try row.decode("city")))
+        }
+        for row in try connection.query(
+            "SELECT judge_id, team_id, reason, declared_by FROM declared_conflict WHERE competition_id = \(competition.id)"
+        ).rows {
+            facts.declared[.init(judge: try row.decode("judge_id"), team: try row.decode("team_id"))] =
+                (try row.decode("reason"), try row.decode("declared_by"))
+        }
+        return facts
     }
 }

@@ -452,13 +452,12 @@ enum Scoring {
         competition: CompetitionRecord, on connection: PostgresConnection
     ) throws -> Card {
         try TextField.comment.check(comment, field: "the comment")
-        // The assignment, the withdrawal and the conflict rules in one round trip.
+        // The assignment, the withdrawal and what the conflict rules look at, in one round trip.
         let assigned = try connection.query(
             """
-            SELECT j.withdrawn_at IS NOT NULL AS withdrawn,
-                   EXISTS (SELECT 1 FROM declared_conflict c WHERE c.judge_id = j.id AND c.team_id = t.id)
-                   OR (\(round.conflictSameUniversity) AND j.university <> '' AND lower(j.university) = lower(u.name))
-                   OR (\(round.conflictSameCity) AND j.city <> '' AND lower(j.city) = lower(u.city)) AS forbidden
+            SELECT j.withdrawn_at IS NOT NULL AS withdrawn, j.university AS judge_university, j.city AS judge_city,
+                   u.name AS team_university, u.city AS team_city,
+                   EXISTS (SELECT 1 FROM declared_conflict c WHERE c.judge_id = j.id AND c.team_id = t.id) AS declared
             FROM assignment a JOIN judge j ON j.id = a.judge_id JOIN proposal p ON p.id = a.proposal_id
             JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
             WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal)
@@ -467,7 +466,11 @@ enum Scoring {
             throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(judge.email) in round '\(round.id)'")
         }
         if try assigned.decode("withdrawn", as: Bool.self) { throw WyscError(.refused, "\(judge.email) has withdrawn from judging") }
-        if try assigned.decode("forbidden", as: Bool.self) {
+        let conflicts = ConflictRules(round).reasons(
+            judge: .init(university: try assigned.decode("judge_university"), city: try assigned.decode("judge_city")),
+            team: .init(university: try assigned.decode("team_university"), city: try assigned.decode("team_city")),
+            declared: try assigned.decode("declared"))
+        if !conflicts.isEmpty {
             throw WyscError(
                 .refused, "\(judge.email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it",
                 code: WyscError.Code.conflictOfInterest)
