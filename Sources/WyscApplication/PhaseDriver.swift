@@ -252,10 +252,10 @@ enum PhaseDriver {
                 facts.teamsOutsideSizeLimits = try connection.query(
                     """
                     SELECT t.name, count(m.id) AS members FROM team t LEFT JOIN team_member m ON m.team_id = t.id
-                    WHERE t.competition_id = \(record.id) GROUP BY t.id, t.name
-                    HAVING count(m.id) < \(rules.minMembers) OR count(m.id) > \(rules.maxMembers) ORDER BY t.name
+                    WHERE t.competition_id = \(record.id) GROUP BY t.id, t.name ORDER BY t.name
                     """
                 ).rows.map { GuardFacts.TeamSize(team: try $0.decode("name"), members: try $0.decode("members")) }
+                    .filter { !rules.allowsSize($0.members) }
             case .deadlinePassed:
                 break
             case .minProposals:

@@ -335,14 +335,13 @@ enum TeamImport {
             JOIN team t ON t.id = m.team_id
             """
         )
-        try collect(
-            """
-            SELECT min(row_number) AS row_number, 'team ''' || min(team) || ''' has ' || count(*) || ' member(s); teams need '
-                   || \(rules.minMembers) || ' to ' || \(rules.maxMembers) AS message
-            FROM team_import WHERE team <> '' GROUP BY lower(team)
-            HAVING count(*) < \(rules.minMembers) OR count(*) > \(rules.maxMembers)
-            """
-        )
+        for row in try connection.query(
+            "SELECT min(row_number) AS row_number, min(team) AS team, count(*) AS members FROM team_import WHERE team <> '' GROUP BY lower(team)"
+        ).rows {
+            if let message = rules.sizeProblem(team: try row.decode("team"), members: try row.decode("members")) {
+                problems.append(.init(row: try row.decode("row_number"), message: message))
+            }
+        }
         try collect(
             """
             SELECT min(row_number) AS row_number, 'team ''' || min(team) || ''' has ' || count(*) || ' leaders; at most one' AS message

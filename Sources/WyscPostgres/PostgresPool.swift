@@ -14,29 +14,20 @@ public final class PostgresPool: Sendable {
     public let acquireTimeout: Duration?
     private let logger: Logger
     private let threads: NIOThreadPool
-    private let state: Mutex<State>
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let shared: Mutex<Shared>
     /// Times out waiters (one task for the pool rather than a timer per wait, which cost more than the wait).
     private let waiterExpiry = Mutex<Task<Void, Never>?>(nil)
 
-    private struct State {
-        var idle: [PostgresConnection] = []
-        /// Connections open or being opened, idle or in use.
-        var open = 0
-        var waiters: [Waiter] = []
+    private typealias Machine = PoolStateMachine<PostgresConnection, ContinuousClock.Instant>
+    private typealias Lease = Machine.Lease
+
+    /// The machine and the continuations of its waiters, under one lock; continuations are
+    /// resumed only after the lock is released.
+    private struct Shared {
+        var machine: Machine
+        var continuations: [Int: CheckedContinuation<Lease, any Error>] = [:]
         var nextWaiterID = 0
-        var closed = false
-    }
-
-    private struct Waiter {
-        var id: Int
-        var deadline: ContinuousClock.Instant?
-        var continuation: CheckedContinuation<Lease, any Error>
-    }
-
-    /// What a caller gets from the pool: a connection, or the right to open one.
-    private enum Lease: Sendable {
-        case connection(PostgresConnection)
-        case openNew
     }
 
     /// A snapshot of the pool, for metrics and tests.
@@ -47,20 +38,24 @@ public final class PostgresPool: Sendable {
         public var inUse: Int { open - idle }
     }
 
-    public init(configuration: PostgresConfiguration, maxConnections: Int, acquireTimeout: Duration? = nil, logger: Logger) {
-        precondition(maxConnections >= 1, "a pool needs at least one connection")
+    /// `now` is the clock deadlines are read from (the machine itself reads none).
+    public init(
+        configuration: PostgresConfiguration, maxConnections: Int, acquireTimeout: Duration? = nil, logger: Logger,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.configuration = configuration
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
         self.logger = logger
+        self.now = now
         self.threads = NIOThreadPool(numberOfThreads: maxConnections)
-        self.state = Mutex(State())
+        self.shared = Mutex(Shared(machine: Machine(maxConnections: maxConnections)))
         threads.start()
         if let acquireTimeout { startExpiringWaiters(after: acquireTimeout) }
     }
 
     public var statistics: Statistics {
-        state.withLock { Statistics(open: $0.open, idle: $0.idle.count, waiting: $0.waiters.count) }
+        shared.withLock { Statistics(open: $0.machine.open, idle: $0.machine.idle.count, waiting: $0.machine.waiters.count) }
     }
 
     /// Runs `body` with a connection of its own, on the pool's threads.
@@ -123,67 +118,45 @@ public final class PostgresPool: Sendable {
     /// Closes every connection and stops the threads. Waiting callers get `.poolClosed`.
     public func close() async {
         waiterExpiry.withLock { $0?.cancel() }
-        let (idle, waiters) = state.withLock { state in
-            state.closed = true
-            defer {
-                state.idle = []
-                state.waiters = []
-            }
-            return (state.idle, state.waiters)
+        let (waiters, idle) = shared.withLock { shared in
+            let (ids, idle) = shared.machine.close()
+            let waiters = ids.compactMap { shared.continuations.removeValue(forKey: $0) }
+            return (waiters, idle)
         }
-        for waiter in waiters {
-            waiter.continuation.resume(throwing: PostgresError(.poolClosed, message: "the connection pool was closed"))
-        }
+        for waiter in waiters { waiter.resume(throwing: Self.closedError) }
         for connection in idle { connection.close() }
         try? await threads.shutdownGracefully()
     }
 
+    private static var closedError: PostgresError { PostgresError(.poolClosed, message: "the connection pool was closed") }
+
     // MARK: Lending
 
     private func acquire() async throws -> Lease {
-        let immediate: Lease?? = try state.withLock { (state) throws(PostgresError) -> Lease?? in
-            if state.closed { throw PostgresError(.poolClosed, message: "the connection pool was closed") }
-            if let connection = state.idle.popLast() { return .some(.connection(connection)) }
-            if state.open < maxConnections {
-                state.open += 1
-                return .some(.openNew)
-            }
-            return .some(nil)
+        let deadline = acquireTimeout.map { now() + $0 }
+        let id = shared.withLock { shared in
+            defer { shared.nextWaiterID += 1 }
+            return shared.nextWaiterID
         }
-        if let lease = immediate ?? nil { return lease }
-
-        let id = state.withLock { state in
-            defer { state.nextWaiterID += 1 }
-            return state.nextWaiterID
-        }
-        let deadline = acquireTimeout.map { ContinuousClock.now + $0 }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let handOver: Lease?? = state.withLock { state in
-                    if state.closed { return .some(nil) }
-                    if Task.isCancelled { return .none }
-                    // A connection may have come back between the first look and now.
-                    if let connection = state.idle.popLast() { return .some(.connection(connection)) }
-                    if state.open < maxConnections {
-                        state.open += 1
-                        return .some(.openNew)
-                    }
-                    state.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
-                    return .some(nil)
+                let action = shared.withLock { shared -> Machine.AcquireAction? in
+                    // Checked under the lock: a cancellation either came before (seen here) or finds the waiter.
+                    if Task.isCancelled { return nil }
+                    let action = shared.machine.acquire(id, deadline: deadline)
+                    if case .wait = action { shared.continuations[id] = continuation }
+                    return action
                 }
-                switch handOver {
-                case .none: continuation.resume(throwing: CancellationError())
-                case .some(.some(let lease)): continuation.resume(returning: lease)
-                case .some(.none):
-                    if state.withLock({ $0.closed && !$0.waiters.contains { $0.id == id } }) {
-                        continuation.resume(throwing: PostgresError(.poolClosed, message: "the connection pool was closed"))
-                    }
+                switch action {
+                case nil: continuation.resume(throwing: CancellationError())
+                case .lease(let lease)?: continuation.resume(returning: lease)
+                case .failClosed?: continuation.resume(throwing: Self.closedError)
+                case .wait?: break
                 }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Lease, any Error>? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index).continuation
+            let waiter = shared.withLock { shared in
+                shared.machine.cancel(id) ? shared.continuations.removeValue(forKey: id) : nil
             }
             waiter?.resume(throwing: CancellationError())
         }
@@ -197,11 +170,9 @@ public final class PostgresPool: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: tick)
                 guard let self else { return }
-                let now = ContinuousClock.now
-                let expired = self.state.withLock { state -> [CheckedContinuation<Lease, any Error>] in
-                    let isDue = { (waiter: Waiter) in waiter.deadline.map { $0 <= now } ?? false }
-                    defer { state.waiters.removeAll(where: isDue) }
-                    return state.waiters.filter(isDue).map(\.continuation)
+                let now = self.now()
+                let expired = self.shared.withLock { shared in
+                    shared.machine.expire(now: now).compactMap { shared.continuations.removeValue(forKey: $0) }
                 }
                 for continuation in expired {
                     continuation.resume(throwing: PostgresError(.poolTimeout, message: "no database connection became free within \(limit); the server is busy"))
@@ -213,26 +184,15 @@ public final class PostgresPool: Sendable {
 
     /// Returns a connection (or, with nil, the slot of one that was dropped) to the next waiter or the idle list.
     private func release(_ connection: PostgresConnection?) {
-        let (waiter, lease): (CheckedContinuation<Lease, any Error>?, Lease?) = state.withLock { state in
-            if state.closed {
-                state.open -= 1
-                return (nil, nil)
-            }
-            if !state.waiters.isEmpty {
-                let waiter = state.waiters.removeFirst().continuation
-                return (waiter, connection.map(Lease.connection) ?? .openNew)
-            }
-            if let connection {
-                state.idle.append(connection)
-            } else {
-                state.open -= 1
-            }
-            return (nil, nil)
+        let (action, waiter) = shared.withLock { shared -> (Machine.ReleaseAction, CheckedContinuation<Lease, any Error>?) in
+            let action = shared.machine.release(connection)
+            guard case .resume(let id, _) = action else { return (action, nil) }
+            return (action, shared.continuations.removeValue(forKey: id))
         }
-        if let waiter, let lease {
-            waiter.resume(returning: lease)
-        } else if state.withLock({ $0.closed }) {
-            connection?.close()
+        switch action {
+        case .resume(_, let lease): waiter?.resume(returning: lease)
+        case .close(let connection): connection?.close()
+        case .none: break
         }
     }
 }

@@ -141,6 +141,16 @@ public struct TeamRules: Sendable, Hashable {
     /// Members must be younger than this on `ageReferenceDate` (WeGO: under 35).
     public var maxAge: Int?
     public var ageReferenceDate: String?
+
+    /// The one definition of a team's size rule: registration and the `teams_complete` guard ask it.
+    public func allowsSize(_ members: Int) -> Bool {
+        (minMembers...maxMembers).contains(members)
+    }
+
+    /// What is wrong with a team of `members`, or nil.
+    public func sizeProblem(team: String, members: Int) -> String? {
+        allowsSize(members) ? nil : "team '\(team)' has \(members) member(s); teams need \(minMembers) to \(maxMembers)"
+    }
 }
 
 public struct Rubric: Sendable, Hashable, Codable {

@@ -210,3 +210,15 @@ import WyscWorkflow
         expectProblem(replacing("    - {id: plan, title: Plan, weight: 0.5}", with: "    - {id: plan, title: Plan, weight: 0.5}\n  tie_break: [vision]"), line: 26, containing: "tie_break names 'vision'")
     }
 }
+
+@Suite struct TeamRulesTests {
+    /// The size rule registration and the teams_complete guard both ask: bounds included.
+    @Test func aTeamsSizeIsWithinItsBoundsInclusive() throws {
+        let rules = try WorkflowLoader.load(WorkflowLoaderTests.valid, file: "w.yaml").team
+        #expect(rules.allowsSize(rules.minMembers) && rules.allowsSize(rules.maxMembers))
+        #expect(!rules.allowsSize(rules.minMembers - 1) && !rules.allowsSize(rules.maxMembers + 1))
+        #expect(rules.sizeProblem(team: "Han River", members: rules.maxMembers + 1)
+            == "team 'Han River' has \(rules.maxMembers + 1) member(s); teams need \(rules.minMembers) to \(rules.maxMembers)")
+        #expect(rules.sizeProblem(team: "Han River", members: rules.minMembers) == nil)
+    }
+}
