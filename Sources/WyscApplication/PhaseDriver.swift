@@ -90,30 +90,7 @@ extension Application {
             let transition = try PhaseDriver.chooseTransition(record, to: target)
             let facts = try PhaseDriver.facts(for: transition, of: record, on: connection)
             let event: PhaseEvent = forceReason.map { .force(to: transition.to, reason: $0) } ?? .advance(to: transition.to)
-            let outcome = try PhaseDriver.apply(event, to: record, facts: facts, now: now)
-            var overridden: [GuardFailure] = []
-            if forceReason != nil, case .failure(.guardsFailed(_, _, let failures)) = PhaseMachine(definition: record.definition)
-                .check(record.state, to: transition.to, facts: facts, now: now)
-            {
-                overridden = failures
-            }
-            var performed: [String] = []
-            for action in outcome.actions {
-                switch action {
-                case .recordTransition(let from, let to, _):
-                    try PhaseDriver.record(
-                        from: from, to: to, kind: forceReason == nil ? "advance" : "force", reason: forceReason, overridden: overridden,
-                        competition: record, actor: actor, on: connection)
-                case .perform(let use):
-                    performed.append(try PhaseDriver.perform(use, competition: record, actor: actor, on: connection))
-                case .recordDeadline:
-                    break
-                }
-            }
-            return TransitionRecord(
-                from: transition.from, to: transition.to, kind: forceReason == nil ? "advance" : "force", reason: forceReason,
-                overriddenGuards: overridden.map(\.description), actor: actor.description, occurredAt: now, performed: performed
-            )
+            return try PhaseDriver.take(event, record: record, facts: facts, now: now, actor: actor, on: connection)
         } }
     }
 
@@ -125,17 +102,7 @@ extension Application {
         return try await transaction { connection in
             let record = try Competitions.find(slug, on: connection, lock: .update)
             try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
-            let outcome = try PhaseDriver.apply(.reopen(phase: phase, reason: reason), to: record, facts: GuardFacts(), now: now)
-            try PhaseDriver.record(
-                from: record.phase, to: outcome.state.phase, kind: "reopen", reason: reason, overridden: [], competition: record, actor: actor,
-                on: connection)
-            if record.definition.phase(phase)?.allows.contains(.registerTeam) == true {
-                // Registration is open again, so rosters can change again.
-                try connection.query("UPDATE competition SET rosters_frozen_at = NULL WHERE id = \(record.id)")
-            }
-            return TransitionRecord(
-                from: record.phase, to: phase, kind: "reopen", reason: reason, overriddenGuards: [], actor: actor.description, occurredAt: now,
-                performed: [])
+            return try PhaseDriver.take(.reopen(phase: phase, reason: reason), record: record, facts: GuardFacts(), now: now, actor: actor, on: connection)
         }
     }
 
@@ -150,7 +117,10 @@ extension Application {
                 """
             ).rows.map { row in
                 let overridden: String? = try row.decode("overridden")
-                let guards = (overridden.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] }) ?? []
+                var guards: [String] = []
+                if let overridden, case .array(let items) = try JSONValue.parse(overridden) {
+                    guards = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+                }
                 return TransitionRecord(
                     from: try row.decode("from_phase"), to: try row.decode("to_phase"), kind: try row.decode("kind"),
                     reason: try row.decode("reason"), overriddenGuards: guards, actor: try row.decode("actor"),
@@ -185,15 +155,52 @@ enum PhaseDriver {
     /// Records that the current phase's deadline passed, once, before acting on it.
     static func noteDeadline(_ record: inout CompetitionRecord, now: Date, on connection: PostgresConnection) throws {
         guard !record.deadlinePassed, let deadline = record.currentPhase.deadline, now >= deadline else { return }
-        _ = try apply(.deadlinePassed(at: now), to: record, facts: GuardFacts(), now: now)
-        try connection.query("UPDATE competition SET deadline_passed = true WHERE id = \(record.id)")
-        try connection.query(
-            """
-            INSERT INTO phase_transition (competition_id, from_phase, to_phase, kind, reason, actor)
-            VALUES (\(record.id), \(record.phase), \(record.phase), 'deadline', \("deadline \(deadline.rfc3339) passed"), \(Actor.system.description))
-            """
-        )
-        record.deadlinePassed = true
+        let outcome = try apply(.deadlinePassed(at: now), to: record, facts: GuardFacts(), now: now)
+        for action in outcome.actions { _ = try run(action, competition: record, actor: .system, on: connection) }
+        record.deadlinePassed = outcome.state.deadlinePassed
+    }
+
+    /// Applies `event` with the machine and runs every action it asks for, in order, in the caller's
+    /// transaction; returns the step as the history shows it, with what the actions did.
+    static func take(
+        _ event: PhaseEvent, record: CompetitionRecord, facts: GuardFacts, now: Date, actor: Actor, on connection: PostgresConnection
+    ) throws -> TransitionRecord {
+        let outcome = try apply(event, to: record, facts: facts, now: now)
+        var performed: [String] = []
+        var step = TransitionRecord(
+            from: record.phase, to: outcome.state.phase, kind: event.kind, reason: event.reason, overriddenGuards: [], actor: actor.description,
+            occurredAt: now, performed: [])
+        for action in outcome.actions {
+            if case .recordTransition(_, _, _, let overridden) = action { step.overriddenGuards = overridden.map(\.description) }
+            if let done = try run(action, competition: record, actor: actor, on: connection) { performed.append(done) }
+        }
+        step.performed = performed
+        return step
+    }
+
+    /// Does what one action of the machine says; returns what a workflow action did, in words.
+    static func run(_ action: PhaseAction, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> String? {
+        switch action {
+        case .recordTransition(let from, let to, let event, let overridden):
+            try record(
+                from: from, to: to, kind: event.kind, reason: event.reason, overridden: overridden, competition: competition, actor: actor,
+                on: connection)
+            return nil
+        case .perform(let use):
+            return try perform(use, competition: competition, actor: actor, on: connection)
+        case .recordDeadline(let phase, let deadline):
+            try connection.query("UPDATE competition SET deadline_passed = true WHERE id = \(competition.id)")
+            try connection.query(
+                """
+                INSERT INTO phase_transition (competition_id, from_phase, to_phase, kind, reason, actor)
+                VALUES (\(competition.id), \(phase), \(phase), 'deadline', \("deadline \(deadline.rfc3339) passed"), \(actor.description))
+                """
+            )
+            return nil
+        case .unfreezeRosters:
+            try connection.query("UPDATE competition SET rosters_frozen_at = NULL WHERE id = \(competition.id)")
+            return nil
+        }
     }
 
     static func apply(_ event: PhaseEvent, to record: CompetitionRecord, facts: GuardFacts, now: Date) throws -> PhaseMachine.Outcome {

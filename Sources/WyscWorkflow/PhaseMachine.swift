@@ -23,6 +23,24 @@ public enum PhaseEvent: Sendable, Hashable {
     case reopen(phase: String, reason: String)
     /// The clock reached `at`: the current phase's deadline may have passed.
     case deadlinePassed(at: Date)
+
+    /// How the history names a step this event takes.
+    public var kind: String {
+        switch self {
+        case .advance: "advance"
+        case .force: "force"
+        case .reopen: "reopen"
+        case .deadlinePassed: "deadline"
+        }
+    }
+
+    /// The reason a person gave, for the events that need one.
+    public var reason: String? {
+        switch self {
+        case .force(_, let reason), .reopen(_, let reason): reason
+        case .advance, .deadlinePassed: nil
+        }
+    }
 }
 
 /// The facts guards are evaluated against, gathered by the driver inside its transaction.
@@ -114,10 +132,13 @@ public enum PhaseRejection: Error, Sendable, Hashable, CustomStringConvertible {
 public enum PhaseAction: Sendable, Hashable {
     /// One of the workflow's actions for the transition taken.
     case perform(ActionUse)
-    /// Record the transition (and its reason, for force and reopen) in the history and audit log.
-    case recordTransition(from: String, to: String, event: PhaseEvent)
-    /// Record that the phase's deadline passed: its deadline-bound operations close.
-    case recordDeadline(phase: String)
+    /// Record the transition in the history and audit log: its kind and reason come from the
+    /// event; `overridden` are the guards a forced transition went past.
+    case recordTransition(from: String, to: String, event: PhaseEvent, overridden: [GuardFailure])
+    /// Record that the phase's deadline (`deadline`) passed: its deadline-bound operations close.
+    case recordDeadline(phase: String, deadline: Date)
+    /// A reopened phase takes registrations again, so the rosters frozen on the way out thaw.
+    case unfreezeRosters
 }
 
 /// The pure phase machine: (definition, state, event, facts) → new state and actions, or a
@@ -151,13 +172,15 @@ public struct PhaseMachine: Sendable {
             guard let current = index(of: state.phase), target < current else {
                 return .failure(.notAnEarlierPhase(phase: phase, current: state.phase))
             }
-            return .success(Outcome(
-                state: PhaseState(phase: phase), actions: [.recordTransition(from: state.phase, to: phase, event: event)]))
+            var actions = [PhaseAction.recordTransition(from: state.phase, to: phase, event: event, overridden: [])]
+            if definition.phase(phase)?.allows.contains(.registerTeam) == true { actions.append(.unfreezeRosters) }
+            return .success(Outcome(state: PhaseState(phase: phase), actions: actions))
         case .deadlinePassed(let time):
             let deadline = definition.phase(state.phase)?.deadline
             guard let deadline, time >= deadline else { return .failure(.deadlineNotReached(phase: state.phase, deadline: deadline)) }
             if state.deadlinePassed { return .success(Outcome(state: state, actions: [])) }  // the same news twice changes nothing
-            return .success(Outcome(state: PhaseState(phase: state.phase, deadlinePassed: true), actions: [.recordDeadline(phase: state.phase)]))
+            return .success(Outcome(
+                state: PhaseState(phase: state.phase, deadlinePassed: true), actions: [.recordDeadline(phase: state.phase, deadline: deadline)]))
         }
     }
 
@@ -211,7 +234,7 @@ public struct PhaseMachine: Sendable {
             if !failures.isEmpty && !forced {
                 return .failure(.guardsFailed(from: transition.from, to: transition.to, failures: failures))
             }
-            let actions = [PhaseAction.recordTransition(from: transition.from, to: transition.to, event: event)]
+            let actions = [PhaseAction.recordTransition(from: transition.from, to: transition.to, event: event, overridden: failures)]
                 + transition.actions.map(PhaseAction.perform)
             return .success(Outcome(state: PhaseState(phase: transition.to), actions: actions))
         }
