@@ -73,6 +73,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The demo: a generated competition (WeGO member cities, teams, attendance, judges, scores) run through the use cases.
+        .target(
+            name: "WyscDemo",
+            dependencies: ["WyscApplication", "WyscWorkflow", "WyscJudging"],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP admin endpoint (Hummingbird 2): JSON API, tokens, health, metrics. The only module that imports Hummingbird.
         .target(
             name: "WyscHTTP",
@@ -97,6 +103,7 @@ let package = Package(
             name: "wysc",
             dependencies: [
                 "WyscApplication",
+                "WyscDemo",
                 "WyscHTTP",
                 "WyscPostgres",
                 "WyscWorkflow",
@@ -129,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WyscApplicationTests",
-            dependencies: ["WyscApplication", "WyscPostgres", "WyscWorkflow", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["WyscApplication", "WyscDemo", "WyscPostgres", "WyscWorkflow", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

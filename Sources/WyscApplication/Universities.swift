@@ -54,7 +54,7 @@ extension Application {
         return try await importUniversities(rows, file: document.file, as: actor)
     }
 
-    func importUniversities(_ rows: [(row: Int, UniversityInput)], file: String, as actor: Actor) async throws -> ImportSummary {
+    public func importUniversities(_ rows: [(row: Int, UniversityInput)], file: String, as actor: Actor) async throws -> ImportSummary {
         try actor.requireOrganizer("add universities")
         var problems: [RowProblems.Problem] = []
         var seen: [String: Int] = [:]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WyscApplication
+import WyscDemo
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var source = DemoPlan.wyscWorkflow
+        var source = BuiltInWorkflows.wysc
         var file = "Workflows/wysc.yaml"
         if let workflow {
             source = try InputFile.read(workflow)

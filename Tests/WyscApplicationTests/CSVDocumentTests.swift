@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WyscApplication
+import WyscDemo
 
 @Suite struct CSVDocumentTests {
     @Test func readsQuotedFieldsLineBreaksAndByteOrderMarks() throws {
@@ -37,6 +38,6 @@ import WyscApplication
         #expect(MemberCity.all.count == 118)
         #expect(MemberCity.all.contains { $0.city == "Chengdu" && $0.cityZh == "成都" })
         let workflow = try String(contentsOf: root.appendingPathComponent("Workflows/wysc.yaml"), encoding: .utf8)
-        #expect(DemoPlan.wyscWorkflow + "\n" == workflow, "run Scripts/embed-resources")
+        #expect(BuiltInWorkflows.wysc + "\n" == workflow, "run Scripts/embed-resources")
     }
 }

@@ -26,7 +26,7 @@ import WyscWorkflow
         let long = String(repeating: "x", count: 301)
         let error = await #expect(throws: WyscError.self) {
             try await test.application.createCompetition(
-                slug: "other", title: long, workflowSource: DemoPlan.wyscWorkflow, workflowFile: "w.yaml", as: organizer)
+                slug: "other", title: long, workflowSource: BuiltInWorkflows.wysc, workflowFile: "w.yaml", as: organizer)
         }
         #expect(error?.kind == .badInput)
         #expect(error?.message == "the title is 301 characters long; at most 300 are allowed")

@@ -152,7 +152,7 @@ import WyscWorkflow
     @Test func aFailingActionRollsTheWholeTransitionBack() async throws {
         let test = try TestApplication()
         // freeze_rosters runs, then shortlist fails (there is no ranking to shortlist from).
-        let workflow = DemoPlan.wyscWorkflow.replacingOccurrences(
+        let workflow = BuiltInWorkflows.wysc.replacingOccurrences(
             of: "    actions:\n      - freeze_rosters\n", with: "    actions:\n      - freeze_rosters\n      - shortlist: {from: screening, to: finals, size: 5}\n")
         try await test.competition(workflow: workflow)
         let app = test.application
@@ -173,7 +173,7 @@ import WyscWorkflow
     @Test func aPassedDeadlineIsRecordedOnceAndClosesItsOperations() async throws {
         let clock = TestClock(Date(timeIntervalSince1970: 1_780_000_000))  // 2026-05-28
         let test = try TestApplication(clock: clock)
-        let workflow = DemoPlan.wyscWorkflow.replacingOccurrences(
+        let workflow = BuiltInWorkflows.wysc.replacingOccurrences(
             of: "    allows: [register_team]\n", with: "    allows: [register_team]\n    deadline: 2026-06-01T00:00:00Z\n")
         try await test.competition(workflow: workflow)
         let app = test.application
@@ -206,7 +206,7 @@ import WyscWorkflow
             let audit = await #expect(throws: WyscError.self) { try await app.auditLog(AuditFilter(), as: actor) }
             #expect(audit?.kind == .permissionDenied)
             let create = await #expect(throws: WyscError.self) {
-                try await app.createCompetition(slug: "other", title: nil, workflowSource: DemoPlan.wyscWorkflow, workflowFile: "w.yaml", as: actor)
+                try await app.createCompetition(slug: "other", title: nil, workflowSource: BuiltInWorkflows.wysc, workflowFile: "w.yaml", as: actor)
             }
             #expect(create?.kind == .permissionDenied)
             let register = await #expect(throws: WyscError.self) {
@@ -225,7 +225,7 @@ import WyscWorkflow
         let duplicate = await #expect(throws: WyscError.self) { try await test.competition() }
         #expect(duplicate?.kind == .conflict)
         let badSlug = await #expect(throws: WyscError.self) {
-            try await app.createCompetition(slug: "WYSC 2026", title: nil, workflowSource: DemoPlan.wyscWorkflow, workflowFile: "w.yaml", as: organizer)
+            try await app.createCompetition(slug: "WYSC 2026", title: nil, workflowSource: BuiltInWorkflows.wysc, workflowFile: "w.yaml", as: organizer)
         }
         #expect(badSlug?.kind == .badInput)
         let badWorkflow = await #expect(throws: WyscError.self) {

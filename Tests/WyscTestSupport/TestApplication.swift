@@ -45,7 +45,7 @@ public struct TestApplication: Sendable {
 
     /// A competition from `workflow` (the WYSC workflow by default) with universities in Seoul and Chengdu.
     @discardableResult
-    public func competition(_ slug: String = "wysc-2026", workflow: String = DemoPlan.wyscWorkflow) async throws -> CompetitionSummary {
+    public func competition(_ slug: String = "wysc-2026", workflow: String = BuiltInWorkflows.wysc) async throws -> CompetitionSummary {
         let created = try await application.createCompetition(
             slug: slug, title: nil, workflowSource: workflow, workflowFile: "test.yaml", as: Self.organizer)
         for university in Self.universities {

@@ -1,4 +1,5 @@
 import Foundation
+import WyscApplication
 import WyscJudging
 import WyscWorkflow
 

@@ -1,0 +1,153 @@
+import Foundation
+import WyscJudging
+
+/// One proposal in a judge's queue.
+public struct QueueItem: Sendable, Hashable, Codable {
+    public var proposal: Int
+    public var round: String
+    public var title: String
+    public var tags: [String]
+    /// nil when the round is blind.
+    public var team: String?
+    public var university: String?
+    /// not started, draft or submitted.
+    public var status: String
+    public var total: Double?
+    public var deadline: Date?
+}
+
+/// What happened to a scorecard.
+public struct ScorecardOutcome: Sendable, Hashable, Codable {
+    public enum Change: String, Sendable, Codable { case added, revised, unchanged }
+    public var change: Change
+    public var total: Double?
+    public var revision: Int
+    public var submitted: Bool
+
+    public init(change: Change, total: Double?, revision: Int, submitted: Bool) {
+        self.change = change
+        self.total = total
+        self.revision = revision
+        self.submitted = submitted
+    }
+}
+
+/// One row of an offline scoring file: judge,proposal,<criterion>…,comment.
+public struct ScoreRow: Sendable, Hashable {
+    public var row: Int
+    public var judge: String
+    public var proposal: String
+    public var values: [String: String]
+    public var comment: String
+
+    public init(row: Int, judge: String, proposal: String, values: [String: String], comment: String) {
+        self.row = row
+        self.judge = judge
+        self.proposal = proposal
+        self.values = values
+        self.comment = comment
+    }
+
+    /// Every column other than judge, proposal and comment is a criterion (empty cells are left out).
+    public static func rows(of document: CSVDocument) throws(WyscError) -> [ScoreRow] {
+        let columns = try document.columns(required: ["judge", "proposal"], optional: ["comment"])
+        let criteria = document.header.enumerated().filter { !["judge", "proposal", "comment"].contains($0.element) }
+        return document.records.map { record in
+            var values: [String: String] = [:]
+            for (index, name) in criteria where !record.value(index).isEmpty { values[name] = record.value(index) }
+            return ScoreRow(
+                row: record.row, judge: record.value(columns["judge"]), proposal: record.value(columns["proposal"]), values: values,
+                comment: record.value(columns["comment"]))
+        }
+    }
+}
+
+public struct JudgingProgress: Sendable, Hashable {
+    public struct JudgeLine: Sendable, Hashable {
+        public var judge: String
+        public var email: String
+        public var assigned: Int
+        public var submitted: Int
+        public var drafts: Int
+        public var missing: Int { assigned - submitted }
+    }
+
+    public struct ProposalLine: Sendable, Hashable {
+        public var proposal: Int
+        public var team: String
+        public var assigned: Int
+        public var submitted: Int
+    }
+
+    public var round: String
+    public var deadline: Date?
+    /// The deadline passed with scorecards missing.
+    public var overdue: Bool
+    public var judges: [JudgeLine]
+    public var proposals: [ProposalLine]
+    /// "judge → proposal #id (team)" for every missing scorecard.
+    public var missing: [String]
+}
+
+/// The results of a round, recomputed from the stored scorecards.
+public struct ResultsReport: Sendable, Hashable, Codable {
+    public struct JudgeTotal: Sendable, Hashable, Codable {
+        public var judge: String
+        public var total: Double
+    }
+
+    public struct Line: Sendable, Hashable, Codable {
+        public var rank: Int
+        public var proposal: Int
+        public var team: String
+        public var university: String
+        public var title: String
+        public var score: Double
+        public var rawMean: Double
+        /// Each judge's weighted total; empty for those who may not see other judges' scores.
+        public var judgeTotals: [JudgeTotal]
+        public var judges: Int
+        public var spread: Double
+        public var disagreement: Bool
+    }
+
+    public struct JudgeLine: Sendable, Hashable, Codable {
+        public var judge: String
+        public var email: String
+        public var scorecards: Int
+        public var mean: Double
+        public var spread: Double
+    }
+
+    public var round: String
+    public var method: NormalizationMethod
+    public var published: Bool
+    public var lines: [Line]
+    public var judges: [JudgeLine]
+    public var missingScorecards: Int
+}
+
+/// A judge's own scorecard as it stands; `revision` is its version (the HTTP API's ETag).
+public struct Scorecard: Sendable, Hashable, Codable {
+    public var proposal: Int
+    public var round: String
+    public var scores: [String: Double]
+    public var total: Double?
+    public var comment: String
+    public var submitted: Bool
+    public var revision: Int
+}
+
+public struct ScorecardRecord: Sendable, Hashable {
+    public var round: String
+    public var proposal: Int
+    public var team: String
+    public var judge: String
+    public var email: String
+    public var scores: [String: Double]
+    public var total: Double?
+    public var comment: String
+    public var submitted: Bool
+    public var revision: Int
+    public var updatedAt: Date
+}
