@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+import WyscApplication
+import WyscJudging
+import WyscPostgres
+
+/// An error answer: HTTP status, a stable code and a message.
+struct APIError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    /// The status of each kind of application error: the one table the server keeps.
+    static let statuses: [WyscError.Kind: HTTPResponse.Status] = [
+        .badInput: .badRequest, .refused: .conflict, .conflict: .conflict, .stale: .preconditionFailed, .permissionDenied: .forbidden,
+        .notFound: .notFound, .unavailable: .serviceUnavailable, .failure: .internalServerError,
+    ]
+
+    /// The API's answer to any error thrown below it; details of failures stay in the log.
+    static func from(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HTTPError:
+            let code = error.status == .contentTooLarge ? "payload_too_large" : error.status == .notFound ? "not_found" : "http_error"
+            return APIError(error.status, code, error.body ?? error.status.reasonPhrase)
+        default:
+            let classified = WyscError(classifying: error)
+            if let detail = classified.detail {
+                let level: Logger.Level = classified.kind == .failure ? .error : .warning
+                logger.log(level: level, "\(classified.message)", metadata: ["error": "\(detail)"])
+            }
+            var headers: HTTPFields = [:]
+            if let seconds = classified.retryAfter { headers[.retryAfter] = String(seconds) }
+            return APIError(statuses[classified.kind] ?? .internalServerError, classified.code, classified.message, headers: headers)
+        }
+    }
+
+    var response: Response {
+        let body = (try? APIJSON.encoder.encode(APIErrorBody(error: .init(code: code, message: message)))) ?? Data()
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        if status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// An answer as data, so that idempotent requests can store and replay it.
+struct Reply {
+    var status: HTTPResponse.Status
+    var body: Data
+    var headers: HTTPFields = [:]
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Reply {
+        Reply(status: status, body: try APIJSON.encoder.encode(value))
+    }
+
+    var response: Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WyscApplication
+import WyscJudging
+import WyscWorkflow
+
+/// Who the caller is, the competitions they may see, team status, the rubric and the audit log.
+struct CompetitionController {
+    let application: WyscApplication.Application
+    let maxBodyBytes: Int
+
+    func register(on api: RouterGroup<WyscRequestContext>) {
+        api.get("whoami") { _, context in
+            let credential = try RouteSupport.credential(context)
+            let role = switch credential.actor {
+            case .organizer, .system: "organizer"
+            case .judge: "judge"
+            case .university: "university"
+            }
+            return try Reply.json(WhoAmI(role: role, label: credential.label, competition: credential.competition)).response
+        }
+        api.get("competitions") { _, context in
+            let credential = try RouteSupport.credential(context)
+            var visible = try await application.competitions().filter { credential.competition == nil || $0.slug == credential.competition }
+            if !credential.actor.isOrganizer {
+                // A path on the organizers' machine is none of a judge's or a university's business.
+                for index in visible.indices { visible[index].workflowFile = nil }
+            }
+            return try Reply.json(visible).response
+        }
+        api.get("competitions/:slug/teams/status") { request, context in
+            let slug = try RouteSupport.slug(context)
+            let query = request.uri.queryParameters
+            return try Reply.json(
+                try await application.teamStatus(competition: slug, team: query.get("team"), university: query.get("university"), as: try RouteSupport.actor(context))
+            ).response
+        }
+        api.get("competitions/:slug/rubric") { _, context in
+            try Reply.json(try await application.rubric(competition: try RouteSupport.slug(context))).response
+        }
+        api.get("competitions/:slug/audit") { request, context in
+            let slug = try RouteSupport.slug(context)
+            let query = request.uri.queryParameters
+            var since: Date?
+            if let text = query.get("since") {
+                guard let date = ISO8601DateFormatter().date(from: text) else {
+                    throw APIError(.badRequest, "bad_parameter", "since must be a time such as 2026-05-01T00:00:00Z")
+                }
+                since = date
+            }
+            let limit = query.get("limit").flatMap(Int.init) ?? 1000
+            return try Reply.json(
+                try await application.auditLog(
+                    AuditFilter(competition: slug, since: since, actor: query.get("actor"), action: query.get("action"), limit: min(max(limit, 1), 10_000)),
+                    as: try RouteSupport.actor(context))
+            ).response
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+import WyscApplication
+import WyscJudging
+import WyscPostgres
+
+/// /readyz: the database answers and its schema is current.
+enum Health {
+    struct Readiness: Encodable {
+        var ready: Bool
+        var reason: String?
+    }
+
+    static func readiness(_ application: WyscApplication.Application) async throws -> Reply {
+        do {
+            let states = try await application.pool.withConnection { try Migrator(logger: application.logger).status(on: $0) }
+            let pending = states.filter { $0.status != .applied }
+            guard pending.isEmpty else {
+                return try Reply.json(
+                    Readiness(ready: false, reason: "\(pending.count) migration(s) not applied: run wysc db migrate"), status: .serviceUnavailable)
+            }
+            return try Reply.json(Readiness(ready: true))
+        } catch {
+            var reply = try Reply.json(Readiness(ready: false, reason: "the database is unavailable"), status: .serviceUnavailable)
+            reply.headers[.retryAfter] = "5"
+            return reply
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WyscApplication
+import WyscJudging
+import WyscWorkflow
+
+/// The phase of a competition: where it is, what would block the next step, taking it.
+struct PhaseController {
+    let application: WyscApplication.Application
+    let maxBodyBytes: Int
+
+    var writes: IdempotentWrites { IdempotentWrites(application: application) }
+
+    func register(on api: RouterGroup<WyscRequestContext>) {
+        api.get("competitions/:slug/phase") { _, context in
+            try Reply.json(try await application.phaseStatus(competition: try RouteSupport.slug(context))).response
+        }
+        api.get("competitions/:slug/phase/check") { request, context in
+            let slug = try RouteSupport.slug(context)
+            return try Reply.json(
+                try await application.checkTransition(competition: slug, to: request.uri.queryParameters.get("to"), as: try RouteSupport.actor(context))
+            ).response
+        }
+        api.post("competitions/:slug/phase/advance") { request, context in
+            let slug = try RouteSupport.slug(context)
+            let actor = try RouteSupport.actor(context)
+            let data = try await RouteSupport.body(request, limit: maxBodyBytes)
+            return try await writes.idempotent(request, actor: actor, body: data, render: { try Reply.json($0) }) { idempotency in
+                let body = try JSONBody(data, allowed: ["to", "from", "force_reason"])
+                var expected = try body.string("from")
+                if expected == nil { expected = try await application.phaseStatus(competition: slug).phase }
+                return try await application.advancePhase(
+                    competition: slug, to: try body.string("to"), expectedPhase: expected, forceReason: try body.string("force_reason"), as: actor,
+                    idempotency: idempotency)
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+import WyscApplication
+import WyscJudging
+import WyscPostgres
+
+/// The request context: Hummingbird's, plus the caller's address and credential.
+public struct WyscRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var remoteAddress: String
+    public var credential: Credential?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        credential = nil
+    }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The client's address: the TCP peer's, or, when the peer is a trusted proxy, the nearest
+    /// address in X-Forwarded-For that is not itself a trusted proxy.
+    func clientAddress(_ request: Request, trustedProxies: Set<String>) -> String {
+        guard trustedProxies.contains(remoteAddress) else { return remoteAddress }
+        let hops = request.headers[values: Self.forwardedFor].joined(separator: ",")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last { !trustedProxies.contains($0) }.map { String($0.prefix(64)) } ?? remoteAddress
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WyscApplication
+import WyscJudging
+import WyscWorkflow
+
+/// Judging: a judge's queue, scorecards (read with an ETag, written once per Idempotency-Key), conflicts and results.
+struct ScorecardController {
+    let application: WyscApplication.Application
+    let maxBodyBytes: Int
+
+    var writes: IdempotentWrites { IdempotentWrites(application: application) }
+
+    func register(on api: RouterGroup<WyscRequestContext>) {
+        api.get("competitions/:slug/queue") { request, context in
+            let slug = try RouteSupport.slug(context)
+            return try Reply.json(
+                try await application.judgeQueue(judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
+            ).response
+        }
+        api.get("competitions/:slug/scorecards/:proposal") { request, context in
+            let slug = try RouteSupport.slug(context)
+            let proposal = try RouteSupport.proposal(context)
+            guard let card = try await application.scorecard(
+                proposal: proposal, judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
+            else {
+                throw WyscError(.notFound, "no scorecard for proposal #\(proposal) yet", code: WyscError.Code.noScorecard)
+            }
+            var reply = try Reply.json(card)
+            reply.headers[.eTag] = RouteSupport.etag(card.revision)
+            return reply.response
+        }
+        api.put("competitions/:slug/scorecards/:proposal") { request, context in
+            let slug = try RouteSupport.slug(context)
+            let proposal = try RouteSupport.proposal(context)
+            let actor = try RouteSupport.actor(context)
+            let data = try await RouteSupport.body(request, limit: maxBodyBytes)
+            let expected = try request.headers[.ifMatch].map(RouteSupport.revision)
+            return try await writes.idempotent(request, actor: actor, body: data, render: Self.scorecardReply) { idempotency in
+                let body = try JSONBody(data, allowed: ["scores", "comment", "draft", "judge"])
+                return try await application.submitScorecard(
+                    proposal: proposal, values: try body.scores("scores"), comment: try body.string("comment"), draft: try body.bool("draft") ?? false,
+                    judge: try body.string("judge"), competition: slug, as: actor, expectedRevision: expected, idempotency: idempotency)
+            }
+        }
+        api.post("competitions/:slug/conflicts") { request, context in
+            let slug = try RouteSupport.slug(context)
+            let data = try await RouteSupport.body(request, limit: maxBodyBytes)
+            let body = try JSONBody(data, allowed: ["proposal", "reason", "judge"])
+            guard let proposal = try body.integer("proposal") else { throw APIError(.badRequest, "missing_field", "field 'proposal' is required") }
+            try await application.declareConflict(
+                proposal: proposal, reason: try body.requiredString("reason"), judge: try body.string("judge"), competition: slug, as: try RouteSupport.actor(context))
+            return try Reply.json(["declared": "true"], status: .created).response
+        }
+        api.get("competitions/:slug/results") { request, context in
+            let slug = try RouteSupport.slug(context)
+            let query = request.uri.queryParameters
+            guard let method = NormalizationMethod(rawValue: query.get("method") ?? "zscore") else {
+                throw APIError(.badRequest, "bad_parameter", "method must be zscore or raw")
+            }
+            return try Reply.json(try await application.results(round: query.get("round"), method: method, competition: slug, as: try RouteSupport.actor(context))).response
+        }
+    }
+
+    @Sendable static func scorecardReply(_ outcome: ScorecardOutcome) throws -> Reply {
+        var reply = try Reply.json(outcome, status: outcome.change == .added ? .created : .ok)
+        reply.headers[.eTag] = RouteSupport.etag(outcome.revision)
+        return reply
+    }
+}
