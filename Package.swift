@@ -136,7 +136,9 @@ let package = Package(
         ),
         .testTarget(
             name: "WyscApplicationTests",
-            dependencies: ["WyscApplication", "WyscDemo", "WyscPostgres", "WyscWorkflow", "WyscTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "WyscApplication", "WyscDemo", "WyscPostgres", "WyscWorkflow", "WyscTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

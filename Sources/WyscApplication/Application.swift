@@ -1,7 +1,7 @@
-import WyscWorkflow
 import Foundation
 import Logging
 import WyscPostgres
+import WyscWorkflow
 
 /// The use cases of wysc for organizers, judges and universities, over one database.
 ///

@@ -38,7 +38,8 @@ extension Application {
     /// the round's reviews_per_proposal judges, no judge more than their load, no conflicted pair,
     /// and the highest total affinity. `dryRun` computes without saving. `rebalance` keeps every
     /// assignment that is still allowed and only re-fills what a withdrawal or a new conflict broke.
-    public func assignJudges(round: String?, dryRun: Bool, rebalance: Bool, competition slug: String, as actor: Actor) async throws -> AssignmentPlan {
+    public func assignJudges(round: String?, dryRun: Bool, rebalance: Bool, competition slug: String, as actor: Actor) async throws -> AssignmentPlan
+    {
         try actor.requireOrganizer("assign judges")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: dryRun ? .share : .update)
@@ -114,13 +115,17 @@ enum Assignments {
         }
     }
 
-    static func plan(_ competition: CompetitionRecord, round: JudgingRound, rebalance: Bool, on connection: PostgresConnection) throws -> AssignmentPlan {
+    static func plan(
+        _ competition: CompetitionRecord, round: JudgingRound, rebalance: Bool, on connection: PostgresConnection
+    ) throws -> AssignmentPlan {
         let entries = try entries(competition, round: round, on: connection)
         guard !entries.isEmpty else { throw WyscError(.refused, "round '\(round.id)' has no proposals to assign") }
         let members = try connection.query(
             "SELECT id, name, email, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND withdrawn_at IS NULL ORDER BY id"
         ).rows.map { row in
-            Member(judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"), maxLoad: try row.decode("max_load"))
+            Member(
+                judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"),
+                maxLoad: try row.decode("max_load"))
         }
         guard !members.isEmpty else { throw WyscError(.refused, "there are no judges: add them first") }
         let proposalIndex = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.proposalID, $0) })
@@ -131,7 +136,8 @@ enum Assignments {
         let affinity = Affinity.sharedTags(
             proposals: entries.map { $0.tags.map { $0.lowercased() } }, judges: members.map { $0.expertise.map { $0.lowercased() } })
         var problem = AssignmentProblem(
-            proposals: entries.count, judges: members.count, perProposal: k, capacity: members.map { $0.maxLoad ?? round.maxLoad ?? 0 }, affinity: affinity)
+            proposals: entries.count, judges: members.count, perProposal: k, capacity: members.map { $0.maxLoad ?? round.maxLoad ?? 0 },
+            affinity: affinity)
         for (judgeID, teamID) in try forbiddenPairs(competition, round: round, on: connection) {
             guard let j = judgeIndex[judgeID] else { continue }
             for (p, entry) in entries.enumerated() where entry.teamID == teamID { problem.forbid(proposal: p, judge: j) }
@@ -141,7 +147,8 @@ enum Assignments {
         if flexible.contains(true) {
             if let load = AssignmentSolver.smallestFeasibleCapacity(problem, flexible: flexible) {
                 for j in 0..<members.count where flexible[j] { problem.capacity[j] = load }
-                capacityNote = "the smallest load that lets every proposal get \(k) judges: \(load)"
+                capacityNote =
+                    "the smallest load that lets every proposal get \(k) judges: \(load)"
                     + (flexible.contains(false) ? " (judges with their own max_load keep it)" : "")
             } else {
                 for j in 0..<members.count where flexible[j] { problem.capacity[j] = entries.count }
@@ -153,19 +160,27 @@ enum Assignments {
         var existing: [(judge: Int, proposal: Int)] = []
         if rebalance {
             let rows = try connection.query(
-                "SELECT judge_id, proposal_id FROM assignment WHERE competition_id = \(competition.id) AND round = \(round.id)").rows
+                "SELECT judge_id, proposal_id FROM assignment WHERE competition_id = \(competition.id) AND round = \(round.id)"
+            ).rows
             var kept: [(judge: Int, proposal: Int)] = []
             for row in rows {
-                let judgeID: Int = try row.decode("judge_id"), proposalID: Int = try row.decode("proposal_id")
+                let judgeID: Int = try row.decode("judge_id")
+                let proposalID: Int = try row.decode("proposal_id")
                 let withdrawn = judgeIndex[judgeID] == nil
                 let gone = proposalIndex[proposalID] == nil
                 if let j = judgeIndex[judgeID], let p = proposalIndex[proposalID] {
                     existing.append((j, p))
-                    if !problem.forbidden.contains(proposal: p, judge: j) { kept.append((j, p)); continue }
+                    if !problem.forbidden.contains(proposal: p, judge: j) {
+                        kept.append((j, p))
+                        continue
+                    }
                 }
                 let judge = try connection.query("SELECT name FROM judge WHERE id = \(judgeID)").rows[0].decode("name", as: String.self)
-                let team = try connection.query("SELECT t.name FROM proposal p JOIN team t ON t.id = p.team_id WHERE p.id = \(proposalID)").rows[0].decode("name", as: String.self)
-                changes.append("removed \(judge) from \(team) (\(withdrawn ? "the judge withdrew" : gone ? "the proposal left the round" : "a conflict of interest"))")
+                let team = try connection.query("SELECT t.name FROM proposal p JOIN team t ON t.id = p.team_id WHERE p.id = \(proposalID)").rows[0]
+                    .decode("name", as: String.self)
+                changes.append(
+                    "removed \(judge) from \(team) (\(withdrawn ? "the judge withdrew" : gone ? "the proposal left the round" : "a conflict of interest"))"
+                )
             }
             // Keeping every unaffected pair comes first: with a computed load, raise it until that works.
             var found = keepingAll(problem, kept: kept)
@@ -190,7 +205,8 @@ enum Assignments {
         for (p, judges) in solution.judgesOfProposal.enumerated() {
             for j in judges {
                 let score = problem.score(proposal: p, judge: j)
-                pairs.append(.init(judge: members[j].name, judgeEmail: members[j].email, team: entries[p].team, title: entries[p].title, affinity: score))
+                pairs.append(
+                    .init(judge: members[j].name, judgeEmail: members[j].email, team: entries[p].team, title: entries[p].title, affinity: score))
                 loads[j] += 1
             }
             if judges.contains(where: { problem.score(proposal: p, judge: $0) == 0 }) { zeroAffinity.append(entries[p].team) }
@@ -231,7 +247,9 @@ enum Assignments {
     static func changingFewest(_ problem: AssignmentProblem, kept: [(judge: Int, proposal: Int)]) -> AssignmentSolution {
         var keptSet = PairSet(proposals: problem.proposals, judges: problem.judges)
         for pair in kept { keptSet.insert(proposal: pair.proposal, judge: pair.judge) }
-        let highest = (0..<problem.proposals).reduce(0) { best, p in max(best, (0..<problem.judges).map { problem.score(proposal: p, judge: $0) }.max() ?? 0) }
+        let highest = (0..<problem.proposals).reduce(0) { best, p in
+            max(best, (0..<problem.judges).map { problem.score(proposal: p, judge: $0) }.max() ?? 0)
+        }
         return AssignmentSolver.solve(problem, preferred: keptSet, preference: problem.proposals * problem.perProposal * (highest + 1) + 1)
     }
 
@@ -243,13 +261,17 @@ enum Assignments {
     }
 
     static func explain(_ solution: AssignmentSolution, problem: AssignmentProblem, entries: [Entry], round: JudgingRound) -> String {
-        let heading = "no assignment gives every proposal of round '\(round.id)' \(round.reviewsPerProposal) judges; nothing was changed. \(solution.shortfalls.count) proposal(s) fall short:"
+        let heading =
+            "no assignment gives every proposal of round '\(round.id)' \(round.reviewsPerProposal) judges; nothing was changed. \(solution.shortfalls.count) proposal(s) fall short:"
         return ([heading] + solution.explanation(problem, name: { entries[$0].team })).joined(separator: "\n")
     }
 
-    static func save(_ plan: inout AssignmentPlan, competition: CompetitionRecord, rebalance: Bool, actor: Actor, on connection: PostgresConnection) throws {
+    static func save(
+        _ plan: inout AssignmentPlan, competition: CompetitionRecord, rebalance: Bool, actor: Actor, on connection: PostgresConnection
+    ) throws {
         let scored: Int = try connection.query(
-            "SELECT count(*) AS n FROM scorecard WHERE competition_id = \(competition.id) AND round = \(plan.round)").rows[0].decode("n")
+            "SELECT count(*) AS n FROM scorecard WHERE competition_id = \(competition.id) AND round = \(plan.round)"
+        ).rows[0].decode("n")
         if scored > 0 && !rebalance {
             throw WyscError(
                 .refused,
@@ -257,8 +279,11 @@ enum Assignments {
                 code: WyscError.Code.assignmentHasScorecards)
         }
         let previous: Int = try connection.query(
-            "SELECT count(*) AS n FROM assignment WHERE competition_id = \(competition.id) AND round = \(plan.round)").rows[0].decode("n")
-        let emails = plan.pairs.map(\.judgeEmail), teams = plan.pairs.map(\.team), affinities = plan.pairs.map(\.affinity)
+            "SELECT count(*) AS n FROM assignment WHERE competition_id = \(competition.id) AND round = \(plan.round)"
+        ).rows[0].decode("n")
+        let emails = plan.pairs.map(\.judgeEmail)
+        let teams = plan.pairs.map(\.team)
+        let affinities = plan.pairs.map(\.affinity)
         try connection.runScript("CREATE TEMP TABLE planned_assignment (judge_id bigint, proposal_id bigint, affinity int) ON COMMIT DROP")
         try connection.query(
             """
@@ -297,6 +322,7 @@ enum Assignments {
         var plan = try plan(competition, round: rules, rebalance: false, on: connection)
         try save(&plan, competition: competition, rebalance: false, actor: actor, on: connection)
         let judges = plan.loads.filter { $0.proposals > 0 }.count
-        return "assigned \(rules.reviewsPerProposal) judges to each of \(Set(plan.pairs.map(\.team)).count) proposal(s) of round '\(rules.id)' (\(judges) judges, total affinity \(plan.objective))"
+        return
+            "assigned \(rules.reviewsPerProposal) judges to each of \(Set(plan.pairs.map(\.team)).count) proposal(s) of round '\(rules.id)' (\(judges) judges, total affinity \(plan.objective))"
     }
 }

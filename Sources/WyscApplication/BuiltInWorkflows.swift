@@ -4,138 +4,138 @@
 public enum BuiltInWorkflows {
     /// Workflows/wysc.yaml: the World Youth Smart City Innovation Competition.
     public static let wysc = ####"""
-# The World Youth Smart City Innovation Competition (WeGO).
-# Registration → six weekly lectures with quizzes → capacity-building workshops → proposals →
-# screening judging → finals judging of a shortlist → results → closed.
-workflow: wysc
-title: World Youth Smart City Innovation Competition
+        # The World Youth Smart City Innovation Competition (WeGO).
+        # Registration → six weekly lectures with quizzes → capacity-building workshops → proposals →
+        # screening judging → finals judging of a shortlist → results → closed.
+        workflow: wysc
+        title: World Youth Smart City Innovation Competition
 
-phases:
-  - id: registration
-    title: Team registration
-    allows: [register_team]
-  - id: lectures
-    title: Lecture series (six weeks, a quiz after each lecture)
-    allows: [record_attendance]
-  - id: workshops
-    title: Capacity-building workshops
-    allows: [checkin_workshop]
-  - id: proposals
-    title: Project proposals
-    allows: [submit_proposal, declare_conflict]   # judges declare conflicts before they are assigned
-  - id: screening
-    title: Screening round
-    allows: [submit_score, declare_conflict]
-  - id: finals
-    title: Finals round
-    allows: [submit_score, declare_conflict]
-  - id: results
-    title: Results
-  - id: closed
-    title: Closed
+        phases:
+          - id: registration
+            title: Team registration
+            allows: [register_team]
+          - id: lectures
+            title: Lecture series (six weeks, a quiz after each lecture)
+            allows: [record_attendance]
+          - id: workshops
+            title: Capacity-building workshops
+            allows: [checkin_workshop]
+          - id: proposals
+            title: Project proposals
+            allows: [submit_proposal, declare_conflict]   # judges declare conflicts before they are assigned
+          - id: screening
+            title: Screening round
+            allows: [submit_score, declare_conflict]
+          - id: finals
+            title: Finals round
+            allows: [submit_score, declare_conflict]
+          - id: results
+            title: Results
+          - id: closed
+            title: Closed
 
-transitions:
-  - from: registration
-    to: lectures
-    guards:
-      - min_teams: {count: 1}
-      - teams_complete
-    actions:
-      - freeze_rosters
-  - from: lectures
-    to: workshops
-  - from: workshops
-    to: proposals
-    actions:
-      - compute_eligibility
-  - from: proposals
-    to: screening
-    guards:
-      - min_proposals: {count: 1}
-    actions:
-      - close_submissions
-      - assign_judges: {round: screening}
-  - from: screening
-    to: finals
-    guards:
-      - scorecards_complete: {round: screening}
-    actions:
-      - compute_ranking: {round: screening}
-      - shortlist: {from: screening, to: finals, size: 20}
-      - assign_judges: {round: finals}
-  - from: finals
-    to: results
-    guards:
-      - scorecards_complete: {round: finals}
-    actions:
-      - compute_ranking: {round: finals}
-  - from: results
-    to: closed
-    actions:
-      - publish_results
+        transitions:
+          - from: registration
+            to: lectures
+            guards:
+              - min_teams: {count: 1}
+              - teams_complete
+            actions:
+              - freeze_rosters
+          - from: lectures
+            to: workshops
+          - from: workshops
+            to: proposals
+            actions:
+              - compute_eligibility
+          - from: proposals
+            to: screening
+            guards:
+              - min_proposals: {count: 1}
+            actions:
+              - close_submissions
+              - assign_judges: {round: screening}
+          - from: screening
+            to: finals
+            guards:
+              - scorecards_complete: {round: screening}
+            actions:
+              - compute_ranking: {round: screening}
+              - shortlist: {from: screening, to: finals, size: 20}
+              - assign_judges: {round: finals}
+          - from: finals
+            to: results
+            guards:
+              - scorecards_complete: {round: finals}
+            actions:
+              - compute_ranking: {round: finals}
+          - from: results
+            to: closed
+            actions:
+              - publish_results
 
-# Phase 1: six weekly lectures on WeGO's thematic clusters, each followed by a quiz.
-lectures:
-  - {id: lecture-1, week: 1, date: 2026-03-03, topic: Smart Government, title: "Smart cities: from e-government to data-driven policy"}
-  - {id: lecture-2, week: 2, date: 2026-03-10, topic: Smart Mobility, title: "Moving people: mobility as a service"}
-  - {id: lecture-3, week: 3, date: 2026-03-17, topic: Smart Environment, title: "Climate, air and water: sensing the city"}
-  - {id: lecture-4, week: 4, date: 2026-03-24, topic: Smart/Green Buildings, title: "Buildings that save energy"}
-  - {id: lecture-5, week: 5, date: 2026-03-31, topic: Big Data & Data-Driven Policy, title: "Open data and urban analytics"}
-  - {id: lecture-6, week: 6, date: 2026-04-07, topic: Smart City Living Labs, title: "Living labs: citizens as co-designers"}
+        # Phase 1: six weekly lectures on WeGO's thematic clusters, each followed by a quiz.
+        lectures:
+          - {id: lecture-1, week: 1, date: 2026-03-03, topic: Smart Government, title: "Smart cities: from e-government to data-driven policy"}
+          - {id: lecture-2, week: 2, date: 2026-03-10, topic: Smart Mobility, title: "Moving people: mobility as a service"}
+          - {id: lecture-3, week: 3, date: 2026-03-17, topic: Smart Environment, title: "Climate, air and water: sensing the city"}
+          - {id: lecture-4, week: 4, date: 2026-03-24, topic: Smart/Green Buildings, title: "Buildings that save energy"}
+          - {id: lecture-5, week: 5, date: 2026-03-31, topic: Big Data & Data-Driven Policy, title: "Open data and urban analytics"}
+          - {id: lecture-6, week: 6, date: 2026-04-07, topic: Smart City Living Labs, title: "Living labs: citizens as co-designers"}
 
-# Phase 2: capacity-building workshops where teams design their solution.
-workshops:
-  - {id: design-online, title: "Design thinking for city challenges", format: online, date: 2026-04-21}
-  - {id: seoul-lab, title: "Seoul Living Lab workshop", format: in_person, city: Seoul, date: 2026-04-28}
-  - {id: pitch-online, title: "From idea to proposal", format: online, date: 2026-05-05}
+        # Phase 2: capacity-building workshops where teams design their solution.
+        workshops:
+          - {id: design-online, title: "Design thinking for city challenges", format: online, date: 2026-04-21}
+          - {id: seoul-lab, title: "Seoul Living Lab workshop", format: in_person, city: Seoul, date: 2026-04-28}
+          - {id: pitch-online, title: "From idea to proposal", format: online, date: 2026-05-05}
 
-# Who may submit a proposal: decided when the workshops phase is left (compute_eligibility).
-eligibility:
-  min_lectures: 4          # every member attended at least 4 of the 6 lectures ...
-  attendance_minutes: 45   # ... where 45 minutes or more present counts as attended
-  quiz_max: 10             # quiz scores run from 0 to 10
-  quiz_pass_average: 6     # every member's average over the quizzes they took is at least 6
-  min_workshops: 1         # and the team took part in at least one workshop
+        # Who may submit a proposal: decided when the workshops phase is left (compute_eligibility).
+        eligibility:
+          min_lectures: 4          # every member attended at least 4 of the 6 lectures ...
+          attendance_minutes: 45   # ... where 45 minutes or more present counts as attended
+          quiz_max: 10             # quiz scores run from 0 to 10
+          quiz_pass_average: 6     # every member's average over the quizzes they took is at least 6
+          min_workshops: 1         # and the team took part in at least one workshop
 
-team:
-  min_members: 2
-  max_members: 6
-  max_age: 35            # participants are under 35 ...
-  age_reference_date: 2026-09-01   # ... on this day
+        team:
+          min_members: 2
+          max_members: 6
+          max_age: 35            # participants are under 35 ...
+          age_reference_date: 2026-09-01   # ... on this day
 
-# Judging criteria and weights are the organizers' to set; these are a starting point.
-rubric:
-  scale: {min: 1, max: 10}
-  criteria:
-    - id: innovation
-      title: Innovation and creativity
-      guidance: How new is the idea for the city it targets? 10 = nothing like it exists.
-      weight: 0.30
-    - id: impact
-      title: Impact on citizens and the city
-      guidance: Who benefits, how many, and how much?
-      weight: 0.25
-    - id: feasibility
-      title: Feasibility
-      guidance: Could a city government pilot it within two years with realistic means?
-      weight: 0.25
-    - id: sustainability
-      title: Sustainability and inclusiveness
-      weight: 0.10
-    - id: presentation
-      title: Clarity of the proposal
-      weight: 0.10
-  tie_break: [innovation, impact]   # equal normalized scores: more innovative first, then more impact
+        # Judging criteria and weights are the organizers' to set; these are a starting point.
+        rubric:
+          scale: {min: 1, max: 10}
+          criteria:
+            - id: innovation
+              title: Innovation and creativity
+              guidance: How new is the idea for the city it targets? 10 = nothing like it exists.
+              weight: 0.30
+            - id: impact
+              title: Impact on citizens and the city
+              guidance: Who benefits, how many, and how much?
+              weight: 0.25
+            - id: feasibility
+              title: Feasibility
+              guidance: Could a city government pilot it within two years with realistic means?
+              weight: 0.25
+            - id: sustainability
+              title: Sustainability and inclusiveness
+              weight: 0.10
+            - id: presentation
+              title: Clarity of the proposal
+              weight: 0.10
+          tie_break: [innovation, impact]   # equal normalized scores: more innovative first, then more impact
 
-rounds:
-  - id: screening
-    title: Screening
-    reviews_per_proposal: 3
-    blind_review: true
-    conflicts: {same_university: true, same_city: true}
-  - id: finals
-    title: Finals
-    reviews_per_proposal: 5
-    conflicts: {same_university: true, same_city: true}
-"""####
+        rounds:
+          - id: screening
+            title: Screening
+            reviews_per_proposal: 3
+            blind_review: true
+            conflicts: {same_university: true, same_city: true}
+          - id: finals
+            title: Finals
+            reviews_per_proposal: 5
+            conflicts: {same_university: true, same_city: true}
+        """####
 }

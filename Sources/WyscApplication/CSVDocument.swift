@@ -1,5 +1,5 @@
-import WyscWorkflow
 import Foundation
+import WyscWorkflow
 
 /// A CSV file as spreadsheets and form tools write it (RFC 4180): a header row, then records.
 /// Quoted fields may hold commas, quotes ("") and line breaks; a UTF-8 byte order mark is ignored.
@@ -51,8 +51,11 @@ public struct CSVDocument: Sendable {
         var fields: [String] = []
         var field = ""
         var fieldLength = 0
-        var line = 1, rowLine = 1
-        var inQuotes = false, quotedField = false, atFieldStart = true
+        var line = 1
+        var rowLine = 1
+        var inQuotes = false
+        var quotedField = false
+        var atFieldStart = true
         var scalars = text.unicodeScalars[...]
         if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
         var iterator = scalars.makeIterator()
@@ -110,7 +113,8 @@ public struct CSVDocument: Sendable {
                 quotedField = true
                 atFieldStart = false
             case "\"":
-                throw WyscError(.badInput, "\(file), line \(line): a quote inside an unquoted field; quote the whole field and double the quote (\"\")")
+                throw WyscError(
+                    .badInput, "\(file), line \(line): a quote inside an unquoted field; quote the whole field and double the quote (\"\")")
             default:
                 if quotedField {
                     if scalar == " " || scalar == "\t" { continue }

@@ -73,11 +73,12 @@ enum Competitions {
     enum Lock { case none, share, update }
 
     static func find(_ slug: String, on connection: PostgresConnection, lock: Lock = .none) throws -> CompetitionRecord {
-        let clause: SQLQuery = switch lock {
-        case .none: ""
-        case .share: " FOR SHARE"
-        case .update: " FOR UPDATE"
-        }
+        let clause: SQLQuery =
+            switch lock {
+            case .none: ""
+            case .share: " FOR SHARE"
+            case .update: " FOR UPDATE"
+            }
         let query: SQLQuery = """
             SELECT id, slug, title, phase, phase_entered_at, deadline_passed, version, rosters_frozen_at, workflow_file, workflow_source
             FROM competition WHERE slug = \(slug)\(clause)
@@ -85,7 +86,8 @@ enum Competitions {
         guard let row = try connection.query(query).singleRow() else {
             let known = try connection.query("SELECT slug FROM competition ORDER BY slug").rows.map { try $0.decode("slug", as: String.self) }
             throw WyscError(
-                .notFound, "there is no competition '\(slug)'" + (known.isEmpty ? " (there is none yet)" : " (there is: \(known.joined(separator: ", ")))"),
+                .notFound,
+                "there is no competition '\(slug)'" + (known.isEmpty ? " (there is none yet)" : " (there is: \(known.joined(separator: ", ")))"),
                 code: known.isEmpty ? WyscError.Code.noCompetition : nil)
         }
         let file: String = try row.decode("workflow_file")
@@ -122,7 +124,8 @@ extension Application {
         try actor.requireOrganizer("create competitions")
         try TextField.title.check(title, field: "the title")
         guard Competitions.isValidSlug(slug) else {
-            throw WyscError(.badInput, "'\(slug)' is not a valid competition slug: use lowercase letters, digits and '-' (at most 63), e.g. wysc-2026")
+            throw WyscError(
+                .badInput, "'\(slug)' is not a valid competition slug: use lowercase letters, digits and '-' (at most 63), e.g. wysc-2026")
         }
         let definition: WorkflowDefinition
         do {
@@ -146,7 +149,9 @@ extension Application {
             let record = try Competitions.find(slug, on: connection)
             try Audit.record(
                 on: connection, actor: actor, action: "competition.create", subject: record.subject, competitionID: record.id,
-                after: ["title": .string(title), "workflow": .string(definition.id), "workflow_file": .string(workflowFile), "phase": .string(initial)]
+                after: [
+                    "title": .string(title), "workflow": .string(definition.id), "workflow_file": .string(workflowFile), "phase": .string(initial),
+                ]
             )
             return try Self.summaries(on: connection, slug: slug)[0]
         }
@@ -166,7 +171,8 @@ extension Application {
         default:
             throw WyscError(
                 .badInput,
-                "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which", code: WyscError.Code.competitionRequired)
+                "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which",
+                code: WyscError.Code.competitionRequired)
         }
     }
 

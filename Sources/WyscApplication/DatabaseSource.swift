@@ -19,7 +19,8 @@ public enum DatabaseSource: Sendable {
         if let databaseURL, !databaseURL.isEmpty { return .url(databaseURL) }
         if let url = environment["DATABASE_URL"], !url.isEmpty { return .url(url) }
         if configuringVariables.contains(where: { environment[$0].map { !$0.isEmpty } ?? false }) { return .environment }
-        let directory = dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let directory =
+            dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? LocalCluster.defaultDataDirectory(environment: environment)
         return .local(LocalCluster(dataDirectory: directory))
     }

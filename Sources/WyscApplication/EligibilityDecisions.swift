@@ -41,9 +41,11 @@ extension Application {
         try TextField.reason.check(reason, field: "the reason")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
-            guard let row = try connection.query(
-                "SELECT id, name FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(team))"
-            ).singleRow() else {
+            guard
+                let row = try connection.query(
+                    "SELECT id, name FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(team))"
+                ).singleRow()
+            else {
                 throw WyscError(.notFound, "there is no team '\(team)' in competition '\(slug)'")
             }
             let teamID: Int = try row.decode("id")
@@ -66,7 +68,8 @@ extension Application {
 
 enum EligibilityDecisions {
     /// Each team's participation, read for the rules: members' lecture records and the team's workshops.
-    static func participation(_ competition: CompetitionRecord, teamIDs: [Int]?, on connection: PostgresConnection) throws -> [Int: TeamParticipation] {
+    static func participation(_ competition: CompetitionRecord, teamIDs: [Int]?, on connection: PostgresConnection) throws -> [Int: TeamParticipation]
+    {
         var members: [Int: [(id: Int, member: TeamParticipation.Member)]] = [:]
         let rows = try connection.query(
             """
@@ -74,7 +77,8 @@ enum EligibilityDecisions {
             FROM team_member m LEFT JOIN lecture_attendance a ON a.member_id = m.id
             WHERE m.competition_id = \(competition.id) AND (\(teamIDs)::bigint[] IS NULL OR m.team_id = ANY(\(teamIDs)))
             ORDER BY m.team_id, m.role <> 'leader', m.id
-            """).rows
+            """
+        ).rows
         for row in rows {
             let teamID: Int = try row.decode("team_id")
             let memberID: Int = try row.decode("id")
@@ -122,7 +126,8 @@ enum EligibilityDecisions {
             """
             SELECT count(*) FILTER (WHERE o.eligible AND NOT e.eligible) AS raised, count(*) FILTER (WHERE NOT o.eligible AND e.eligible) AS lowered
             FROM eligibility_override o JOIN team_eligibility e ON e.team_id = o.team_id WHERE o.competition_id = \(competition.id)
-            """).rows[0]
+            """
+        ).rows[0]
         let raised: Int = try overridden.decode("raised")
         let lowered: Int = try overridden.decode("lowered")
         let total = eligible + raised - lowered
@@ -142,7 +147,9 @@ enum EligibilityDecisions {
         return "compute_eligibility: \(eligible) of \(teams.count) team(s) meet the participation rules today"
     }
 
-    static func list(_ competition: CompetitionRecord, team: String?, universityID: Int?, on connection: PostgresConnection) throws -> [TeamEligibility] {
+    static func list(
+        _ competition: CompetitionRecord, team: String?, universityID: Int?, on connection: PostgresConnection
+    ) throws -> [TeamEligibility] {
         try connection.query(
             """
             SELECT t.name, u.name AS university, e.eligible AS computed, coalesce(e.reasons, '[]')::text AS reasons,
@@ -158,7 +165,8 @@ enum EligibilityDecisions {
             var override: TeamEligibility.Override?
             if let eligible: Bool = try row.decode("override") {
                 override = TeamEligibility.Override(
-                    eligible: eligible, reason: try row.decode("reason"), decidedBy: try row.decode("decided_by"), decidedAt: try row.decode("decided_at"))
+                    eligible: eligible, reason: try row.decode("reason"), decidedBy: try row.decode("decided_by"),
+                    decidedAt: try row.decode("decided_at"))
             }
             return TeamEligibility(
                 team: try row.decode("name"), university: try row.decode("university"), computed: try row.decode("computed"), reasons: reasons,

@@ -3,350 +3,364 @@
 extension Migration {
     /// The migrations in SQL/, in order.
     public static let embedded: [Migration] = [
-        Migration(fileName: "V0001__audit_log.sql", sql: ####"""
--- The audit log: every change a person makes (who, when, what, before and after, why).
--- Rows are only ever added: the trigger below refuses UPDATE, DELETE and TRUNCATE for every role
--- the application uses, so history cannot be rewritten through wysc or its database account.
-CREATE TABLE audit_log (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    occurred_at timestamptz NOT NULL DEFAULT now(),
-    actor       text NOT NULL CHECK (actor <> ''),
-    action      text NOT NULL CHECK (action <> ''),
-    subject     text NOT NULL,
-    before      jsonb,
-    after       jsonb,
-    reason      text
-);
+        Migration(
+            fileName: "V0001__audit_log.sql",
+            sql: ####"""
+                -- The audit log: every change a person makes (who, when, what, before and after, why).
+                -- Rows are only ever added: the trigger below refuses UPDATE, DELETE and TRUNCATE for every role
+                -- the application uses, so history cannot be rewritten through wysc or its database account.
+                CREATE TABLE audit_log (
+                    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    occurred_at timestamptz NOT NULL DEFAULT now(),
+                    actor       text NOT NULL CHECK (actor <> ''),
+                    action      text NOT NULL CHECK (action <> ''),
+                    subject     text NOT NULL,
+                    before      jsonb,
+                    after       jsonb,
+                    reason      text
+                );
 
-CREATE INDEX audit_log_occurred_at_idx ON audit_log (occurred_at);
-CREATE INDEX audit_log_actor_idx ON audit_log (actor, occurred_at);
+                CREATE INDEX audit_log_occurred_at_idx ON audit_log (occurred_at);
+                CREATE INDEX audit_log_actor_idx ON audit_log (actor, occurred_at);
 
-CREATE FUNCTION audit_log_refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'the audit log is append-only: % is not allowed', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END
-$$;
+                CREATE FUNCTION audit_log_refuse_change() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'the audit log is append-only: % is not allowed', TG_OP
+                        USING ERRCODE = 'insufficient_privilege';
+                END
+                $$;
 
-CREATE TRIGGER audit_log_append_only
-    BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
-"""####),
-        Migration(fileName: "V0002__competitions_and_teams.sql", sql: ####"""
--- Competitions run from a stored workflow, their phase history, universities and teams.
+                CREATE TRIGGER audit_log_append_only
+                    BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+                    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+                """####),
+        Migration(
+            fileName: "V0002__competitions_and_teams.sql",
+            sql: ####"""
+                -- Competitions run from a stored workflow, their phase history, universities and teams.
 
--- Universities take part in many editions, so they are not tied to one competition.
-CREATE TABLE university (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name       text NOT NULL CHECK (btrim(name) <> ''),
-    city       text NOT NULL CHECK (btrim(city) <> ''),
-    country    text NOT NULL CHECK (btrim(country) <> ''),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX university_name_key ON university (lower(name));
+                -- Universities take part in many editions, so they are not tied to one competition.
+                CREATE TABLE university (
+                    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    name       text NOT NULL CHECK (btrim(name) <> ''),
+                    city       text NOT NULL CHECK (btrim(city) <> ''),
+                    country    text NOT NULL CHECK (btrim(country) <> ''),
+                    created_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE UNIQUE INDEX university_name_key ON university (lower(name));
 
-CREATE TABLE competition (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    slug             text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
-    title            text NOT NULL,
-    -- The workflow file as it was when the competition was created: editing the file later
-    -- does not change a running competition.
-    workflow_file    text NOT NULL,
-    workflow_source  text NOT NULL,
-    phase            text NOT NULL,
-    phase_entered_at timestamptz NOT NULL DEFAULT now(),
-    deadline_passed  boolean NOT NULL DEFAULT false,
-    -- Bumped by every transition: lets a caller say "advance from the phase I saw".
-    version          integer NOT NULL DEFAULT 1,
-    rosters_frozen_at timestamptz,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    created_by       text NOT NULL
-);
+                CREATE TABLE competition (
+                    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    slug             text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+                    title            text NOT NULL,
+                    -- The workflow file as it was when the competition was created: editing the file later
+                    -- does not change a running competition.
+                    workflow_file    text NOT NULL,
+                    workflow_source  text NOT NULL,
+                    phase            text NOT NULL,
+                    phase_entered_at timestamptz NOT NULL DEFAULT now(),
+                    deadline_passed  boolean NOT NULL DEFAULT false,
+                    -- Bumped by every transition: lets a caller say "advance from the phase I saw".
+                    version          integer NOT NULL DEFAULT 1,
+                    rosters_frozen_at timestamptz,
+                    created_at       timestamptz NOT NULL DEFAULT now(),
+                    created_by       text NOT NULL
+                );
 
-CREATE TABLE phase_transition (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    competition_id   bigint NOT NULL REFERENCES competition (id),
-    from_phase       text NOT NULL,
-    to_phase         text NOT NULL,
-    kind             text NOT NULL CHECK (kind IN ('advance', 'force', 'reopen', 'deadline')),
-    reason           text,
-    -- For a forced transition: the guards that did not hold when it was taken.
-    overridden_guards jsonb,
-    actor            text NOT NULL,
-    occurred_at      timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX phase_transition_competition_idx ON phase_transition (competition_id, id);
+                CREATE TABLE phase_transition (
+                    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    competition_id   bigint NOT NULL REFERENCES competition (id),
+                    from_phase       text NOT NULL,
+                    to_phase         text NOT NULL,
+                    kind             text NOT NULL CHECK (kind IN ('advance', 'force', 'reopen', 'deadline')),
+                    reason           text,
+                    -- For a forced transition: the guards that did not hold when it was taken.
+                    overridden_guards jsonb,
+                    actor            text NOT NULL,
+                    occurred_at      timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX phase_transition_competition_idx ON phase_transition (competition_id, id);
 
-CREATE TABLE team (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    name           text NOT NULL CHECK (btrim(name) <> ''),
-    university_id  bigint NOT NULL REFERENCES university (id),
-    registered_at  timestamptz NOT NULL DEFAULT now(),
-    registered_by  text NOT NULL
-);
-CREATE UNIQUE INDEX team_name_key ON team (competition_id, lower(name));
-CREATE INDEX team_university_idx ON team (university_id);
+                CREATE TABLE team (
+                    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    name           text NOT NULL CHECK (btrim(name) <> ''),
+                    university_id  bigint NOT NULL REFERENCES university (id),
+                    registered_at  timestamptz NOT NULL DEFAULT now(),
+                    registered_by  text NOT NULL
+                );
+                CREATE UNIQUE INDEX team_name_key ON team (competition_id, lower(name));
+                CREATE INDEX team_university_idx ON team (university_id);
 
-CREATE TABLE team_member (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    team_id        bigint NOT NULL REFERENCES team (id),
-    -- Repeated from the team so that "one person, one team per competition" is a constraint.
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    name           text NOT NULL CHECK (btrim(name) <> ''),
-    email          text NOT NULL CHECK (email LIKE '%_@_%'),
-    birth_date     date,
-    role           text NOT NULL CHECK (role IN ('leader', 'member'))
-);
-CREATE UNIQUE INDEX team_member_email_key ON team_member (competition_id, lower(email));
-CREATE INDEX team_member_team_idx ON team_member (team_id);
+                CREATE TABLE team_member (
+                    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    team_id        bigint NOT NULL REFERENCES team (id),
+                    -- Repeated from the team so that "one person, one team per competition" is a constraint.
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    name           text NOT NULL CHECK (btrim(name) <> ''),
+                    email          text NOT NULL CHECK (email LIKE '%_@_%'),
+                    birth_date     date,
+                    role           text NOT NULL CHECK (role IN ('leader', 'member'))
+                );
+                CREATE UNIQUE INDEX team_member_email_key ON team_member (competition_id, lower(email));
+                CREATE INDEX team_member_team_idx ON team_member (team_id);
 
--- Audit rows of a competition can be listed per competition.
-ALTER TABLE audit_log ADD COLUMN competition_id bigint REFERENCES competition (id);
-CREATE INDEX audit_log_competition_idx ON audit_log (competition_id, occurred_at);
-"""####),
-        Migration(fileName: "V0003__lectures_workshops_eligibility.sql", sql: ####"""
--- Lecture attendance and quizzes, workshop participation, and who may go on.
--- Lectures and workshops themselves are declared in the competition's stored workflow.
+                -- Audit rows of a competition can be listed per competition.
+                ALTER TABLE audit_log ADD COLUMN competition_id bigint REFERENCES competition (id);
+                CREATE INDEX audit_log_competition_idx ON audit_log (competition_id, occurred_at);
+                """####),
+        Migration(
+            fileName: "V0003__lectures_workshops_eligibility.sql",
+            sql: ####"""
+                -- Lecture attendance and quizzes, workshop participation, and who may go on.
+                -- Lectures and workshops themselves are declared in the competition's stored workflow.
 
-CREATE TABLE lecture_attendance (
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    member_id      bigint NOT NULL REFERENCES team_member (id),
-    lecture        text NOT NULL,
-    -- As the meeting tool exported it: a yes/no, minutes present, or both (minutes decide).
-    present        boolean,
-    minutes        integer CHECK (minutes >= 0),
-    quiz_score     numeric CHECK (quiz_score >= 0),
-    recorded_at    timestamptz NOT NULL DEFAULT now(),
-    recorded_by    text NOT NULL,
-    PRIMARY KEY (member_id, lecture),
-    CHECK (present IS NOT NULL OR minutes IS NOT NULL)
-);
-CREATE INDEX lecture_attendance_competition_idx ON lecture_attendance (competition_id, lecture);
+                CREATE TABLE lecture_attendance (
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    member_id      bigint NOT NULL REFERENCES team_member (id),
+                    lecture        text NOT NULL,
+                    -- As the meeting tool exported it: a yes/no, minutes present, or both (minutes decide).
+                    present        boolean,
+                    minutes        integer CHECK (minutes >= 0),
+                    quiz_score     numeric CHECK (quiz_score >= 0),
+                    recorded_at    timestamptz NOT NULL DEFAULT now(),
+                    recorded_by    text NOT NULL,
+                    PRIMARY KEY (member_id, lecture),
+                    CHECK (present IS NOT NULL OR minutes IS NOT NULL)
+                );
+                CREATE INDEX lecture_attendance_competition_idx ON lecture_attendance (competition_id, lecture);
 
-CREATE TABLE workshop_checkin (
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    team_id        bigint NOT NULL REFERENCES team (id),
-    workshop       text NOT NULL,
-    mentor_note    text,
-    recorded_at    timestamptz NOT NULL DEFAULT now(),
-    recorded_by    text NOT NULL,
-    PRIMARY KEY (team_id, workshop)
-);
-CREATE INDEX workshop_checkin_competition_idx ON workshop_checkin (competition_id, workshop);
+                CREATE TABLE workshop_checkin (
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    team_id        bigint NOT NULL REFERENCES team (id),
+                    workshop       text NOT NULL,
+                    mentor_note    text,
+                    recorded_at    timestamptz NOT NULL DEFAULT now(),
+                    recorded_by    text NOT NULL,
+                    PRIMARY KEY (team_id, workshop)
+                );
+                CREATE INDEX workshop_checkin_competition_idx ON workshop_checkin (competition_id, workshop);
 
--- The verdict of the workflow's eligibility rules, written by the compute_eligibility action.
-CREATE TABLE team_eligibility (
-    team_id        bigint PRIMARY KEY REFERENCES team (id),
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    eligible       boolean NOT NULL,
-    reasons        jsonb NOT NULL DEFAULT '[]',
-    computed_at    timestamptz NOT NULL DEFAULT now()
-);
+                -- The verdict of the workflow's eligibility rules, written by the compute_eligibility action.
+                CREATE TABLE team_eligibility (
+                    team_id        bigint PRIMARY KEY REFERENCES team (id),
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    eligible       boolean NOT NULL,
+                    reasons        jsonb NOT NULL DEFAULT '[]',
+                    computed_at    timestamptz NOT NULL DEFAULT now()
+                );
 
--- An organizer's decision for one team, which wins over the rules' verdict.
-CREATE TABLE eligibility_override (
-    team_id        bigint PRIMARY KEY REFERENCES team (id),
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    eligible       boolean NOT NULL,
-    reason         text NOT NULL CHECK (btrim(reason) <> ''),
-    decided_by     text NOT NULL,
-    decided_at     timestamptz NOT NULL DEFAULT now()
-);
-"""####),
-        Migration(fileName: "V0004__proposals_judges_assignments.sql", sql: ####"""
--- Proposals (every version kept), judges, declared conflicts of interest and judge assignments.
+                -- An organizer's decision for one team, which wins over the rules' verdict.
+                CREATE TABLE eligibility_override (
+                    team_id        bigint PRIMARY KEY REFERENCES team (id),
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    eligible       boolean NOT NULL,
+                    reason         text NOT NULL CHECK (btrim(reason) <> ''),
+                    decided_by     text NOT NULL,
+                    decided_at     timestamptz NOT NULL DEFAULT now()
+                );
+                """####),
+        Migration(
+            fileName: "V0004__proposals_judges_assignments.sql",
+            sql: ####"""
+                -- Proposals (every version kept), judges, declared conflicts of interest and judge assignments.
 
--- A team's current proposal; earlier versions are in proposal_version.
-CREATE TABLE proposal (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    team_id        bigint NOT NULL UNIQUE REFERENCES team (id),
-    version        integer NOT NULL DEFAULT 1,
-    title          text NOT NULL CHECK (btrim(title) <> ''),
-    abstract       text NOT NULL CHECK (btrim(abstract) <> ''),
-    link           text,
-    tags           text[] NOT NULL DEFAULT '{}',
-    submitted_at   timestamptz NOT NULL DEFAULT now(),
-    submitted_by   text NOT NULL
-);
-CREATE INDEX proposal_competition_idx ON proposal (competition_id);
+                -- A team's current proposal; earlier versions are in proposal_version.
+                CREATE TABLE proposal (
+                    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    team_id        bigint NOT NULL UNIQUE REFERENCES team (id),
+                    version        integer NOT NULL DEFAULT 1,
+                    title          text NOT NULL CHECK (btrim(title) <> ''),
+                    abstract       text NOT NULL CHECK (btrim(abstract) <> ''),
+                    link           text,
+                    tags           text[] NOT NULL DEFAULT '{}',
+                    submitted_at   timestamptz NOT NULL DEFAULT now(),
+                    submitted_by   text NOT NULL
+                );
+                CREATE INDEX proposal_competition_idx ON proposal (competition_id);
 
-CREATE TABLE proposal_version (
-    proposal_id  bigint NOT NULL REFERENCES proposal (id),
-    version      integer NOT NULL,
-    title        text NOT NULL,
-    abstract     text NOT NULL,
-    link         text,
-    tags         text[] NOT NULL,
-    submitted_at timestamptz NOT NULL,
-    submitted_by text NOT NULL,
-    PRIMARY KEY (proposal_id, version)
-);
+                CREATE TABLE proposal_version (
+                    proposal_id  bigint NOT NULL REFERENCES proposal (id),
+                    version      integer NOT NULL,
+                    title        text NOT NULL,
+                    abstract     text NOT NULL,
+                    link         text,
+                    tags         text[] NOT NULL,
+                    submitted_at timestamptz NOT NULL,
+                    submitted_by text NOT NULL,
+                    PRIMARY KEY (proposal_id, version)
+                );
 
--- Judges serve one competition; their university and city drive the automatic conflict rules.
-CREATE TABLE judge (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    competition_id   bigint NOT NULL REFERENCES competition (id),
-    name             text NOT NULL CHECK (btrim(name) <> ''),
-    email            text NOT NULL CHECK (email LIKE '%_@_%'),
-    university       text NOT NULL DEFAULT '',
-    city             text NOT NULL DEFAULT '',
-    country          text NOT NULL DEFAULT '',
-    expertise        text[] NOT NULL DEFAULT '{}',
-    -- At most this many proposals per round; NULL: the round's max_load, or the smallest feasible.
-    max_load         integer CHECK (max_load >= 0),
-    withdrawn_at     timestamptz,
-    withdrawn_reason text,
-    created_at       timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX judge_email_key ON judge (competition_id, lower(email));
+                -- Judges serve one competition; their university and city drive the automatic conflict rules.
+                CREATE TABLE judge (
+                    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    competition_id   bigint NOT NULL REFERENCES competition (id),
+                    name             text NOT NULL CHECK (btrim(name) <> ''),
+                    email            text NOT NULL CHECK (email LIKE '%_@_%'),
+                    university       text NOT NULL DEFAULT '',
+                    city             text NOT NULL DEFAULT '',
+                    country          text NOT NULL DEFAULT '',
+                    expertise        text[] NOT NULL DEFAULT '{}',
+                    -- At most this many proposals per round; NULL: the round's max_load, or the smallest feasible.
+                    max_load         integer CHECK (max_load >= 0),
+                    withdrawn_at     timestamptz,
+                    withdrawn_reason text,
+                    created_at       timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE UNIQUE INDEX judge_email_key ON judge (competition_id, lower(email));
 
--- Conflicts declared by a judge or an organizer; automatic ones (same university, same city)
--- are derived from the workflow's rules and never stored.
-CREATE TABLE declared_conflict (
-    judge_id       bigint NOT NULL REFERENCES judge (id),
-    team_id        bigint NOT NULL REFERENCES team (id),
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    reason         text NOT NULL CHECK (btrim(reason) <> ''),
-    declared_by    text NOT NULL,
-    declared_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (judge_id, team_id)
-);
+                -- Conflicts declared by a judge or an organizer; automatic ones (same university, same city)
+                -- are derived from the workflow's rules and never stored.
+                CREATE TABLE declared_conflict (
+                    judge_id       bigint NOT NULL REFERENCES judge (id),
+                    team_id        bigint NOT NULL REFERENCES team (id),
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    reason         text NOT NULL CHECK (btrim(reason) <> ''),
+                    declared_by    text NOT NULL,
+                    declared_at    timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (judge_id, team_id)
+                );
 
-CREATE TABLE assignment (
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    round          text NOT NULL,
-    judge_id       bigint NOT NULL REFERENCES judge (id),
-    proposal_id    bigint NOT NULL REFERENCES proposal (id),
-    affinity       integer NOT NULL,
-    assigned_at    timestamptz NOT NULL DEFAULT now(),
-    assigned_by    text NOT NULL,
-    PRIMARY KEY (competition_id, round, judge_id, proposal_id)
-);
-CREATE INDEX assignment_proposal_idx ON assignment (competition_id, round, proposal_id);
-"""####),
-        Migration(fileName: "V0005__scorecards_results.sql", sql: ####"""
--- Scorecards, the proposals of later rounds (the shortlist), stored rankings and publication.
+                CREATE TABLE assignment (
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    round          text NOT NULL,
+                    judge_id       bigint NOT NULL REFERENCES judge (id),
+                    proposal_id    bigint NOT NULL REFERENCES proposal (id),
+                    affinity       integer NOT NULL,
+                    assigned_at    timestamptz NOT NULL DEFAULT now(),
+                    assigned_by    text NOT NULL,
+                    PRIMARY KEY (competition_id, round, judge_id, proposal_id)
+                );
+                CREATE INDEX assignment_proposal_idx ON assignment (competition_id, round, proposal_id);
+                """####),
+        Migration(
+            fileName: "V0005__scorecards_results.sql",
+            sql: ####"""
+                -- Scorecards, the proposals of later rounds (the shortlist), stored rankings and publication.
 
--- One scorecard per judge, proposal and round. Revisions overwrite it; every revision is in the
--- audit log with before and after. Drafts may be incomplete and never count.
-CREATE TABLE scorecard (
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    round          text NOT NULL,
-    judge_id       bigint NOT NULL REFERENCES judge (id),
-    proposal_id    bigint NOT NULL REFERENCES proposal (id),
-    scores         jsonb NOT NULL,
-    total          numeric,
-    comment        text NOT NULL DEFAULT '',
-    submitted      boolean NOT NULL,
-    revision       integer NOT NULL DEFAULT 1,
-    updated_at     timestamptz NOT NULL DEFAULT now(),
-    updated_by     text NOT NULL,
-    PRIMARY KEY (competition_id, round, judge_id, proposal_id),
-    CHECK (NOT submitted OR total IS NOT NULL)
-);
-CREATE INDEX scorecard_proposal_idx ON scorecard (competition_id, round, proposal_id);
+                -- One scorecard per judge, proposal and round. Revisions overwrite it; every revision is in the
+                -- audit log with before and after. Drafts may be incomplete and never count.
+                CREATE TABLE scorecard (
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    round          text NOT NULL,
+                    judge_id       bigint NOT NULL REFERENCES judge (id),
+                    proposal_id    bigint NOT NULL REFERENCES proposal (id),
+                    scores         jsonb NOT NULL,
+                    total          numeric,
+                    comment        text NOT NULL DEFAULT '',
+                    submitted      boolean NOT NULL,
+                    revision       integer NOT NULL DEFAULT 1,
+                    updated_at     timestamptz NOT NULL DEFAULT now(),
+                    updated_by     text NOT NULL,
+                    PRIMARY KEY (competition_id, round, judge_id, proposal_id),
+                    CHECK (NOT submitted OR total IS NOT NULL)
+                );
+                CREATE INDEX scorecard_proposal_idx ON scorecard (competition_id, round, proposal_id);
 
--- Proposals moved into a later round by the shortlist action, with their rank in the earlier one.
-CREATE TABLE round_entry (
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    round          text NOT NULL,
-    proposal_id    bigint NOT NULL REFERENCES proposal (id),
-    from_round     text NOT NULL,
-    from_rank      integer NOT NULL,
-    PRIMARY KEY (competition_id, round, proposal_id)
-);
+                -- Proposals moved into a later round by the shortlist action, with their rank in the earlier one.
+                CREATE TABLE round_entry (
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    round          text NOT NULL,
+                    proposal_id    bigint NOT NULL REFERENCES proposal (id),
+                    from_round     text NOT NULL,
+                    from_rank      integer NOT NULL,
+                    PRIMARY KEY (competition_id, round, proposal_id)
+                );
 
--- The ranking of a round as the compute_ranking action computed it, so that what was announced
--- stays what it was; `wysc results` recomputes it from the scorecards at any time.
-CREATE TABLE round_result (
-    competition_id bigint NOT NULL REFERENCES competition (id),
-    round          text NOT NULL,
-    proposal_id    bigint NOT NULL REFERENCES proposal (id),
-    rank           integer NOT NULL,
-    score          numeric NOT NULL,
-    raw_mean       numeric NOT NULL,
-    judges         integer NOT NULL,
-    disagreement   boolean NOT NULL,
-    method         text NOT NULL,
-    computed_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (competition_id, round, proposal_id)
-);
+                -- The ranking of a round as the compute_ranking action computed it, so that what was announced
+                -- stays what it was; `wysc results` recomputes it from the scorecards at any time.
+                CREATE TABLE round_result (
+                    competition_id bigint NOT NULL REFERENCES competition (id),
+                    round          text NOT NULL,
+                    proposal_id    bigint NOT NULL REFERENCES proposal (id),
+                    rank           integer NOT NULL,
+                    score          numeric NOT NULL,
+                    raw_mean       numeric NOT NULL,
+                    judges         integer NOT NULL,
+                    disagreement   boolean NOT NULL,
+                    method         text NOT NULL,
+                    computed_at    timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (competition_id, round, proposal_id)
+                );
 
-ALTER TABLE competition ADD COLUMN results_published_at timestamptz;
-ALTER TABLE competition ADD COLUMN results_published_by text;
-"""####),
-        Migration(fileName: "V0006__tokens_idempotency.sql", sql: ####"""
--- Personal API tokens for `wysc serve`, and idempotency keys that make retried requests safe.
+                ALTER TABLE competition ADD COLUMN results_published_at timestamptz;
+                ALTER TABLE competition ADD COLUMN results_published_by text;
+                """####),
+        Migration(
+            fileName: "V0006__tokens_idempotency.sql",
+            sql: ####"""
+                -- Personal API tokens for `wysc serve`, and idempotency keys that make retried requests safe.
 
--- Only the SHA-256 of a token is stored; the token itself is shown once, when it is created.
-CREATE TABLE api_token (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    token_hash     text NOT NULL UNIQUE,
-    role           text NOT NULL CHECK (role IN ('organizer', 'judge', 'university')),
-    -- organizer: a name; judge: the judge's id; university: the university's id.
-    subject        text NOT NULL,
-    label          text NOT NULL,
-    competition_id bigint REFERENCES competition (id),
-    created_at     timestamptz NOT NULL DEFAULT now(),
-    created_by     text NOT NULL,
-    expires_at     timestamptz,
-    revoked_at     timestamptz,
-    last_used_at   timestamptz
-);
+                -- Only the SHA-256 of a token is stored; the token itself is shown once, when it is created.
+                CREATE TABLE api_token (
+                    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    token_hash     text NOT NULL UNIQUE,
+                    role           text NOT NULL CHECK (role IN ('organizer', 'judge', 'university')),
+                    -- organizer: a name; judge: the judge's id; university: the university's id.
+                    subject        text NOT NULL,
+                    label          text NOT NULL,
+                    competition_id bigint REFERENCES competition (id),
+                    created_at     timestamptz NOT NULL DEFAULT now(),
+                    created_by     text NOT NULL,
+                    expires_at     timestamptz,
+                    revoked_at     timestamptz,
+                    last_used_at   timestamptz
+                );
 
--- A request sent again with the same Idempotency-Key by the same caller gets the first answer.
-CREATE TABLE idempotency_key (
-    actor        text NOT NULL,
-    key          text NOT NULL,
-    request_hash text NOT NULL,
-    status       integer,
-    body         text,
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (actor, key)
-);
-"""####),
-        Migration(fileName: "V0007__text_limits_idempotency.sql", sql: ####"""
--- Bounds on every text a person can send (the numbers are TextField's, in WyscApplication/TextLimits.swift;
--- a test checks that they agree). NOT VALID: rows written before this migration are not re-checked,
--- every new or changed row is.
+                -- A request sent again with the same Idempotency-Key by the same caller gets the first answer.
+                CREATE TABLE idempotency_key (
+                    actor        text NOT NULL,
+                    key          text NOT NULL,
+                    request_hash text NOT NULL,
+                    status       integer,
+                    body         text,
+                    created_at   timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (actor, key)
+                );
+                """####),
+        Migration(
+            fileName: "V0007__text_limits_idempotency.sql",
+            sql: ####"""
+                -- Bounds on every text a person can send (the numbers are TextField's, in WyscApplication/TextLimits.swift;
+                -- a test checks that they agree). NOT VALID: rows written before this migration are not re-checked,
+                -- every new or changed row is.
 
-ALTER TABLE university ADD CONSTRAINT university_name_length CHECK (char_length(name) <= 200) NOT VALID;
-ALTER TABLE university ADD CONSTRAINT university_city_length CHECK (char_length(city) <= 200) NOT VALID;
-ALTER TABLE university ADD CONSTRAINT university_country_length CHECK (char_length(country) <= 200) NOT VALID;
-ALTER TABLE competition ADD CONSTRAINT competition_title_length CHECK (char_length(title) <= 300) NOT VALID;
-ALTER TABLE phase_transition ADD CONSTRAINT phase_transition_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
-ALTER TABLE team ADD CONSTRAINT team_name_length CHECK (char_length(name) <= 200) NOT VALID;
-ALTER TABLE team_member ADD CONSTRAINT team_member_name_length CHECK (char_length(name) <= 200) NOT VALID;
-ALTER TABLE team_member ADD CONSTRAINT team_member_email_length CHECK (char_length(email) <= 254) NOT VALID;
-ALTER TABLE workshop_checkin ADD CONSTRAINT workshop_checkin_mentor_note_length CHECK (char_length(mentor_note) <= 2000) NOT VALID;
-ALTER TABLE eligibility_override ADD CONSTRAINT eligibility_override_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
-ALTER TABLE proposal ADD CONSTRAINT proposal_title_length CHECK (char_length(title) <= 300) NOT VALID;
-ALTER TABLE proposal ADD CONSTRAINT proposal_abstract_length CHECK (char_length(abstract) <= 20000) NOT VALID;
-ALTER TABLE proposal ADD CONSTRAINT proposal_link_length CHECK (char_length(link) <= 2000) NOT VALID;
-ALTER TABLE proposal ADD CONSTRAINT proposal_tags_count CHECK (cardinality(tags) <= 10) NOT VALID;
-ALTER TABLE proposal_version ADD CONSTRAINT proposal_version_title_length CHECK (char_length(title) <= 300) NOT VALID;
-ALTER TABLE proposal_version ADD CONSTRAINT proposal_version_abstract_length CHECK (char_length(abstract) <= 20000) NOT VALID;
-ALTER TABLE proposal_version ADD CONSTRAINT proposal_version_link_length CHECK (char_length(link) <= 2000) NOT VALID;
-ALTER TABLE judge ADD CONSTRAINT judge_name_length CHECK (char_length(name) <= 200) NOT VALID;
-ALTER TABLE judge ADD CONSTRAINT judge_email_length CHECK (char_length(email) <= 254) NOT VALID;
-ALTER TABLE judge ADD CONSTRAINT judge_university_length CHECK (char_length(university) <= 200) NOT VALID;
-ALTER TABLE judge ADD CONSTRAINT judge_city_length CHECK (char_length(city) <= 200) NOT VALID;
-ALTER TABLE judge ADD CONSTRAINT judge_country_length CHECK (char_length(country) <= 200) NOT VALID;
-ALTER TABLE judge ADD CONSTRAINT judge_withdrawn_reason_length CHECK (char_length(withdrawn_reason) <= 2000) NOT VALID;
-ALTER TABLE judge ADD CONSTRAINT judge_expertise_count CHECK (cardinality(expertise) <= 10) NOT VALID;
-ALTER TABLE declared_conflict ADD CONSTRAINT declared_conflict_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
-ALTER TABLE scorecard ADD CONSTRAINT scorecard_comment_length CHECK (char_length(comment) <= 10000) NOT VALID;
-ALTER TABLE audit_log ADD CONSTRAINT audit_log_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
+                ALTER TABLE university ADD CONSTRAINT university_name_length CHECK (char_length(name) <= 200) NOT VALID;
+                ALTER TABLE university ADD CONSTRAINT university_city_length CHECK (char_length(city) <= 200) NOT VALID;
+                ALTER TABLE university ADD CONSTRAINT university_country_length CHECK (char_length(country) <= 200) NOT VALID;
+                ALTER TABLE competition ADD CONSTRAINT competition_title_length CHECK (char_length(title) <= 300) NOT VALID;
+                ALTER TABLE phase_transition ADD CONSTRAINT phase_transition_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
+                ALTER TABLE team ADD CONSTRAINT team_name_length CHECK (char_length(name) <= 200) NOT VALID;
+                ALTER TABLE team_member ADD CONSTRAINT team_member_name_length CHECK (char_length(name) <= 200) NOT VALID;
+                ALTER TABLE team_member ADD CONSTRAINT team_member_email_length CHECK (char_length(email) <= 254) NOT VALID;
+                ALTER TABLE workshop_checkin ADD CONSTRAINT workshop_checkin_mentor_note_length CHECK (char_length(mentor_note) <= 2000) NOT VALID;
+                ALTER TABLE eligibility_override ADD CONSTRAINT eligibility_override_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
+                ALTER TABLE proposal ADD CONSTRAINT proposal_title_length CHECK (char_length(title) <= 300) NOT VALID;
+                ALTER TABLE proposal ADD CONSTRAINT proposal_abstract_length CHECK (char_length(abstract) <= 20000) NOT VALID;
+                ALTER TABLE proposal ADD CONSTRAINT proposal_link_length CHECK (char_length(link) <= 2000) NOT VALID;
+                ALTER TABLE proposal ADD CONSTRAINT proposal_tags_count CHECK (cardinality(tags) <= 10) NOT VALID;
+                ALTER TABLE proposal_version ADD CONSTRAINT proposal_version_title_length CHECK (char_length(title) <= 300) NOT VALID;
+                ALTER TABLE proposal_version ADD CONSTRAINT proposal_version_abstract_length CHECK (char_length(abstract) <= 20000) NOT VALID;
+                ALTER TABLE proposal_version ADD CONSTRAINT proposal_version_link_length CHECK (char_length(link) <= 2000) NOT VALID;
+                ALTER TABLE judge ADD CONSTRAINT judge_name_length CHECK (char_length(name) <= 200) NOT VALID;
+                ALTER TABLE judge ADD CONSTRAINT judge_email_length CHECK (char_length(email) <= 254) NOT VALID;
+                ALTER TABLE judge ADD CONSTRAINT judge_university_length CHECK (char_length(university) <= 200) NOT VALID;
+                ALTER TABLE judge ADD CONSTRAINT judge_city_length CHECK (char_length(city) <= 200) NOT VALID;
+                ALTER TABLE judge ADD CONSTRAINT judge_country_length CHECK (char_length(country) <= 200) NOT VALID;
+                ALTER TABLE judge ADD CONSTRAINT judge_withdrawn_reason_length CHECK (char_length(withdrawn_reason) <= 2000) NOT VALID;
+                ALTER TABLE judge ADD CONSTRAINT judge_expertise_count CHECK (cardinality(expertise) <= 10) NOT VALID;
+                ALTER TABLE declared_conflict ADD CONSTRAINT declared_conflict_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
+                ALTER TABLE scorecard ADD CONSTRAINT scorecard_comment_length CHECK (char_length(comment) <= 10000) NOT VALID;
+                ALTER TABLE audit_log ADD CONSTRAINT audit_log_reason_length CHECK (char_length(reason) <= 2000) NOT VALID;
 
--- An idempotency key is now written in the same transaction as the change it answers for, so a
--- key without an answer can only be one a server left behind before this migration: forget them.
-DELETE FROM idempotency_key WHERE status IS NULL;
-ALTER TABLE idempotency_key ALTER COLUMN status SET NOT NULL, ALTER COLUMN body SET NOT NULL;
--- Keys expire (Idempotency.retention); the sweep finds them by age.
-CREATE INDEX idempotency_key_created_at ON idempotency_key (created_at);
-"""####),
+                -- An idempotency key is now written in the same transaction as the change it answers for, so a
+                -- key without an answer can only be one a server left behind before this migration: forget them.
+                DELETE FROM idempotency_key WHERE status IS NULL;
+                ALTER TABLE idempotency_key ALTER COLUMN status SET NOT NULL, ALTER COLUMN body SET NOT NULL;
+                -- Keys expire (Idempotency.retention); the sweep finds them by age.
+                CREATE INDEX idempotency_key_created_at ON idempotency_key (created_at);
+                """####),
     ]
 }

@@ -64,7 +64,8 @@ enum Idempotency {
             INSERT INTO idempotency_key (actor, key, request_hash, status, body)
             VALUES (\(request.actor.description), \(request.key), \(request.requestHash), 0, '')
             ON CONFLICT DO NOTHING
-            """).affectedRows
+            """
+        ).affectedRows
         if claimed == 0 { throw IdempotencyKeyAnswered() }
     }
 
@@ -94,11 +95,13 @@ extension Application {
     /// Whether `key` of `actor` was answered (and for the same request).
     public func idempotencyState(key: String, actor: Actor, requestHash: String) async throws -> IdempotencyState {
         try await pool.withConnection { connection in
-            guard let row = try connection.query(
-                """
-                SELECT request_hash, status, body FROM idempotency_key
-                WHERE actor = \(actor.description) AND key = \(key) AND created_at >= now() - make_interval(secs => \(Idempotency.retentionSeconds))
-                """).singleRow()
+            guard
+                let row = try connection.query(
+                    """
+                    SELECT request_hash, status, body FROM idempotency_key
+                    WHERE actor = \(actor.description) AND key = \(key) AND created_at >= now() - make_interval(secs => \(Idempotency.retentionSeconds))
+                    """
+                ).singleRow()
             else { return .proceed }
             guard try row.decode("request_hash", as: String.self) == requestHash else { return .mismatch }
             return .replay(StoredAnswer(status: try row.decode("status"), body: try row.decode("body")))

@@ -27,10 +27,13 @@ public struct JudgeInput: Sendable, Hashable {
         let columns = try document.columns(required: ["name", "email"], optional: ["university", "city", "country", "expertise", "max_load"])
         return document.records.map { record in
             let load = record.value(columns["max_load"])
-            return (record.row, JudgeInput(
-                name: record.value(columns["name"]), email: record.value(columns["email"]), university: record.value(columns["university"]),
-                city: record.value(columns["city"]), country: record.value(columns["country"]),
-                expertise: ProposalInput.splitTags(record.value(columns["expertise"])), maxLoad: Int(load)), load)
+            return (
+                record.row,
+                JudgeInput(
+                    name: record.value(columns["name"]), email: record.value(columns["email"]), university: record.value(columns["university"]),
+                    city: record.value(columns["city"]), country: record.value(columns["country"]),
+                    expertise: ProposalInput.splitTags(record.value(columns["expertise"])), maxLoad: Int(load)), load
+            )
         }
     }
 }
@@ -64,7 +67,9 @@ public struct ConflictRecord: Sendable, Hashable {
 extension Application {
     /// Adds judges, all or nothing. A judge already there with the same details is unchanged; with
     /// other details (a new city, more expertise) they are updated and the change is audited.
-    public func addJudges(_ rows: [(row: Int, input: JudgeInput, maxLoadText: String)], file: String, competition slug: String, as actor: Actor) async throws -> ImportSummary {
+    public func addJudges(
+        _ rows: [(row: Int, input: JudgeInput, maxLoadText: String)], file: String, competition slug: String, as actor: Actor
+    ) async throws -> ImportSummary {
         try actor.requireOrganizer("add judges")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
@@ -73,16 +78,21 @@ extension Application {
             for (row, input, loadText) in rows {
                 func problem(_ message: String) { problems.append(.init(row: row, message: message)) }
                 if input.name.isEmpty { problem("name is missing") }
-                let textProblems = TextField.problems([
-                    ("name", input.name, .name), ("email", input.email, .email), ("university", input.university, .name),
-                    ("city", input.city, .name), ("country", input.country, .name),
-                ]) + [TextField.tagsProblem(input.expertise, field: "expertise")].compactMap { $0 }
+                let textProblems =
+                    TextField.problems([
+                        ("name", input.name, .name), ("email", input.email, .email), ("university", input.university, .name),
+                        ("city", input.city, .name), ("country", input.country, .name),
+                    ]) + [TextField.tagsProblem(input.expertise, field: "expertise")].compactMap { $0 }
                 textProblems.forEach(problem)
-                if input.email.isEmpty { problem("email is missing") } else if textProblems.isEmpty && !TeamImport.isPlausibleEmail(input.email) {
+                if input.email.isEmpty {
+                    problem("email is missing")
+                } else if textProblems.isEmpty && !TeamImport.isPlausibleEmail(input.email) {
                     problem("email \(quoted(input.email)) is not an email address")
                 }
                 if !loadText.isEmpty && (input.maxLoad.map { !Judges.loadRange.contains($0) } ?? true) {
-                    problem("max_load \(quoted(loadText)) is not a whole number of proposals from \(Judges.loadRange.lowerBound) to \(Judges.loadRange.upperBound)")
+                    problem(
+                        "max_load \(quoted(loadText)) is not a whole number of proposals from \(Judges.loadRange.lowerBound) to \(Judges.loadRange.upperBound)"
+                    )
                 }
                 if let first = seen[input.email.lowercased()], !input.email.isEmpty {
                     problem("email \(input.email) is also on row \(first)")
@@ -101,9 +111,12 @@ extension Application {
                 if let existing = try connection.query(
                     "SELECT id, name, university, city, country, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND lower(email) = lower(\(input.email))"
                 ).singleRow() {
-                    let same = try existing.decode("name", as: String.self) == input.name && existing.decode("university", as: String.self) == input.university
+                    let same =
+                        try existing.decode("name", as: String.self) == input.name
+                        && existing.decode("university", as: String.self) == input.university
                         && existing.decode("city", as: String.self) == input.city && existing.decode("country", as: String.self) == input.country
-                        && existing.decode("expertise", as: [String].self) == input.expertise && existing.decode("max_load", as: Int?.self) == input.maxLoad
+                        && existing.decode("expertise", as: [String].self) == input.expertise
+                        && existing.decode("max_load", as: Int?.self) == input.maxLoad
                     if same {
                         summary.unchanged += 1
                         continue
@@ -151,7 +164,8 @@ extension Application {
                 Judge(
                     id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), university: try row.decode("university"),
                     city: try row.decode("city"), country: try row.decode("country"), expertise: try row.decode("expertise"),
-                    maxLoad: try row.decode("max_load"), withdrawnAt: try row.decode("withdrawn_at"), withdrawnReason: try row.decode("withdrawn_reason"),
+                    maxLoad: try row.decode("max_load"), withdrawnAt: try row.decode("withdrawn_at"),
+                    withdrawnReason: try row.decode("withdrawn_reason"),
                     assignments: try row.decode("assignments"))
             }
         }
@@ -165,7 +179,8 @@ extension Application {
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let judge = try Judges.find(email, competition: competition, on: connection)
-            try connection.query("UPDATE judge SET withdrawn_at = now(), withdrawn_reason = \(reason) WHERE id = \(judge.id) AND withdrawn_at IS NULL")
+            try connection.query(
+                "UPDATE judge SET withdrawn_at = now(), withdrawn_reason = \(reason) WHERE id = \(judge.id) AND withdrawn_at IS NULL")
             try Audit.record(
                 on: connection, actor: actor, action: "judge.withdraw", subject: "judge:\(judge.email)", competitionID: competition.id,
                 before: ["withdrawn": false], after: ["withdrawn": true], reason: reason)
@@ -193,7 +208,8 @@ extension Application {
                 """
                 INSERT INTO declared_conflict (judge_id, team_id, competition_id, reason, declared_by)
                 VALUES (\(judge.id), \(teamID), \(competition.id), \(reason), \(actor.description)) ON CONFLICT DO NOTHING
-                """).affectedRows
+                """
+            ).affectedRows
             if inserted == 1 {
                 try Audit.record(
                     on: connection, actor: actor, action: "conflict.declare", subject: "judge:\(judge.email)", competitionID: competition.id,
@@ -210,7 +226,8 @@ extension Application {
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let judge = try Judges.find(email, competition: competition, on: connection)
             let teamID = try Judges.teamID(team, competition: competition, on: connection)
-            let removed = try connection.query("DELETE FROM declared_conflict WHERE judge_id = \(judge.id) AND team_id = \(teamID) RETURNING reason").rows
+            let removed = try connection.query("DELETE FROM declared_conflict WHERE judge_id = \(judge.id) AND team_id = \(teamID) RETURNING reason")
+                .rows
             guard let old = removed.first else {
                 throw WyscError(.notFound, "there is no declared conflict between \(email) and team '\(team)'")
             }
@@ -221,7 +238,9 @@ extension Application {
     }
 
     /// Every conflict: declared ones, and the automatic ones of a round's rules (default: the first round).
-    public func conflicts(competition slug: String, round: String? = nil, declaredOnly: Bool = false, as actor: Actor) async throws -> [ConflictRecord] {
+    public func conflicts(
+        competition slug: String, round: String? = nil, declaredOnly: Bool = false, as actor: Actor
+    ) async throws -> [ConflictRecord] {
         try actor.requireOrganizer("list conflicts")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
@@ -241,25 +260,30 @@ enum Judges {
     }
 
     static func find(_ email: String, competition: CompetitionRecord, on connection: PostgresConnection) throws -> Reference {
-        guard let row = try connection.query(
-            "SELECT id, email FROM judge WHERE competition_id = \(competition.id) AND lower(email) = lower(\(email))"
-        ).singleRow() else {
+        guard
+            let row = try connection.query(
+                "SELECT id, email FROM judge WHERE competition_id = \(competition.id) AND lower(email) = lower(\(email))"
+            ).singleRow()
+        else {
             throw WyscError(.notFound, "there is no judge \(email) in competition '\(competition.slug)'")
         }
         return Reference(id: try row.decode("id"), email: try row.decode("email"))
     }
 
     static func teamID(_ team: String, competition: CompetitionRecord, on connection: PostgresConnection) throws -> Int {
-        guard let row = try connection.query(
-            "SELECT id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(team))"
-        ).singleRow() else {
+        guard
+            let row = try connection.query(
+                "SELECT id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(team))"
+            ).singleRow()
+        else {
             throw WyscError(.notFound, "there is no team '\(team)' in competition '\(competition.slug)'")
         }
         return try row.decode("id")
     }
 
     /// Declared conflicts, plus the round's automatic ones when `rules` is given.
-    static func conflicts(_ competition: CompetitionRecord, rules round: JudgingRound?, on connection: PostgresConnection) throws -> [ConflictRecord] {
+    static func conflicts(_ competition: CompetitionRecord, rules round: JudgingRound?, on connection: PostgresConnection) throws -> [ConflictRecord]
+    {
         let rules = round.map(ConflictRules.init) ?? .declaredOnly
         let facts = try ConflictFacts.load(competition, on: connection)
         var records: [ConflictRecord] = []
@@ -267,14 +291,16 @@ enum Judges {
             guard let judge = facts.judges[pair.judge], let team = facts.teams[pair.team] else { continue }
             for reason in pair.reasons {
                 let declared = facts.declared[ConflictRules.Declared(judge: pair.judge, team: pair.team)]
-                let why = switch reason {
-                case .declared: declared?.reason ?? ""
-                case .sameUniversity: "\(judge.name) is from \(team.affiliation.university)"
-                case .sameCity: "\(judge.name) and the team are both in \(team.affiliation.city)"
-                }
-                records.append(ConflictRecord(
-                    judge: judge.name, judgeEmail: judge.email, team: team.name, source: reason.rawValue, reason: why,
-                    declaredBy: reason == .declared ? declared?.declaredBy : nil))
+                let why =
+                    switch reason {
+                    case .declared: declared?.reason ?? ""
+                    case .sameUniversity: "\(judge.name) is from \(team.affiliation.university)"
+                    case .sameCity: "\(judge.name) and the team are both in \(team.affiliation.city)"
+                    }
+                records.append(
+                    ConflictRecord(
+                        judge: judge.name, judgeEmail: judge.email, team: team.name, source: reason.rawValue, reason: why,
+                        declaredBy: reason == .declared ? declared?.declaredBy : nil))
             }
         }
         return records.sorted { ($0.judge, $0.team, $0.source) < ($1.judge, $1.team, $1.source) }

@@ -66,7 +66,8 @@ extension Application {
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
             let threshold = competition.definition.eligibility?.attendanceMinutes
-            let members: Int = try connection.query("SELECT count(*) AS n FROM team_member WHERE competition_id = \(competition.id)").rows[0].decode("n")
+            let members: Int = try connection.query("SELECT count(*) AS n FROM team_member WHERE competition_id = \(competition.id)").rows[0].decode(
+                "n")
             let rows = try connection.query(
                 """
                 SELECT lecture,
@@ -134,14 +135,17 @@ extension Application {
                 let known = competition.definition.workshops.map(\.id)
                 throw WyscError(
                     .badInput,
-                    "unknown workshop '\(workshop)'" + (known.isEmpty ? "; the workflow declares none" : " (the workflow has \(known.joined(separator: ", ")))"))
+                    "unknown workshop '\(workshop)'"
+                        + (known.isEmpty ? "; the workflow declares none" : " (the workflow has \(known.joined(separator: ", ")))"))
             }
             var summary = ImportSummary(added: 0, unchanged: 0)
             var unknown: [String] = []
             for team in teams {
-                guard let row = try connection.query(
-                    "SELECT id, name FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(team))"
-                ).singleRow() else {
+                guard
+                    let row = try connection.query(
+                        "SELECT id, name FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(team))"
+                    ).singleRow()
+                else {
                     unknown.append(team)
                     continue
                 }
@@ -157,7 +161,8 @@ extension Application {
                         continue
                     }
                     try connection.query(
-                        "UPDATE workshop_checkin SET mentor_note = \(note), recorded_at = now(), recorded_by = \(actor.description) WHERE team_id = \(teamID) AND workshop = \(workshop)")
+                        "UPDATE workshop_checkin SET mentor_note = \(note), recorded_at = now(), recorded_by = \(actor.description) WHERE team_id = \(teamID) AND workshop = \(workshop)"
+                    )
                     try Audit.record(
                         on: connection, actor: actor, action: "workshop.checkin", subject: "team:\(teamName)", competitionID: competition.id,
                         before: ["workshop": .string(workshop), "mentor_note": .optional(previous)],
@@ -176,7 +181,8 @@ extension Application {
                 summary.added += 1
             }
             guard unknown.isEmpty else {
-                throw WyscError(.notFound, "no team \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in competition '\(slug)'; nobody was checked in")
+                throw WyscError(
+                    .notFound, "no team \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in competition '\(slug)'; nobody was checked in")
             }
             return summary
         }
@@ -300,7 +306,8 @@ enum AttendanceImport {
                    count(*) FILTER (WHERE a.member_id IS NOT NULL AND (a.present, a.minutes, a.quiz_score) IS DISTINCT FROM (f.present, f.minutes, f.quiz_score)) AS changed,
                    count(*) FILTER (WHERE a.member_id IS NOT NULL AND (a.present, a.minutes, a.quiz_score) IS NOT DISTINCT FROM (f.present, f.minutes, f.quiz_score)) AS unchanged
             FROM attendance_final f LEFT JOIN lecture_attendance a ON a.member_id = f.member_id AND a.lecture = f.lecture
-            """).rows[0]
+            """
+        ).rows[0]
         try connection.query(
             """
             INSERT INTO audit_log (actor, action, subject, before, after, competition_id)

@@ -5,7 +5,7 @@ import WyscPostgres
 import WyscWorkflow
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A private PostgreSQL cluster that wysc creates and runs itself, so that one command runs a
@@ -208,7 +208,8 @@ public struct LocalCluster: Sendable {
         guard descriptor >= 0 else {
             throw WyscError(
                 .refused,
-                "the socket directory \(path) is not a directory wysc can trust (\(String(cString: strerror(errno)))): remove it, or use a data directory with a shorter path")
+                "the socket directory \(path) is not a directory wysc can trust (\(String(cString: strerror(errno)))): remove it, or use a data directory with a shorter path"
+            )
         }
         defer { close(descriptor) }
         var info = stat()
@@ -223,12 +224,14 @@ public struct LocalCluster: Sendable {
         } else if info.st_uid != owner.0 {
             throw WyscError(
                 .refused,
-                "the socket directory \(path) belongs to another user (uid \(info.st_uid)): someone may be waiting to impersonate the database. Remove it, or use a shorter --data-dir")
+                "the socket directory \(path) belongs to another user (uid \(info.st_uid)): someone may be waiting to impersonate the database. Remove it, or use a shorter --data-dir"
+            )
         }
         if info.st_mode & 0o077 != 0 {
             throw WyscError(
                 .refused,
-                "the socket directory \(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))): remove it, or use a data directory with a shorter path")
+                "the socket directory \(path) is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))): remove it, or use a data directory with a shorter path"
+            )
         }
     }
 
@@ -237,7 +240,8 @@ public struct LocalCluster: Sendable {
         maintenance.connectionString = connectionString.replacingOccurrences(of: "@/\(Self.databaseName)?", with: "@/postgres?")
         let connection = try PostgresConnection.connect(maintenance, logger: logger)
         defer { connection.close() }
-        let exists = try connection.query("SELECT count(*) AS n FROM pg_database WHERE datname = \(Self.databaseName)")
+        let exists =
+            try connection.query("SELECT count(*) AS n FROM pg_database WHERE datname = \(Self.databaseName)")
             .rows[0].decode("n", as: Int.self) > 0
         if !exists {
             try connection.query("CREATE DATABASE \(identifier: Self.databaseName) ENCODING 'UTF8' TEMPLATE template0")
@@ -254,7 +258,10 @@ public struct LocalCluster: Sendable {
     private func handOverToServerUser(_ path: String) throws {
         guard geteuid() == 0 else { return }
         guard let user = serverUser else {
-            throw WyscError(.unavailable, "PostgreSQL cannot run as root and there is no 'postgres' system user: run wysc as another user, or install PostgreSQL (apt-get install -y postgresql), which creates it")
+            throw WyscError(
+                .unavailable,
+                "PostgreSQL cannot run as root and there is no 'postgres' system user: run wysc as another user, or install PostgreSQL (apt-get install -y postgresql), which creates it"
+            )
         }
         // Through a descriptor opened without following links: chown(2) would follow a planted symlink.
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -312,7 +319,8 @@ struct PostgresTools {
     var initdb: String
     var pgCtl: String
 
-    static let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
+    static let runuser =
+        ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
         .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "runuser"
 
     static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresTools {

@@ -104,14 +104,16 @@ public struct Migrator: Sendable {
         for migration in migrations {
             if let record = applied[migration.version], record.checksum != migration.checksum {
                 throw MigrationError(
-                    description: "\(migration.fileName) was changed after it was applied (checksum \(record.checksum.prefix(12))… in the database, \(migration.checksum.prefix(12))… in this wysc). Applied migrations must not be edited: restore the file and add a new migration instead."
+                    description:
+                        "\(migration.fileName) was changed after it was applied (checksum \(record.checksum.prefix(12))… in the database, \(migration.checksum.prefix(12))… in this wysc). Applied migrations must not be edited: restore the file and add a new migration instead."
                 )
             }
         }
         let known = Set(migrations.map(\.version))
         if let newer = applied.keys.filter({ !known.contains($0) }).max(), let record = applied[newer] {
             throw MigrationError(
-                description: "the database has migration \(record.fileName), which this wysc does not know: it was migrated by a newer wysc. Upgrade wysc."
+                description:
+                    "the database has migration \(record.fileName), which this wysc does not know: it was migrated by a newer wysc. Upgrade wysc."
             )
         }
 

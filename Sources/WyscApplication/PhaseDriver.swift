@@ -83,26 +83,31 @@ extension Application {
         try actor.requireOrganizer("change phases")
         try TextField.reason.check(forceReason, field: "the reason for forcing")
         let now = self.now()
-        return try await transaction { connection in try self.idempotently(idempotency, on: connection) {
-            var record = try Competitions.find(slug, on: connection, lock: .update)
-            try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
-            try PhaseDriver.noteDeadline(&record, now: now, on: connection)
-            let transition = try PhaseDriver.chooseTransition(record, to: target)
-            let facts = try PhaseDriver.facts(for: transition, of: record, on: connection)
-            let event: PhaseEvent = forceReason.map { .force(to: transition.to, reason: $0) } ?? .advance(to: transition.to)
-            return try PhaseDriver.take(event, record: record, facts: facts, now: now, actor: actor, on: connection)
-        } }
+        return try await transaction { connection in
+            try self.idempotently(idempotency, on: connection) {
+                var record = try Competitions.find(slug, on: connection, lock: .update)
+                try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
+                try PhaseDriver.noteDeadline(&record, now: now, on: connection)
+                let transition = try PhaseDriver.chooseTransition(record, to: target)
+                let facts = try PhaseDriver.facts(for: transition, of: record, on: connection)
+                let event: PhaseEvent = forceReason.map { .force(to: transition.to, reason: $0) } ?? .advance(to: transition.to)
+                return try PhaseDriver.take(event, record: record, facts: facts, now: now, actor: actor, on: connection)
+            }
+        }
     }
 
     /// Goes back to an earlier phase (to take late attendance, say). Audited with the reason.
-    public func reopenPhase(competition slug: String, phase: String, reason: String, expectedPhase: String? = nil, as actor: Actor) async throws -> TransitionRecord {
+    public func reopenPhase(
+        competition slug: String, phase: String, reason: String, expectedPhase: String? = nil, as actor: Actor
+    ) async throws -> TransitionRecord {
         try actor.requireOrganizer("reopen phases")
         try TextField.reason.check(reason, field: "the reason for reopening")
         let now = self.now()
         return try await transaction { connection in
             let record = try Competitions.find(slug, on: connection, lock: .update)
             try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
-            return try PhaseDriver.take(.reopen(phase: phase, reason: reason), record: record, facts: GuardFacts(), now: now, actor: actor, on: connection)
+            return try PhaseDriver.take(
+                .reopen(phase: phase, reason: reason), record: record, facts: GuardFacts(), now: now, actor: actor, on: connection)
         }
     }
 
@@ -145,7 +150,9 @@ enum PhaseDriver {
         let last = try connection.query(
             "SELECT actor, occurred_at FROM phase_transition WHERE competition_id = \(record.id) ORDER BY id DESC LIMIT 1"
         ).singleRow()
-        let by = try last.map { " (changed by \(try $0.decode("actor", as: String.self)) at \(try $0.decode("occurred_at", as: Date.self).rfc3339))" } ?? ""
+        let by =
+            try last.map { " (changed by \(try $0.decode("actor", as: String.self)) at \(try $0.decode("occurred_at", as: Date.self).rfc3339))" }
+            ?? ""
         throw WyscError(
             .conflict,
             "the phase already changed: competition '\(record.slug)' is now in '\(record.phase)', not '\(expected)'\(by). Nothing was done; look at the phase again and try again if still needed."
@@ -214,7 +221,8 @@ enum PhaseDriver {
         switch reason {
         case .guardsFailed:
             return WyscError(
-                .refused, "\(reason)\nNothing was changed; an organizer may force the transition, giving a reason.", code: WyscError.Code.guardsFailed)
+                .refused, "\(reason)\nNothing was changed; an organizer may force the transition, giving a reason.", code: WyscError.Code.guardsFailed
+            )
         case .terminal, .deadlineNotReached:
             return WyscError(.refused, reason.description)
         case .noTransition, .ambiguous, .notAnEarlierPhase, .unknownPhase, .missingReason:
@@ -290,8 +298,10 @@ enum PhaseDriver {
             return try EligibilityDecisions.compute(competition, actor: actor, on: connection)
         case .closeSubmissions:
             let row = try connection.query(
-                "SELECT count(*) AS proposals, coalesce(sum(version), 0) AS versions FROM proposal WHERE competition_id = \(competition.id)").rows[0]
-            let proposals: Int = try row.decode("proposals"), versions: Int = try row.decode("versions")
+                "SELECT count(*) AS proposals, coalesce(sum(version), 0) AS versions FROM proposal WHERE competition_id = \(competition.id)"
+            ).rows[0]
+            let proposals: Int = try row.decode("proposals")
+            let versions: Int = try row.decode("versions")
             try Audit.record(
                 on: connection, actor: actor, action: "submissions.close", subject: competition.subject, competitionID: competition.id,
                 after: ["proposals": .integer(proposals), "versions": .integer(versions)])
@@ -321,13 +331,15 @@ enum PhaseDriver {
         case .computeEligibility:
             return try EligibilityDecisions.preview(competition, on: connection)
         case .closeSubmissions:
-            let proposals: Int = try connection.query("SELECT count(*) AS n FROM proposal WHERE competition_id = \(competition.id)").rows[0].decode("n")
+            let proposals: Int = try connection.query("SELECT count(*) AS n FROM proposal WHERE competition_id = \(competition.id)").rows[0].decode(
+                "n")
             return "close_submissions: close submissions with \(proposals) proposal(s)"
         case .assignJudges:
             guard case .round(let id) = use.parameters["round"] else { return "\(use.kind.rawValue): \(use)" }
             do {
                 let plan = try Assignments.plan(competition, round: try Assignments.round(id, of: competition), rebalance: false, on: connection)
-                return "assign_judges: \(plan.pairs.count) reviews for \(Set(plan.pairs.map(\.team)).count) proposal(s) of round '\(id)', total affinity \(plan.objective)"
+                return
+                    "assign_judges: \(plan.pairs.count) reviews for \(Set(plan.pairs.map(\.team)).count) proposal(s) of round '\(id)', total affinity \(plan.objective)"
             } catch let error as WyscError {
                 return "assign_judges: would fail: \(error.message)"
             }

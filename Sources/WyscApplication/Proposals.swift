@@ -23,9 +23,12 @@ public struct ProposalInput: Sendable, Hashable {
         let columns = try document.columns(required: ["team", "title", "abstract"], optional: ["link", "tags"])
         return document.records.map { record in
             let link = record.value(columns["link"])
-            return (record.row, ProposalInput(
-                team: record.value(columns["team"]), title: record.value(columns["title"]), abstract: record.value(columns["abstract"]),
-                link: link.isEmpty ? nil : link, tags: splitTags(record.value(columns["tags"]))))
+            return (
+                record.row,
+                ProposalInput(
+                    team: record.value(columns["team"]), title: record.value(columns["title"]), abstract: record.value(columns["abstract"]),
+                    link: link.isEmpty ? nil : link, tags: splitTags(record.value(columns["tags"])))
+            )
         }
     }
 
@@ -40,9 +43,10 @@ public struct ProposalInput: Sendable, Hashable {
         if team.isEmpty { problems.append("team is missing") }
         if title.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("title is missing") }
         if abstract.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("abstract is missing") }
-        let textProblems = TextField.problems([
-            ("team", team, .name), ("title", title, .title), ("abstract", abstract, .abstract), ("link", link ?? "", .link),
-        ]) + [TextField.tagsProblem(tags, field: "tags")].compactMap { $0 }
+        let textProblems =
+            TextField.problems([
+                ("team", team, .name), ("title", title, .title), ("abstract", abstract, .abstract), ("link", link ?? "", .link),
+            ]) + [TextField.tagsProblem(tags, field: "tags")].compactMap { $0 }
         problems += textProblems
         if textProblems.isEmpty, let link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) || URL(string: link)?.host == nil {
             problems.append("link \(quoted(link)) is not an http(s) address")
@@ -67,7 +71,9 @@ public struct Proposal: Sendable, Hashable {
 extension Application {
     /// Submits a team's proposal, or a new version of it, while the phase allows it and before its
     /// deadline (plus grace). Sending the same proposal again (a retry) changes nothing.
-    public func submitProposal(_ input: ProposalInput, competition slug: String, as actor: Actor) async throws -> (proposal: Proposal, outcome: ImportSummary) {
+    public func submitProposal(
+        _ input: ProposalInput, competition slug: String, as actor: Actor
+    ) async throws -> (proposal: Proposal, outcome: ImportSummary) {
         let summary = try await importProposals([(1, input)], file: "the proposal", competition: slug, as: actor)
         let proposal = try await proposals(competition: slug, team: input.team, as: actor)[0]
         return (proposal, summary)
@@ -92,9 +98,11 @@ extension Application {
                     continue
                 }
                 seen[input.team.lowercased()] = row
-                guard let team = try connection.query(
-                    "SELECT id, name, university_id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(input.team))"
-                ).singleRow() else {
+                guard
+                    let team = try connection.query(
+                        "SELECT id, name, university_id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(input.team))"
+                    ).singleRow()
+                else {
                     problems.append(.init(row: row, message: "unknown team \(quoted(input.team))"))
                     continue
                 }
@@ -112,7 +120,10 @@ extension Application {
             guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
             var summary = ImportSummary(added: 0, unchanged: 0)
             for entry in resolved {
-                summary = summary + (try ProposalStore.store(entry.input, teamID: entry.teamID, teamName: entry.teamName, competition: competition, actor: actor, on: connection))
+                summary =
+                    summary
+                    + (try ProposalStore.store(
+                        entry.input, teamID: entry.teamID, teamName: entry.teamName, competition: competition, actor: actor, on: connection))
             }
             return summary
         }
@@ -130,7 +141,8 @@ extension Application {
                 WHERE p.competition_id = \(competition.id) AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
                   AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
                 ORDER BY t.name
-                """).rows
+                """
+            ).rows
             if let team, rows.isEmpty { throw WyscError(.notFound, "team '\(team)' has no proposal in competition '\(slug)'") }
             return try rows.map(ProposalStore.decode)
         }
@@ -165,12 +177,14 @@ enum ProposalStore {
         let title = input.title.trimmingCharacters(in: .whitespaces)
         let abstract = input.abstract.trimmingCharacters(in: .whitespacesAndNewlines)
         let current = try connection.query(
-            "SELECT id, version, title, abstract, link, tags FROM proposal WHERE team_id = \(teamID) FOR UPDATE").singleRow()
+            "SELECT id, version, title, abstract, link, tags FROM proposal WHERE team_id = \(teamID) FOR UPDATE"
+        ).singleRow()
         let after: [String: JSONValue] = [
             "title": .string(title), "link": .optional(input.link), "tags": .array(input.tags.map(JSONValue.string)),
         ]
         if let current {
-            let same = try current.decode("title", as: String.self) == title && current.decode("abstract", as: String.self) == abstract
+            let same =
+                try current.decode("title", as: String.self) == title && current.decode("abstract", as: String.self) == abstract
                 && current.decode("link", as: String?.self) == input.link && current.decode("tags", as: [String].self) == input.tags
             if same { return ImportSummary(added: 0, unchanged: 1) }
             let id: Int = try current.decode("id")
@@ -189,12 +203,14 @@ enum ProposalStore {
             return ImportSummary(added: 0, changed: 1, unchanged: 0)
         }
         // A concurrent first submission for the same team may insert first: then this is a new version of it.
-        guard let inserted = try connection.query(
-            """
-            INSERT INTO proposal (competition_id, team_id, title, abstract, link, tags, submitted_by)
-            VALUES (\(competition.id), \(teamID), \(title), \(abstract), \(input.link), \(input.tags), \(actor.description))
-            ON CONFLICT (team_id) DO NOTHING RETURNING id
-            """).singleRow()
+        guard
+            let inserted = try connection.query(
+                """
+                INSERT INTO proposal (competition_id, team_id, title, abstract, link, tags, submitted_by)
+                VALUES (\(competition.id), \(teamID), \(title), \(abstract), \(input.link), \(input.tags), \(actor.description))
+                ON CONFLICT (team_id) DO NOTHING RETURNING id
+                """
+            ).singleRow()
         else {
             return try store(input, teamID: teamID, teamName: teamName, competition: competition, actor: actor, on: connection)
         }
@@ -231,7 +247,8 @@ extension EligibilityDecisions {
             SELECT e.eligible AS computed, coalesce(e.reasons, '[]')::text AS reasons, o.eligible AS override
             FROM team t LEFT JOIN team_eligibility e ON e.team_id = t.id LEFT JOIN eligibility_override o ON o.team_id = t.id
             WHERE t.id = \(teamID)
-            """).rows[0]
+            """
+        ).rows[0]
         let override: Bool? = try row.decode("override")
         let computed: Bool? = try row.decode("computed")
         switch override ?? computed {

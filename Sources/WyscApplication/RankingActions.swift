@@ -22,17 +22,22 @@ extension Scoring {
         try Audit.record(
             on: connection, actor: actor, action: "ranking.compute", subject: competition.subject, competitionID: competition.id,
             after: ["round": .string(id), "proposals": .integer(report.lines.count), "first": .string(first.team)])
-        return "ranked \(report.lines.count) proposal(s) of round '\(id)' (z-score normalization); first: \(first.team) (\(String(format: "%.2f", first.score)))"
+        return
+            "ranked \(report.lines.count) proposal(s) of round '\(id)' (z-score normalization); first: \(first.team) (\(String(format: "%.2f", first.score)))"
     }
 
     /// The shortlist action: the top `size` of `from` (ties at the cut all go) move into `to`.
-    static func shortlist(from: String, to: String, size: Int, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> String {
+    static func shortlist(
+        from: String, to: String, size: Int, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection
+    ) throws -> String {
         var ranked = try connection.query(
-            "SELECT proposal_id, rank FROM round_result WHERE competition_id = \(competition.id) AND round = \(from) ORDER BY rank, proposal_id").rows
+            "SELECT proposal_id, rank FROM round_result WHERE competition_id = \(competition.id) AND round = \(from) ORDER BY rank, proposal_id"
+        ).rows
         if ranked.isEmpty {
             _ = try computeRanking(round: from, competition: competition, actor: actor, on: connection)
             ranked = try connection.query(
-                "SELECT proposal_id, rank FROM round_result WHERE competition_id = \(competition.id) AND round = \(from) ORDER BY rank, proposal_id").rows
+                "SELECT proposal_id, rank FROM round_result WHERE competition_id = \(competition.id) AND round = \(from) ORDER BY rank, proposal_id"
+            ).rows
         }
         let chosen = try ranked.filter { try $0.decode("rank", as: Int.self) <= size }
         try connection.query("DELETE FROM round_entry WHERE competition_id = \(competition.id) AND round = \(to)")
@@ -61,7 +66,8 @@ extension Scoring {
                 .refused,
                 "there is nothing to publish yet: the last round, '\(last.id)', has not been ranked (the workflow's compute_ranking action ranks it)")
         }
-        try connection.query("UPDATE competition SET results_published_at = now(), results_published_by = \(actor.description) WHERE id = \(competition.id)")
+        try connection.query(
+            "UPDATE competition SET results_published_at = now(), results_published_by = \(actor.description) WHERE id = \(competition.id)")
         try Audit.record(
             on: connection, actor: actor, action: "results.publish", subject: competition.subject, competitionID: competition.id,
             before: ["published": false], after: ["published": true])

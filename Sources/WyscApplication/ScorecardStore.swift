@@ -7,10 +7,13 @@ import WyscWorkflow
 /// written, and writing it (with its audit row).
 enum Scoring {
     /// The judge a call acts for: a judge acts for themself; an organizer names one.
-    static func actingJudge(_ email: String?, actor: Actor, competition: CompetitionRecord, on connection: PostgresConnection) throws -> Judges.Reference {
+    static func actingJudge(
+        _ email: String?, actor: Actor, competition: CompetitionRecord, on connection: PostgresConnection
+    ) throws -> Judges.Reference {
         switch actor {
         case .judge(let id):
-            guard let row = try connection.query("SELECT id, email FROM judge WHERE id = \(id) AND competition_id = \(competition.id)").singleRow() else {
+            guard let row = try connection.query("SELECT id, email FROM judge WHERE id = \(id) AND competition_id = \(competition.id)").singleRow()
+            else {
                 throw WyscError(.permissionDenied, "you are not a judge of competition '\(competition.slug)'")
             }
             let judge = Judges.Reference(id: try row.decode("id"), email: try row.decode("email"))
@@ -33,7 +36,9 @@ enum Scoring {
 
     static func lastAssignedRound(_ competition: CompetitionRecord, judge: Int, on connection: PostgresConnection) throws -> JudgingRound? {
         for round in competition.definition.rounds.reversed()
-        where try !connection.query("SELECT 1 FROM assignment WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge) LIMIT 1").rows.isEmpty {
+        where try !connection.query(
+            "SELECT 1 FROM assignment WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge) LIMIT 1"
+        ).rows.isEmpty {
             return round
         }
         return nil
@@ -41,7 +46,9 @@ enum Scoring {
 
     static func lastScoredRound(_ competition: CompetitionRecord, on connection: PostgresConnection) throws -> JudgingRound {
         for round in competition.definition.rounds.reversed()
-        where try !connection.query("SELECT 1 FROM scorecard WHERE competition_id = \(competition.id) AND round = \(round.id) AND submitted LIMIT 1").rows.isEmpty {
+        where try !connection.query("SELECT 1 FROM scorecard WHERE competition_id = \(competition.id) AND round = \(round.id) AND submitted LIMIT 1")
+            .rows.isEmpty
+        {
             return round
         }
         return try Assignments.round(nil, of: competition)
@@ -80,7 +87,8 @@ enum Scoring {
             FROM assignment a JOIN judge j ON j.id = a.judge_id JOIN proposal p ON p.id = a.proposal_id
             JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
             WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal)
-            """).singleRow()
+            """
+        ).singleRow()
         guard let assigned else {
             throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(judge.email) in round '\(round.id)'")
         }
@@ -116,12 +124,15 @@ enum Scoring {
             """
             SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
             WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(card.judge.id) AND proposal_id = \(card.proposal) FOR UPDATE
-            """).singleRow()
+            """
+        ).singleRow()
         let subject = "scorecard:\(round.id)/#\(card.proposal)/\(card.judge.email)"
         var after: [String: JSONValue] = [
-            "scores": scoresJSON, "total": card.total.map(JSONValue.number) ?? .null, "comment": .string(card.comment), "submitted": .bool(card.submitted),
+            "scores": scoresJSON, "total": card.total.map(JSONValue.number) ?? .null, "comment": .string(card.comment),
+            "submitted": .bool(card.submitted),
         ]
         if actor != .judge(card.judge.id) { after["on_behalf_of"] = .string(card.judge.email) }
+        if existing != nil && onlyIfNew { throw staleFirstScorecard() }
         if let existing {
             let oldScores = try Scoring.storedScores(existing)
             let oldComment: String = try existing.decode("comment")
@@ -140,7 +151,8 @@ enum Scoring {
                 on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,
                 competitionID: competition.id,
                 before: [
-                    "scores": .object(oldScores.mapValues { JSONValue.number($0) }), "total": (try existing.decode("total", as: Double?.self)).map(JSONValue.number) ?? .null,
+                    "scores": .object(oldScores.mapValues { JSONValue.number($0) }),
+                    "total": (try existing.decode("total", as: Double?.self)).map(JSONValue.number) ?? .null,
                     "comment": .string(oldComment), "submitted": .bool(oldSubmitted), "revision": .integer(revision),
                 ],
                 after: after.merging(["revision": .integer(revision + 1)]) { $1 })
@@ -154,18 +166,22 @@ enum Scoring {
             VALUES (\(competition.id), \(round.id), \(card.judge.id), \(card.proposal), \(PostgresJSON(text: scoresJSON.encoded))::jsonb, \(card.total),
                     \(card.comment), \(card.submitted), \(actor.description))
             ON CONFLICT DO NOTHING
-            """).affectedRows
+            """
+        ).affectedRows
         if inserted == 0 {
-            if onlyIfNew {
-                throw WyscError(
-                    .stale, "someone submitted this scorecard since you read it (you had none): read it again, then send your change")
-            }
+            if onlyIfNew { throw staleFirstScorecard() }
             return try write(card, round: round, competition: competition, actor: actor, on: connection)
         }
         try Audit.record(
-            on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject, competitionID: competition.id,
+            on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,
+            competitionID: competition.id,
             after: after.merging(["revision": 1]) { $1 })
         return ScorecardOutcome(change: .added, total: card.total, revision: 1, submitted: card.submitted)
+    }
+
+    /// The caller saw no scorecard (If-Match "0"), and one was written since: by another terminal, say.
+    static func staleFirstScorecard() -> WyscError {
+        WyscError(.stale, "someone submitted this scorecard since you read it (you had none): read it again, then send your change")
     }
 
     /// A row's `scores` (criterion → value, selected as text).
@@ -182,13 +198,17 @@ enum Scoring {
         }
     }
 
-    static func current(judge: Int, proposal: Int, round: String, competition: CompetitionRecord, lock: Bool, on connection: PostgresConnection) throws -> Scorecard? {
+    static func current(
+        judge: Int, proposal: Int, round: String, competition: CompetitionRecord, lock: Bool, on connection: PostgresConnection
+    ) throws -> Scorecard? {
         let clause: SQLQuery = lock ? " FOR UPDATE" : ""
-        guard let row = try connection.query(
-            """
-            SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
-            WHERE competition_id = \(competition.id) AND round = \(round) AND judge_id = \(judge) AND proposal_id = \(proposal)\(clause)
-            """).singleRow()
+        guard
+            let row = try connection.query(
+                """
+                SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
+                WHERE competition_id = \(competition.id) AND round = \(round) AND judge_id = \(judge) AND proposal_id = \(proposal)\(clause)
+                """
+            ).singleRow()
         else { return nil }
         let scores = try Scoring.storedScores(row)
         return Scorecard(
@@ -206,6 +226,8 @@ enum Scoring {
             WHERE a.competition_id = \(competition.id) AND a.round = \(round) AND NOT coalesce(s.submitted, false)
             ORDER BY j.name, a.proposal_id
             """
-        ).rows.map { "\(try $0.decode("name", as: String.self)) → proposal #\(try $0.decode("proposal_id", as: Int.self)) (\(try $0.decode("team", as: String.self)))" }
+        ).rows.map {
+            "\(try $0.decode("name", as: String.self)) → proposal #\(try $0.decode("proposal_id", as: Int.self)) (\(try $0.decode("team", as: String.self)))"
+        }
     }
 }

@@ -48,24 +48,29 @@ extension Application {
         expectedRevision: Int? = nil, idempotency: IdempotentRequest<ScorecardOutcome>? = nil
     ) async throws -> ScorecardOutcome {
         let now = self.now()
-        return try await transaction { connection in try self.idempotently(idempotency, on: connection) {
-            let competition = try Competitions.find(slug, on: connection, lock: .share)
-            let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
-            let round = try Scoring.roundOpenForScoring(competition, now: now)
-            let card = try Scoring.check(
-                judge: judge, proposal: proposal, values: values, comment: comment ?? "", draft: draft, round: round, competition: competition,
-                on: connection)
-            if let expectedRevision {
-                let current = try Scoring.current(judge: judge.id, proposal: proposal, round: round.id, competition: competition, lock: true, on: connection)?.revision ?? 0
-                if current != expectedRevision {
-                    throw WyscError(
-                        .stale,
-                        "someone changed this scorecard since you read it (it is at revision \(current), you had \(expectedRevision)): read it again, then send your change")
+        return try await transaction { connection in
+            try self.idempotently(idempotency, on: connection) {
+                let competition = try Competitions.find(slug, on: connection, lock: .share)
+                let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
+                let round = try Scoring.roundOpenForScoring(competition, now: now)
+                let card = try Scoring.check(
+                    judge: judge, proposal: proposal, values: values, comment: comment ?? "", draft: draft, round: round, competition: competition,
+                    on: connection)
+                if let expectedRevision {
+                    let current =
+                        try Scoring.current(
+                            judge: judge.id, proposal: proposal, round: round.id, competition: competition, lock: true, on: connection)?.revision ?? 0
+                    if current != expectedRevision {
+                        throw WyscError(
+                            .stale,
+                            "someone changed this scorecard since you read it (it is at revision \(current), you had \(expectedRevision)): read it again, then send your change"
+                        )
+                    }
                 }
+                return try Scoring.write(
+                    card, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0, on: connection)
             }
-            return try Scoring.write(
-                card, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0, on: connection)
-        } }
+        }
     }
 
     /// A judge's scorecard for a proposal of the round being scored (or the last assigned), if any.
@@ -87,11 +92,13 @@ extension Application {
         let (judgeEmail, team) = try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
             let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
-            guard let row = try connection.query(
-                """
-                SELECT t.name FROM assignment a JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
-                WHERE a.competition_id = \(competition.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal) LIMIT 1
-                """).singleRow()
+            guard
+                let row = try connection.query(
+                    """
+                    SELECT t.name FROM assignment a JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
+                    WHERE a.competition_id = \(competition.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal) LIMIT 1
+                    """
+                ).singleRow()
             else {
                 throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(judge.email)")
             }
@@ -119,9 +126,10 @@ extension Application {
                     if let first = seen[key] { throw WyscError(.badInput, "the same judge and proposal as row \(first)") }
                     seen[key] = row.row
                     let judge = try Judges.find(row.judge, competition: competition, on: connection)
-                    cards.append(try Scoring.check(
-                        judge: judge, proposal: proposal, values: row.values, comment: row.comment, draft: false, round: round,
-                        competition: competition, on: connection))
+                    cards.append(
+                        try Scoring.check(
+                            judge: judge, proposal: proposal, values: row.values, comment: row.comment, draft: false, round: round,
+                            competition: competition, on: connection))
                 } catch let error as WyscError {
                     problems.append(.init(row: row.row, message: error.message))
                 }
@@ -145,7 +153,9 @@ extension Application {
         let now = self.now()
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
-            let round = try id.map { try Assignments.round($0, of: competition) } ?? Scoring.currentRound(competition) ?? Assignments.round(nil, of: competition)
+            let round =
+                try id.map { try Assignments.round($0, of: competition) } ?? Scoring.currentRound(competition)
+                ?? Assignments.round(nil, of: competition)
             let judges = try connection.query(
                 """
                 SELECT j.name, j.email, count(a.proposal_id) AS assigned,
@@ -169,7 +179,8 @@ extension Application {
                 """
             ).rows.map { row in
                 JudgingProgress.ProposalLine(
-                    proposal: try row.decode("id"), team: try row.decode("team"), assigned: try row.decode("assigned"), submitted: try row.decode("submitted"))
+                    proposal: try row.decode("id"), team: try row.decode("team"), assigned: try row.decode("assigned"),
+                    submitted: try row.decode("submitted"))
             }
             let missing = try Scoring.missing(round: round.id, competition: competition, on: connection)
             let deadline = competition.definition.phase(round.phase)?.deadline
@@ -192,9 +203,10 @@ extension Application {
             var report = try Scoring.results(round: round, method: method, competition: competition, on: connection)
             report.published = published
             if case .university(let own) = actor {
-                let mine = Set(try connection.query("SELECT name FROM team WHERE competition_id = \(competition.id) AND university_id = \(own)").rows.map {
-                    try $0.decode("name", as: String.self)
-                })
+                let mine = Set(
+                    try connection.query("SELECT name FROM team WHERE competition_id = \(competition.id) AND university_id = \(own)").rows.map {
+                        try $0.decode("name", as: String.self)
+                    })
                 report.lines = report.lines.filter { mine.contains($0.team) }
             }
             if !(actor.isOrganizer || actor == .system) {
@@ -230,7 +242,8 @@ extension Application {
             ).rows.map { row in
                 let scores = try Scoring.storedScores(row)
                 return ScorecardRecord(
-                    round: try row.decode("round"), proposal: try row.decode("proposal_id"), team: try row.decode("team"), judge: try row.decode("judge"),
+                    round: try row.decode("round"), proposal: try row.decode("proposal_id"), team: try row.decode("team"),
+                    judge: try row.decode("judge"),
                     email: try row.decode("email"), scores: scores, total: try row.decode("total"), comment: try row.decode("comment"),
                     submitted: try row.decode("submitted"), revision: try row.decode("revision"), updatedAt: try row.decode("updated_at"))
             }

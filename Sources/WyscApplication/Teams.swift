@@ -131,7 +131,7 @@ extension Application {
             let rows = try connection.query(
                 """
                 SELECT t.id, t.name, u.name AS university, u.city, u.country, t.registered_at,
-                       coalesce(jsonb_agg(jsonb_build_object('name', m.name, 'email', m.email, 'birth_date', m.birth_date, 'role', m.role)
+                       coalesce(jsonb_agg(jsonb_build_object('name', m.name, 'email', m.email, 'birthDate', m.birth_date, 'role', m.role)
                                 ORDER BY m.role <> 'leader', m.id) FILTER (WHERE m.id IS NOT NULL), '[]')::text AS members
                 FROM team t JOIN university u ON u.id = t.university_id LEFT JOIN team_member m ON m.team_id = t.id
                 WHERE t.competition_id = \(competition.id)
@@ -141,14 +141,15 @@ extension Application {
                 """
             ).rows
             if let team, rows.isEmpty {
-                throw WyscError(.notFound, "there is no team '\(team)' in competition '\(slug)'" + (actor.isOrganizer ? "" : " among your university's teams"))
+                throw WyscError(
+                    .notFound, "there is no team '\(team)' in competition '\(slug)'" + (actor.isOrganizer ? "" : " among your university's teams"))
             }
             return try rows.map { row in
                 let members = try JSONDecoder().decode([MemberJSON].self, from: Data(try row.decode("members", as: String.self).utf8))
                 return Team(
                     id: try row.decode("id"), name: try row.decode("name"), university: try row.decode("university"), city: try row.decode("city"),
                     country: try row.decode("country"), registeredAt: try row.decode("registered_at"),
-                    members: members.map { TeamMember(name: $0.name, email: $0.email, birthDate: $0.birth_date, role: $0.role) })
+                    members: members.map { TeamMember(name: $0.name, email: $0.email, birthDate: $0.birthDate, role: $0.role) })
             }
         }
     }
@@ -180,7 +181,8 @@ extension Application {
                     """
                 ).rows {
                     outcomes[try row.decode("team_id")] = TeamTimeline.Outcome(
-                        shortlisted: try row.decode("shortlisted"), shortlistingDone: try row.decode("shortlisting_done"), rank: try row.decode("rank"),
+                        shortlisted: try row.decode("shortlisted"), shortlistingDone: try row.decode("shortlisting_done"),
+                        rank: try row.decode("rank"),
                         round: try row.decode("round"), ranked: try row.decode("ranked"))
                 }
             }
@@ -232,7 +234,7 @@ extension Application {
 private struct MemberJSON: Decodable {
     var name: String
     var email: String
-    var birth_date: String?
+    var birthDate: String?
     var role: String
 }
 
@@ -467,12 +469,14 @@ enum TeamTimeline {
                 .map { $0.title + ($0.city.map { " (\($0))" } ?? " (online)") }
             let needed = rules?.minWorkshops ?? 1
             let state = taken.count >= needed ? "done" : stage == 0 ? "pending" : "no"
-            steps.append(.init(step: "workshops", state: state, detail: taken.isEmpty ? (stage == 0 ? "none yet" : "none") : taken.joined(separator: ", ")))
+            steps.append(
+                .init(step: "workshops", state: state, detail: taken.isEmpty ? (stage == 0 ? "none yet" : "none") : taken.joined(separator: ", ")))
         }
         if let decision, let eligible = decision.eligible {
             var detail = eligible ? "may submit a proposal" : decision.reasons.joined(separator: "; ")
             if let override = decision.override {
-                detail = (eligible ? "may submit a proposal" : "may not submit a proposal") + " (decided by \(override.decidedBy): \(override.reason))"
+                detail =
+                    (eligible ? "may submit a proposal" : "may not submit a proposal") + " (decided by \(override.decidedBy): \(override.reason))"
             }
             steps.append(.init(step: "eligible", state: eligible ? "done" : "no", detail: detail))
         } else {
@@ -480,7 +484,10 @@ enum TeamTimeline {
         }
         let proposalStage = stage(.submitProposal) ?? -1
         if let review {
-            steps.append(.init(step: "proposal", state: "done", detail: "received: '\(review.title)' (version \(review.version), \(review.submittedAt.rfc3339))"))
+            steps.append(
+                .init(
+                    step: "proposal", state: "done", detail: "received: '\(review.title)' (version \(review.version), \(review.submittedAt.rfc3339))")
+            )
         } else if decision?.eligible == false && proposalStage >= 0 {
             steps.append(.init(step: "proposal", state: "no", detail: "not eligible to submit one"))
         } else if proposalStage == 0 {

@@ -27,7 +27,8 @@ struct TextLimitViolation {
     init?(constraint: String?) {
         guard let constraint else { return nil }
         if let stored = TextField.storedColumns.first(where: { "\($0.table)_\($0.column)_length" == constraint }) {
-            let column = stored.column.replacingOccurrences(of: "_", with: " "), table = stored.table.replacingOccurrences(of: "_", with: " ")
+            let column = stored.column.replacingOccurrences(of: "_", with: " ")
+            let table = stored.table.replacingOccurrences(of: "_", with: " ")
             message = "the \(column) of a \(table) may have at most \(stored.field.maxCharacters) characters"
         } else if ["proposal_tags_count", "judge_expertise_count"].contains(constraint) {
             message = "at most \(TextField.maxTags) tags are allowed"

@@ -1,6 +1,6 @@
-import WyscWorkflow
 import Foundation
 import WyscPostgres
+import WyscWorkflow
 
 /// A personal token as listed (never the token itself).
 public struct TokenInfo: Sendable, Hashable, Codable {
@@ -41,19 +41,26 @@ extension Application {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()  // the kernel's CSPRNG (getrandom) on Linux
         for index in bytes.indices { bytes[index] = generator.next() }
-        let token = "wysc_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        let token =
+            "wysc_"
+            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let hash = Tokens.hash(token)
         let info = try await transaction { connection in
             var competitionID: Int?
             if let slug { competitionID = try Competitions.find(slug, on: connection).id }
-            let storedSubject: String, label: String
+            let storedSubject: String
+            let label: String
             switch role {
             case .organizer:
-                guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "an organizer token needs the organizer's name", code: WyscError.Code.tokenSubjectRequired) }
+                guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw WyscError(.badInput, "an organizer token needs the organizer's name", code: WyscError.Code.tokenSubjectRequired)
+                }
                 (storedSubject, label) = (subject, "organizer \(subject)")
             case .judge:
-                guard let slug, competitionID != nil else { throw WyscError(.badInput, "a judge token belongs to a competition: name it", code: WyscError.Code.tokenCompetitionRequired) }
+                guard let slug, competitionID != nil else {
+                    throw WyscError(.badInput, "a judge token belongs to a competition: name it", code: WyscError.Code.tokenCompetitionRequired)
+                }
                 let judge = try Judges.find(subject, competition: try Competitions.find(slug, on: connection), on: connection)
                 (storedSubject, label) = (String(judge.id), "judge \(judge.email)")
             case .university:
@@ -66,7 +73,8 @@ extension Application {
                 """
                 INSERT INTO api_token (token_hash, role, subject, label, competition_id, created_by, expires_at)
                 VALUES (\(hash), \(role.rawValue), \(storedSubject), \(label), \(competitionID), \(actor.description), \(expires)) RETURNING id
-                """).rows[0].decode("id")
+                """
+            ).rows[0].decode("id")
             try Audit.record(
                 on: connection, actor: actor, action: "token.create", subject: "token:\(id)", competitionID: competitionID,
                 after: ["role": .string(role.rawValue), "for": .string(label), "expires": expires.map { .string($0.rfc3339) } ?? .null])
@@ -85,7 +93,9 @@ extension Application {
         try await transaction { connection in
             let revoked = try connection.query("UPDATE api_token SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL").affectedRows
             guard revoked == 1 else { throw WyscError(.notFound, "there is no active token \(id)") }
-            try Audit.record(on: connection, actor: actor, action: "token.revoke", subject: "token:\(id)", competitionID: nil, before: ["revoked": false], after: ["revoked": true])
+            try Audit.record(
+                on: connection, actor: actor, action: "token.revoke", subject: "token:\(id)", competitionID: nil, before: ["revoked": false],
+                after: ["revoked": true])
         }
     }
 
@@ -95,12 +105,14 @@ extension Application {
         let hash = Tokens.hash(token)
         let now = self.now()
         return try await pool.withConnection { connection in
-            guard let row = try connection.query(
-                """
-                SELECT t.id, t.token_hash, t.role, t.subject, t.label, c.slug, t.expires_at, t.revoked_at, t.last_used_at
-                FROM api_token t LEFT JOIN competition c ON c.id = t.competition_id WHERE t.token_hash = \(hash)
-                """
-            ).singleRow() else { return nil }
+            guard
+                let row = try connection.query(
+                    """
+                    SELECT t.id, t.token_hash, t.role, t.subject, t.label, c.slug, t.expires_at, t.revoked_at, t.last_used_at
+                    FROM api_token t LEFT JOIN competition c ON c.id = t.competition_id WHERE t.token_hash = \(hash)
+                    """
+                ).singleRow()
+            else { return nil }
             // The lookup was by hash; compare again in constant time so no timing depends on the stored value.
             guard Tokens.constantTimeEqual(try row.decode("token_hash", as: String.self), hash) else { return nil }
             if try row.decode("revoked_at", as: Date?.self) != nil { return nil }
@@ -126,7 +138,8 @@ enum Tokens {
     static func hash(_ token: String) -> String { sha256Hexadecimal(token) }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
         for index in x.indices { difference |= x[index] ^ y[index] }

@@ -1,6 +1,6 @@
-import WyscWorkflow
 import Foundation
 import WyscPostgres
+import WyscWorkflow
 
 public struct University: Sendable, Hashable {
     public var id: Int
@@ -49,7 +49,10 @@ extension Application {
     public func importUniversities(_ document: CSVDocument, as actor: Actor) async throws -> ImportSummary {
         let columns = try document.columns(required: ["name", "city", "country"])
         let rows = document.records.map { record in
-            (row: record.row, UniversityInput(name: record.value(columns["name"]), city: record.value(columns["city"]), country: record.value(columns["country"])))
+            (
+                row: record.row,
+                UniversityInput(name: record.value(columns["name"]), city: record.value(columns["city"]), country: record.value(columns["country"]))
+            )
         }
         return try await importUniversities(rows, file: document.file, as: actor)
     }
@@ -59,7 +62,8 @@ extension Application {
         var problems: [RowProblems.Problem] = []
         var seen: [String: Int] = [:]
         for (row, input) in rows {
-            for (field, value) in [("name", input.name), ("city", input.city), ("country", input.country)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            for (field, value) in [("name", input.name), ("city", input.city), ("country", input.country)]
+            where value.trimmingCharacters(in: .whitespaces).isEmpty {
                 problems.append(.init(row: row, message: "\(field) is missing"))
             }
             for message in TextField.problems([("name", input.name, .name), ("city", input.city, .name), ("country", input.country, .name)]) {
@@ -75,7 +79,8 @@ extension Application {
         guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
         return try await transaction { connection in
             var problems: [RowProblems.Problem] = []
-            var added = 0, unchanged = 0
+            var added = 0
+            var unchanged = 0
             for (row, input) in rows {
                 let name = input.name.trimmingCharacters(in: .whitespaces)
                 let city = input.city.trimmingCharacters(in: .whitespaces)
@@ -85,7 +90,8 @@ extension Application {
                     if known == (city, country) {
                         unchanged += 1
                     } else {
-                        problems.append(.init(row: row, message: "university '\(name)' is already registered in \(known.0), \(known.1), not \(city), \(country)"))
+                        problems.append(
+                            .init(row: row, message: "university '\(name)' is already registered in \(known.0), \(known.1), not \(city), \(country)"))
                     }
                     continue
                 }

@@ -86,7 +86,8 @@ public struct DemoPlan: Sendable {
         for index in 0..<teams {
             var name: String
             repeat {
-                name = "\(Self.teamWords.0.randomElement(using: &generator)!) \(Self.teamWords.1.randomElement(using: &generator)!) \(Self.teamWords.2.randomElement(using: &generator)!)"
+                name =
+                    "\(Self.teamWords.0.randomElement(using: &generator)!) \(Self.teamWords.1.randomElement(using: &generator)!) \(Self.teamWords.2.randomElement(using: &generator)!)"
                 if usedNames.contains(name) { name += " \(index + 1)" }
             } while usedNames.contains(name)
             usedNames.insert(name)
@@ -97,11 +98,13 @@ public struct DemoPlan: Sendable {
             for member in 0..<size {
                 let given = names[member % names.count]
                 let year = reference - Int.random(in: 19...(rules.maxAge.map { min($0 - 1, 30) } ?? 30), using: &generator)
-                rows.append(MemberRow(
-                    row: rows.count + 2, team: name, university: university.name, name: given,
-                    email: "t\(index + 1)m\(member + 1).\(seed)@students.example.org",
-                    birthDate: String(format: "%04d-%02d-%02d", year, Int.random(in: 1...12, using: &generator), Int.random(in: 1...28, using: &generator)),
-                    role: member == 0 ? "leader" : "member"))
+                rows.append(
+                    MemberRow(
+                        row: rows.count + 2, team: name, university: university.name, name: given,
+                        email: "t\(index + 1)m\(member + 1).\(seed)@students.example.org",
+                        birthDate: String(
+                            format: "%04d-%02d-%02d", year, Int.random(in: 1...12, using: &generator), Int.random(in: 1...28, using: &generator)),
+                        role: member == 0 ? "leader" : "member"))
             }
         }
         return rows
@@ -121,9 +124,10 @@ extension DemoPlan {
                     let present = Double.random(in: 0..<1, using: &generator) < diligence
                     let minutes = present ? Int.random(in: 50...90, using: &generator) : Int.random(in: 0...30, using: &generator)
                     let quiz = present ? String(Int.random(in: index == weakMember ? 2...7 : 5...10, using: &generator)) : ""
-                    rows.append(AttendanceRow(
-                        row: rows.count + 2, email: member.email, name: member.name, lecture: lecture.id, attended: "",
-                        minutes: String(minutes), quiz: quiz))
+                    rows.append(
+                        AttendanceRow(
+                            row: rows.count + 2, email: member.email, name: member.name, lecture: lecture.id, attended: "",
+                            minutes: String(minutes), quiz: quiz))
                 }
             }
         }
@@ -139,7 +143,8 @@ extension DemoPlan {
 
     static let ideas: [(title: String, cluster: String)] = [
         ("Bus stops that count their passengers", "Smart Mobility"), ("A bike-share for the last kilometre", "Smart Mobility"),
-        ("Street lights that dim when nobody walks", "Smart Street Lighting"), ("Rooftop gardens that cool school buildings", "Smart/Green Buildings"),
+        ("Street lights that dim when nobody walks", "Smart Street Lighting"),
+        ("Rooftop gardens that cool school buildings", "Smart/Green Buildings"),
         ("An open budget dashboard for every district", "Smart Government"), ("Air sensors on waste trucks", "Smart Environment"),
         ("A market app for street vendors", "Smart Economy"), ("Flood alerts by text message", "Smart Environment"),
         ("A living lab for quieter streets", "Smart City Living Labs"), ("Data stories about commuting", "Big Data & Data-Driven Policy"),
@@ -156,7 +161,8 @@ extension DemoPlan {
         }
         return ProposalInput(
             team: team.name, title: "\(idea.title) in \(team.city)",
-            abstract: "\(team.name) of \(team.university) proposes: \(idea.title.lowercased()). The plan covers a pilot in \(team.city), who benefits, the data it needs and what it costs.",
+            abstract:
+                "\(team.name) of \(team.university) proposes: \(idea.title.lowercased()). The plan covers a pilot in \(team.city), who benefits, the data it needs and what it costs.",
             link: "https://proposals.example.org/\(abs(team.id))", tags: tags)
     }
 
@@ -179,7 +185,8 @@ extension DemoPlan {
             }
             let name = judgeNames[index % judgeNames.count] + (index >= judgeNames.count ? " \(index / judgeNames.count + 1)" : "")
             return JudgeInput(
-                name: name, email: "judge\(index + 1).\(seed)@panel.example.org", university: ownUniversity?.name ?? "\(city.city) Smart City Institute",
+                name: name, email: "judge\(index + 1).\(seed)@panel.example.org",
+                university: ownUniversity?.name ?? "\(city.city) Smart City Institute",
                 city: ownUniversity?.city ?? city.city, country: ownUniversity?.country ?? city.country, expertise: expertise, maxLoad: nil)
         }
     }
@@ -212,7 +219,9 @@ extension Application {
         let universities = cities.prefix(universityCount).enumerated().map { DemoPlan.university(in: $1, variant: $0) }
         let added = try await importUniversities(universities.enumerated().map { (row: $0 + 2, $1) }, file: "demo universities", as: organizer)
         let countries = Set(universities.map(\.country)).count
-        report("Universities: \(universities.count) in \(countries) countries (\(added.added) new), e.g. \(universities.prefix(3).map(\.name).joined(separator: ", ")).")
+        report(
+            "Universities: \(universities.count) in \(countries) countries (\(added.added) new), e.g. \(universities.prefix(3).map(\.name).joined(separator: ", "))."
+        )
 
         let rows = plan.memberRows(universities: universities, rules: definition.team, generator: &generator)
         // First a file with one member over the age limit: refused whole, nothing written.
@@ -222,7 +231,8 @@ extension Application {
             do {
                 _ = try await importTeams(late, file: "teams.csv", competition: slug, as: organizer)
             } catch let error as WyscError where error.kind == .badInput {
-                report("A first team file is refused whole (nothing is written):\n  " + error.message.split(separator: "\n").joined(separator: "\n  "))
+                report(
+                    "A first team file is refused whole (nothing is written):\n  " + error.message.split(separator: "\n").joined(separator: "\n  "))
             }
         }
         let imported = try await importTeams(rows, file: "teams.csv", competition: slug, as: organizer)
@@ -272,9 +282,13 @@ extension Application {
             let rows = DemoPlan.attendanceRows(for: teams, lectures: definition.lectures, generator: &generator)
             let summary = try await importAttendance(rows, file: "attendance.csv", competition: slug, as: organizer)
             let again = try await importAttendance(rows, file: "attendance.csv", competition: slug, as: organizer)
-            report("Lectures: \(definition.lectures.count) lectures with quizzes; \(summary.added) attendance records imported (importing the export again: \(again.unchanged) unchanged).")
+            report(
+                "Lectures: \(definition.lectures.count) lectures with quizzes; \(summary.added) attendance records imported (importing the export again: \(again.unchanged) unchanged)."
+            )
             for lecture in try await lectures(competition: slug) {
-                report("  week \(lecture.lecture.week) \(lecture.lecture.id) [\(lecture.lecture.topic ?? "")]: \(lecture.attended) of \(lecture.members) attended, quiz average \(lecture.averageQuiz.map(EligibilityRules.format) ?? "–")")
+                report(
+                    "  week \(lecture.lecture.week) \(lecture.lecture.id) [\(lecture.lecture.topic ?? "")]: \(lecture.attended) of \(lecture.members) attended, quiz average \(lecture.averageQuiz.map(EligibilityRules.format) ?? "–")"
+                )
             }
         }
         if allows.contains(.checkInWorkshop), !definition.workshops.isEmpty {
@@ -282,7 +296,9 @@ extension Application {
             var byWorkshop: [String: [String]] = [:]
             for team in teams where Int.random(in: 0..<10, using: &generator) > 0 {
                 let count = Int.random(in: 1...min(2, definition.workshops.count), using: &generator)
-                for workshop in definition.workshops.shuffled(using: &generator).prefix(count) { byWorkshop[workshop.id, default: []].append(team.name) }
+                for workshop in definition.workshops.shuffled(using: &generator).prefix(count) {
+                    byWorkshop[workshop.id, default: []].append(team.name)
+                }
             }
             for workshop in definition.workshops {
                 guard let names = byWorkshop[workshop.id], !names.isEmpty else { continue }
@@ -298,7 +314,9 @@ extension Application {
         let universities = try await universities().map { UniversityInput(name: $0.name, city: $0.city, country: $0.country) }
         let panel = DemoPlan.judges(count: max(8, teams.count / 3), universities: universities, seed: UInt64(teams.count), generator: &generator)
         _ = try await addJudges(panel.enumerated().map { ($0 + 2, $1, "") }, file: "judges.csv", competition: slug, as: organizer)
-        report("Judges: \(panel.count) experts from \(Set(panel.map(\.country)).count) countries, e.g. \(panel.prefix(3).map(\.name).joined(separator: ", ")).")
+        report(
+            "Judges: \(panel.count) experts from \(Set(panel.map(\.country)).count) countries, e.g. \(panel.prefix(3).map(\.name).joined(separator: ", "))."
+        )
         // Without eligibility rules in the workflow there is no verdict, and every team may submit.
         let eligible = Set(try await eligibility(competition: slug, as: organizer).filter { $0.eligible ?? true }.map(\.team))
         var inputs: [(row: Int, input: ProposalInput)] = []
@@ -311,10 +329,12 @@ extension Application {
             revised.abstract += " Version 2 adds a budget."
             _ = try await submitProposal(revised, competition: slug, as: organizer)
             let retry = try await submitProposal(revised, competition: slug, as: organizer)
-            report("  \(revised.team) sent a second version (both are kept); sending it again changed nothing (\(retry.outcome.unchanged) unchanged).")
+            report(
+                "  \(revised.team) sent a second version (both are kept); sending it again changed nothing (\(retry.outcome.unchanged) unchanged).")
         }
         if let judge = panel.last, let team = inputs.last?.input.team {
-            try await declareConflict(judge: judge.email, team: team, reason: "co-authored a paper with the team's mentor", competition: slug, as: organizer)
+            try await declareConflict(
+                judge: judge.email, team: team, reason: "co-authored a paper with the team's mentor", competition: slug, as: organizer)
             report("  \(judge.name) declared a conflict with \(team).")
         }
     }
@@ -337,10 +357,12 @@ extension Application {
                 var values: [String: String] = [:]
                 for criterion in definition.rubric.criteria {
                     let raw = quality[item.proposal]! + leaning + Double.random(in: -1...1, using: &generator)
-                    values[criterion.id] = String(Int(min(Double(definition.rubric.scaleMax), max(Double(definition.rubric.scaleMin), raw.rounded()))))
+                    values[criterion.id] = String(
+                        Int(min(Double(definition.rubric.scaleMax), max(Double(definition.rubric.scaleMin), raw.rounded()))))
                 }
                 _ = try await submitScorecard(
-                    proposal: item.proposal, values: values, comment: "Scored in the \(round.title) round.", draft: false, judge: nil, competition: slug,
+                    proposal: item.proposal, values: values, comment: "Scored in the \(round.title) round.", draft: false, judge: nil,
+                    competition: slug,
                     as: .judge(judge.id))
                 scored += 1
             }
@@ -348,7 +370,9 @@ extension Application {
         report("\(round.title): \(panel.count) judges submitted \(scored) scorecards as themselves.")
         let judgeReport = try await results(round: round.id, method: .zscore, competition: slug, as: organizer).judges
         if let harsh = judgeReport.min(by: { $0.mean < $1.mean }), let lenient = judgeReport.max(by: { $0.mean < $1.mean }) {
-            report("  the harshest judge (\(harsh.judge)) averages \(String(format: "%.2f", harsh.mean)), the most lenient (\(lenient.judge)) \(String(format: "%.2f", lenient.mean)): per-judge z-scores even that out")
+            report(
+                "  the harshest judge (\(harsh.judge)) averages \(String(format: "%.2f", harsh.mean)), the most lenient (\(lenient.judge)) \(String(format: "%.2f", lenient.mean)): per-judge z-scores even that out"
+            )
         }
     }
 
@@ -358,7 +382,9 @@ extension Application {
             let final = try await results(round: nil, method: .zscore, competition: slug, as: organizer)
             report("Final ranking (round '\(final.round)', normalized scores):")
             for line in final.lines.prefix(10) {
-                report("  \(line.rank). \(line.team) — \(line.university): \(String(format: "%.2f", line.score)) (raw mean \(String(format: "%.2f", line.rawMean)))\(line.disagreement ? ", judges disagree" : "")")
+                report(
+                    "  \(line.rank). \(line.team) — \(line.university): \(String(format: "%.2f", line.score)) (raw mean \(String(format: "%.2f", line.rawMean)))\(line.disagreement ? ", judges disagree" : "")"
+                )
             }
             if let winner = final.lines.first,
                 let status = try await teamStatus(competition: slug, team: winner.team, university: nil, as: organizer).first,
@@ -370,8 +396,12 @@ extension Application {
         }
         if record.performed.contains(where: { $0.hasPrefix("closed submissions") }) {
             let conflicts = try await conflicts(competition: slug, as: organizer)
-            report("  conflicts respected: \(conflicts.count) (\(conflicts.filter { $0.source == "declared" }.count) declared, the rest same university or same city)")
-            if let status = try await teamStatus(competition: slug, team: nil, university: nil, as: organizer).first(where: { $0.steps.contains { $0.step == "review" && $0.state == "pending" } }),
+            report(
+                "  conflicts respected: \(conflicts.count) (\(conflicts.filter { $0.source == "declared" }.count) declared, the rest same university or same city)"
+            )
+            if let status = try await teamStatus(competition: slug, team: nil, university: nil, as: organizer).first(where: {
+                $0.steps.contains { $0.step == "review" && $0.state == "pending" }
+            }),
                 let review = status.steps.first(where: { $0.step == "review" })
             {
                 report("  \(status.team)'s university sees: \(review.detail) (never who they are)")
@@ -387,7 +417,8 @@ extension Application {
         if ineligible.count > 4 { report("  … and \(ineligible.count - 4) more (wysc team eligibility list)") }
         if let pardoned = ineligible.first {
             let after = try await overrideEligibility(
-                competition: slug, team: pardoned.team, eligible: true, reason: "reviewed by the jury: the member was ill for part of the series; medical certificate received",
+                competition: slug, team: pardoned.team, eligible: true,
+                reason: "reviewed by the jury: the member was ill for part of the series; medical certificate received",
                 as: organizer)
             report("  override: \(after.team) may go on after all (\(after.override?.reason ?? "")); audited.")
         }

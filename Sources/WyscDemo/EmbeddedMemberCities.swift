@@ -3,124 +3,124 @@
 extension MemberCity {
     /// Data/wego-member-cities.csv: region,country,city,city_zh.
     static let embeddedCSV = ####"""
-region,country,city,city_zh
-Africa,Ethiopia,Addis Ababa,亚的斯亚贝巴
-Africa,Ghana,Accra,阿克拉
-Africa,Kenya,Nairobi,内罗毕
-Africa,Morocco,Rabat,拉巴特
-Africa,Mozambique,Maputo,马普托
-Africa,Nigeria,Abuja,阿布賈
-Africa,Nigeria,Calabar,卡拉巴
-Africa,Nigeria,Jalingo,加林戈
-Africa,Nigeria,Kaduna State,卡杜纳州
-Africa,Nigeria,Sokoto State,索科托州
-Africa,Rwanda,Kigali,基加利
-Africa,Senegal,Dakar,达喀尔
-Africa,South Africa,Tshwane,茨瓦内
-Africa,Sudan,Khartoum State,喀土穆州
-Africa,Sudan,Gedaref State,加达里夫州
-Africa,Sudan,Gezira State,杰济拉州
-Africa,Sudan,Kassala State,卡萨拉州
-Africa,Sudan,White Nile State,白尼罗河州
-Africa,Tanzania,Dar es Salaam,达累斯萨拉姆
-Africa,Tunisia,La Marsa,拉马萨
-Africa,Tunisia,Menzel Jemil,门采尔杰米尔
-Africa,Tunisia,Tunis,突尼斯
-Africa,Uganda,Kampala,坎帕拉
-Africa,Zimbabwe,Harare,哈拉雷
-Europe,Belarus,Minsk,明斯克
-Europe,Belgium,Brussels,布鲁塞尔
-Europe,France,Paris,巴黎
-Europe,Germany,Berlin,柏林
-Europe,Germany,Frankfurt,法兰克福
-Europe,Netherlands,Rotterdam,鹿特丹
-Europe,Romania,Bucharest,布加勒斯特
-Europe,Russia,Moscow,莫斯科
-Europe,Russia,Vladivostok,符拉迪沃斯托克
-Europe,Turkey,Ankara,安卡拉
-Europe,Turkey,Antakya,安塔基亚
-Europe,Turkey,Beyoğlu,贝伊奥卢
-Europe,Turkey,Gaziantep,加济安泰普
-Europe,Turkey,Malatya,马拉蒂亚
-Europe,Turkey,Mudanya,穆德拉
-Middle East,Iran,Shiraz,设拉子
-Middle East,Iran,Isfahan,伊斯法罕
-Middle East,Iran,Tabriz,大不里士
-Middle East,Iraq,Erbil,埃尔比勒
-Middle East,Oman,Muscat,马斯喀特
-Middle East,Palestine,Hebron,希伯伦
-Middle East,Palestine,Ramallah,拉姆安拉
-Middle East,United Arab Emirates,Abu Dhabi,阿布扎比
-Americas,Argentina,San Antonio de Areco,圣安东尼奥阿雷科
-Americas,Brazil,Porto Alegre,阿雷格里港
-Americas,Brazil,São Paulo,圣保罗
-Americas,Ecuador,Cuenca,昆卡
-Americas,Mexico,Coatzacoalcos,夸察夸尔科斯
-Americas,Mexico,Mexico City,墨西哥城
-Americas,Paraguay,Asunción,亚松森
-Americas,Peru,Cusco,库斯科
-Americas,Peru,Lima,利马
-Americas,Peru,Urubamba,乌鲁班巴
-Americas,United States,Pittsburgh,匹兹堡
-Americas,United States,San Francisco,旧金山
-Americas,Venezuela,Caracas,加拉加斯
-Asia-Pacific,Afghanistan,Ghazni,加兹尼
-Asia-Pacific,Afghanistan,Kabul,喀布尔
-Asia-Pacific,Azerbaijan,Baku,巴库
-Asia-Pacific,Bangladesh,Dhaka North,北达哈卡
-Asia-Pacific,Bangladesh,Dhaka South,南达哈卡
-Asia-Pacific,Bangladesh,Rajshahi,拉沙黑
-Asia-Pacific,China,Chengdu,成都
-Asia-Pacific,China,Dujiangyan,都江堰
-Asia-Pacific,China,Hong Kong,香港
-Asia-Pacific,China,Ningbo,宁波
-Asia-Pacific,China,Zhejiang Province,浙江省
-Asia-Pacific,Fiji,Suva,苏瓦
-Asia-Pacific,India,Agra,阿格拉
-Asia-Pacific,Indonesia,Bandung,万隆
-Asia-Pacific,Indonesia,Batam,巴淡
-Asia-Pacific,Indonesia,Jakarta,雅加达
-Asia-Pacific,Indonesia,Riau Islands,廖内岛
-Asia-Pacific,Indonesia,Serang City,瑟朗市
-Asia-Pacific,Japan,Saga Prefecture,佐贺县
-Asia-Pacific,Kazakhstan,Almaty,阿拉木图
-Asia-Pacific,Kazakhstan,Nur-Sultan,努尔-苏丹
-Asia-Pacific,South Korea,Anyang,安养
-Asia-Pacific,South Korea,Gimpo,金浦
-Asia-Pacific,South Korea,Goyang,高阳
-Asia-Pacific,South Korea,Jeju,济州岛
-Asia-Pacific,South Korea,Sejong,世宗市
-Asia-Pacific,South Korea,Seongnam,城南
-Asia-Pacific,South Korea,Seoul,首尔
-Asia-Pacific,Malaysia,Penang Island,檳岛
-Asia-Pacific,Malaysia,Seberang Perai,威省
-Asia-Pacific,Mongolia,Altai,阿尔泰
-Asia-Pacific,Mongolia,Choibalsan,乔巴山
-Asia-Pacific,Mongolia,Erdenet,额尔登特
-Asia-Pacific,Mongolia,Sainshand,赛音山达
-Asia-Pacific,Mongolia,Ulaanbaatar,乌兰巴托
-Asia-Pacific,Nepal,Bharatpur,巴拉特布尔
-Asia-Pacific,Nepal,Birgunj,比尔根杰
-Asia-Pacific,Nepal,Dharan,达兰
-Asia-Pacific,Nepal,Dhulikhel,图利凯尔
-Asia-Pacific,Nepal,Itahari,伊塔哈里
-Asia-Pacific,Nepal,Kathmandu,加德满都
-Asia-Pacific,Nepal,Pokhara,博克拉
-Asia-Pacific,New Zealand,Wellington,惠灵顿
-Asia-Pacific,Pakistan,Islamabad,伊斯兰堡
-Asia-Pacific,Pakistan,Peshawar,白沙瓦
-Asia-Pacific,Philippines,Baguio,碧瑶
-Asia-Pacific,Philippines,Makati,马卡蒂
-Asia-Pacific,Philippines,Quezon City,奎松市
-Asia-Pacific,Philippines,San Fernando,圣费尔南多
-Asia-Pacific,Sri Lanka,Dambulla,丹布勒
-Asia-Pacific,Sri Lanka,Galle,加勒
-Asia-Pacific,Sri Lanka,Matale,马塔莱
-Asia-Pacific,Sri Lanka,Sri Jayawardenepura Kotte,斯里贾亚瓦德纳普拉科特
-Asia-Pacific,Thailand,Bangkok,曼谷
-Asia-Pacific,Uzbekistan,Tashkent,塔什干
-Asia-Pacific,Vietnam,Da Nang,岘港
-Asia-Pacific,Vietnam,Hanoi,河内
-Asia-Pacific,Vietnam,Hue,顺化
-"""####
+        region,country,city,city_zh
+        Africa,Ethiopia,Addis Ababa,亚的斯亚贝巴
+        Africa,Ghana,Accra,阿克拉
+        Africa,Kenya,Nairobi,内罗毕
+        Africa,Morocco,Rabat,拉巴特
+        Africa,Mozambique,Maputo,马普托
+        Africa,Nigeria,Abuja,阿布賈
+        Africa,Nigeria,Calabar,卡拉巴
+        Africa,Nigeria,Jalingo,加林戈
+        Africa,Nigeria,Kaduna State,卡杜纳州
+        Africa,Nigeria,Sokoto State,索科托州
+        Africa,Rwanda,Kigali,基加利
+        Africa,Senegal,Dakar,达喀尔
+        Africa,South Africa,Tshwane,茨瓦内
+        Africa,Sudan,Khartoum State,喀土穆州
+        Africa,Sudan,Gedaref State,加达里夫州
+        Africa,Sudan,Gezira State,杰济拉州
+        Africa,Sudan,Kassala State,卡萨拉州
+        Africa,Sudan,White Nile State,白尼罗河州
+        Africa,Tanzania,Dar es Salaam,达累斯萨拉姆
+        Africa,Tunisia,La Marsa,拉马萨
+        Africa,Tunisia,Menzel Jemil,门采尔杰米尔
+        Africa,Tunisia,Tunis,突尼斯
+        Africa,Uganda,Kampala,坎帕拉
+        Africa,Zimbabwe,Harare,哈拉雷
+        Europe,Belarus,Minsk,明斯克
+        Europe,Belgium,Brussels,布鲁塞尔
+        Europe,France,Paris,巴黎
+        Europe,Germany,Berlin,柏林
+        Europe,Germany,Frankfurt,法兰克福
+        Europe,Netherlands,Rotterdam,鹿特丹
+        Europe,Romania,Bucharest,布加勒斯特
+        Europe,Russia,Moscow,莫斯科
+        Europe,Russia,Vladivostok,符拉迪沃斯托克
+        Europe,Turkey,Ankara,安卡拉
+        Europe,Turkey,Antakya,安塔基亚
+        Europe,Turkey,Beyoğlu,贝伊奥卢
+        Europe,Turkey,Gaziantep,加济安泰普
+        Europe,Turkey,Malatya,马拉蒂亚
+        Europe,Turkey,Mudanya,穆德拉
+        Middle East,Iran,Shiraz,设拉子
+        Middle East,Iran,Isfahan,伊斯法罕
+        Middle East,Iran,Tabriz,大不里士
+        Middle East,Iraq,Erbil,埃尔比勒
+        Middle East,Oman,Muscat,马斯喀特
+        Middle East,Palestine,Hebron,希伯伦
+        Middle East,Palestine,Ramallah,拉姆安拉
+        Middle East,United Arab Emirates,Abu Dhabi,阿布扎比
+        Americas,Argentina,San Antonio de Areco,圣安东尼奥阿雷科
+        Americas,Brazil,Porto Alegre,阿雷格里港
+        Americas,Brazil,São Paulo,圣保罗
+        Americas,Ecuador,Cuenca,昆卡
+        Americas,Mexico,Coatzacoalcos,夸察夸尔科斯
+        Americas,Mexico,Mexico City,墨西哥城
+        Americas,Paraguay,Asunción,亚松森
+        Americas,Peru,Cusco,库斯科
+        Americas,Peru,Lima,利马
+        Americas,Peru,Urubamba,乌鲁班巴
+        Americas,United States,Pittsburgh,匹兹堡
+        Americas,United States,San Francisco,旧金山
+        Americas,Venezuela,Caracas,加拉加斯
+        Asia-Pacific,Afghanistan,Ghazni,加兹尼
+        Asia-Pacific,Afghanistan,Kabul,喀布尔
+        Asia-Pacific,Azerbaijan,Baku,巴库
+        Asia-Pacific,Bangladesh,Dhaka North,北达哈卡
+        Asia-Pacific,Bangladesh,Dhaka South,南达哈卡
+        Asia-Pacific,Bangladesh,Rajshahi,拉沙黑
+        Asia-Pacific,China,Chengdu,成都
+        Asia-Pacific,China,Dujiangyan,都江堰
+        Asia-Pacific,China,Hong Kong,香港
+        Asia-Pacific,China,Ningbo,宁波
+        Asia-Pacific,China,Zhejiang Province,浙江省
+        Asia-Pacific,Fiji,Suva,苏瓦
+        Asia-Pacific,India,Agra,阿格拉
+        Asia-Pacific,Indonesia,Bandung,万隆
+        Asia-Pacific,Indonesia,Batam,巴淡
+        Asia-Pacific,Indonesia,Jakarta,雅加达
+        Asia-Pacific,Indonesia,Riau Islands,廖内岛
+        Asia-Pacific,Indonesia,Serang City,瑟朗市
+        Asia-Pacific,Japan,Saga Prefecture,佐贺县
+        Asia-Pacific,Kazakhstan,Almaty,阿拉木图
+        Asia-Pacific,Kazakhstan,Nur-Sultan,努尔-苏丹
+        Asia-Pacific,South Korea,Anyang,安养
+        Asia-Pacific,South Korea,Gimpo,金浦
+        Asia-Pacific,South Korea,Goyang,高阳
+        Asia-Pacific,South Korea,Jeju,济州岛
+        Asia-Pacific,South Korea,Sejong,世宗市
+        Asia-Pacific,South Korea,Seongnam,城南
+        Asia-Pacific,South Korea,Seoul,首尔
+        Asia-Pacific,Malaysia,Penang Island,檳岛
+        Asia-Pacific,Malaysia,Seberang Perai,威省
+        Asia-Pacific,Mongolia,Altai,阿尔泰
+        Asia-Pacific,Mongolia,Choibalsan,乔巴山
+        Asia-Pacific,Mongolia,Erdenet,额尔登特
+        Asia-Pacific,Mongolia,Sainshand,赛音山达
+        Asia-Pacific,Mongolia,Ulaanbaatar,乌兰巴托
+        Asia-Pacific,Nepal,Bharatpur,巴拉特布尔
+        Asia-Pacific,Nepal,Birgunj,比尔根杰
+        Asia-Pacific,Nepal,Dharan,达兰
+        Asia-Pacific,Nepal,Dhulikhel,图利凯尔
+        Asia-Pacific,Nepal,Itahari,伊塔哈里
+        Asia-Pacific,Nepal,Kathmandu,加德满都
+        Asia-Pacific,Nepal,Pokhara,博克拉
+        Asia-Pacific,New Zealand,Wellington,惠灵顿
+        Asia-Pacific,Pakistan,Islamabad,伊斯兰堡
+        Asia-Pacific,Pakistan,Peshawar,白沙瓦
+        Asia-Pacific,Philippines,Baguio,碧瑶
+        Asia-Pacific,Philippines,Makati,马卡蒂
+        Asia-Pacific,Philippines,Quezon City,奎松市
+        Asia-Pacific,Philippines,San Fernando,圣费尔南多
+        Asia-Pacific,Sri Lanka,Dambulla,丹布勒
+        Asia-Pacific,Sri Lanka,Galle,加勒
+        Asia-Pacific,Sri Lanka,Matale,马塔莱
+        Asia-Pacific,Sri Lanka,Sri Jayawardenepura Kotte,斯里贾亚瓦德纳普拉科特
+        Asia-Pacific,Thailand,Bangkok,曼谷
+        Asia-Pacific,Uzbekistan,Tashkent,塔什干
+        Asia-Pacific,Vietnam,Da Nang,岘港
+        Asia-Pacific,Vietnam,Hanoi,河内
+        Asia-Pacific,Vietnam,Hue,顺化
+        """####
 }

@@ -4,7 +4,7 @@ import WyscJudging
 import WyscWorkflow
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A failed API call: the server's error code and message, or why it could not be reached.
@@ -69,7 +69,8 @@ public struct APIClient: Sendable {
             } catch {
                 if attempt >= attempts {
                     throw APIClientError(
-                        status: nil, code: "unreachable", message: "cannot reach the wysc server at \(server.absoluteString): \(error.localizedDescription)")
+                        status: nil, code: "unreachable",
+                        message: "cannot reach the wysc server at \(server.absoluteString): \(error.localizedDescription)")
                 }
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(200 * attempt))
@@ -98,7 +99,9 @@ public struct APIClient: Sendable {
 
     // MARK: The calls the remote CLI makes
 
-    static func competitionPath(_ slug: String) -> String { "api/v1/competitions/\(slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? slug)" }
+    static func competitionPath(_ slug: String) -> String {
+        "api/v1/competitions/\(slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? slug)"
+    }
 
     public func whoami() async throws -> WhoAmI { try await get("api/v1/whoami") }
     public func competitions() async throws -> [CompetitionSummary] { try await get("api/v1/competitions") }
@@ -113,7 +116,8 @@ public struct APIClient: Sendable {
         body["from"] = from
         body["force_reason"] = forceReason
         let answer = try await send(
-            "POST", Self.competitionPath(slug) + "/phase/advance", json: try JSONEncoder().encode(body), headers: ["Idempotency-Key": UUID().uuidString])
+            "POST", Self.competitionPath(slug) + "/phase/advance", json: try JSONEncoder().encode(body),
+            headers: ["Idempotency-Key": UUID().uuidString])
         return try decode(TransitionRecord.self, from: answer)
     }
 
@@ -122,7 +126,9 @@ public struct APIClient: Sendable {
     }
 
     public func rubric(_ slug: String) async throws -> Rubric { try await get(Self.competitionPath(slug) + "/rubric") }
-    public func queue(_ slug: String, judge: String?) async throws -> [QueueItem] { try await get(Self.competitionPath(slug) + "/queue", query: ["judge": judge]) }
+    public func queue(_ slug: String, judge: String?) async throws -> [QueueItem] {
+        try await get(Self.competitionPath(slug) + "/queue", query: ["judge": judge])
+    }
 
     /// The scorecard as it stands, with its revision; nil when there is none yet.
     public func scorecard(_ slug: String, proposal: Int, judge: String?) async throws -> Scorecard? {

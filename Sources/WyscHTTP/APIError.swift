@@ -6,8 +6,8 @@ import Metrics
 import NIOCore
 import Prometheus
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
+import UnixSignals
 import WyscApplication
 import WyscJudging
 import WyscPostgres

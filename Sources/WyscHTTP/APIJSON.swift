@@ -100,7 +100,9 @@ struct JSONBody {
     /// An object of criterion → number (numbers written as strings are accepted too).
     func scores(_ name: String) throws(APIError) -> [String: String] {
         guard let value = fields[name] else { throw APIError(.badRequest, "missing_field", "field '\(name)' is required") }
-        guard case .object(let object) = value else { throw APIError(.badRequest, "wrong_type", "field '\(name)' must be an object of criterion: number") }
+        guard case .object(let object) = value else {
+            throw APIError(.badRequest, "wrong_type", "field '\(name)' must be an object of criterion: number")
+        }
         var scores: [String: String] = [:]
         for (criterion, raw) in object {
             switch raw {

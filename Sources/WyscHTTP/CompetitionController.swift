@@ -13,11 +13,12 @@ struct CompetitionController {
     func register(on api: RouterGroup<WyscRequestContext>) {
         api.get("whoami") { _, context in
             let credential = try RouteSupport.credential(context)
-            let role = switch credential.actor {
-            case .organizer, .system: "organizer"
-            case .judge: "judge"
-            case .university: "university"
-            }
+            let role =
+                switch credential.actor {
+                case .organizer, .system: "organizer"
+                case .judge: "judge"
+                case .university: "university"
+                }
             return try Reply.json(WhoAmI(role: role, label: credential.label, competition: credential.competition)).response
         }
         api.get("competitions") { _, context in
@@ -33,7 +34,8 @@ struct CompetitionController {
             let slug = try RouteSupport.slug(context)
             let query = request.uri.queryParameters
             return try Reply.json(
-                try await application.teamStatus(competition: slug, team: query.get("team"), university: query.get("university"), as: try RouteSupport.actor(context))
+                try await application.teamStatus(
+                    competition: slug, team: query.get("team"), university: query.get("university"), as: try RouteSupport.actor(context))
             ).response
         }
         api.get("competitions/:slug/rubric") { _, context in
@@ -52,7 +54,8 @@ struct CompetitionController {
             let limit = query.get("limit").flatMap(Int.init) ?? 1000
             return try Reply.json(
                 try await application.auditLog(
-                    AuditFilter(competition: slug, since: since, actor: query.get("actor"), action: query.get("action"), limit: min(max(limit, 1), 10_000)),
+                    AuditFilter(
+                        competition: slug, since: since, actor: query.get("actor"), action: query.get("action"), limit: min(max(limit, 1), 10_000)),
                     as: try RouteSupport.actor(context))
             ).response
         }

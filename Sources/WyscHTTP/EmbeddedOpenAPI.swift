@@ -3,376 +3,376 @@
 enum OpenAPIDocument {
     /// OpenAPI/openapi.yaml, served at /openapi.yaml.
     static let yaml = ####"""
-openapi: 3.0.3
-info:
-  title: wysc API
-  version: 0.1.0
-  description: |
-    The HTTP admin endpoint of wysc (`wysc serve`), the engine of the World Youth Smart City
-    Innovation Competition. Every /api/v1 route needs a personal token (`wysc token create`)
-    sent as `Authorization: Bearer <token>`. A token speaks for an organizer, a judge (in one
-    competition) or a university; the same rules apply as on the command line: a judge sees and
-    changes only their own assignments and scores, a university sees only its own teams, only
-    organizers change phases, and results are visible to others only once published.
+        openapi: 3.0.3
+        info:
+          title: wysc API
+          version: 0.1.0
+          description: |
+            The HTTP admin endpoint of wysc (`wysc serve`), the engine of the World Youth Smart City
+            Innovation Competition. Every /api/v1 route needs a personal token (`wysc token create`)
+            sent as `Authorization: Bearer <token>`. A token speaks for an organizer, a judge (in one
+            competition) or a university; the same rules apply as on the command line: a judge sees and
+            changes only their own assignments and scores, a university sees only its own teams, only
+            organizers change phases, and results are visible to others only once published.
 
-    Errors are JSON `{"error": {"code", "message"}}` with a stable code: branch on the code, never
-    on the message. Besides the codes below, some refusals carry a finer one: `judge_required`,
-    `competition_required`, `no_competition`, `guards_failed`, `conflict_of_interest`,
-    `assignment_has_scorecards`, `token_subject_required`, `token_competition_required`,
-    `no_scorecard` (404 on a scorecard the judge has not written yet). 400: bad JSON (the message
-    says where; a key given twice is refused too), an unknown field or a wrong type (the message
-    names the field); 401: no or bad token; 403: not allowed;
-    404: not found; 409: refused now (code `refused`) or changed concurrently (`conflict`);
-    412: a stale If-Match (`stale`); 413: body over 64 KiB; 422: an Idempotency-Key reused for
-    another request; 429: too many failed attempts with bad tokens, from this address or from all
-    (a valid token is never refused this way); 503: the database is unavailable or busy (with
-    Retry-After). Texts have length limits (a comment 10,000 characters, a reason 2,000) and may not
-    hold NUL or control characters other than line breaks and tabs: 400 naming the field.
+            Errors are JSON `{"error": {"code", "message"}}` with a stable code: branch on the code, never
+            on the message. Besides the codes below, some refusals carry a finer one: `judge_required`,
+            `competition_required`, `no_competition`, `guards_failed`, `conflict_of_interest`,
+            `assignment_has_scorecards`, `token_subject_required`, `token_competition_required`,
+            `no_scorecard` (404 on a scorecard the judge has not written yet). 400: bad JSON (the message
+            says where; a key given twice is refused too), an unknown field or a wrong type (the message
+            names the field); 401: no or bad token; 403: not allowed;
+            404: not found; 409: refused now (code `refused`) or changed concurrently (`conflict`);
+            412: a stale If-Match (`stale`); 413: body over 64 KiB; 422: an Idempotency-Key reused for
+            another request; 429: too many failed attempts with bad tokens, from this address or from all
+            (a valid token is never refused this way); 503: the database is unavailable or busy (with
+            Retry-After). Texts have length limits (a comment 10,000 characters, a reason 2,000) and may not
+            hold NUL or control characters other than line breaks and tabs: 400 naming the field.
 
-    Changes accept an `Idempotency-Key` header (1 to 200 characters): a retry with the same key and
-    body gets the first answer (with `Idempotent-Replay: true`) and changes nothing. The key is
-    stored in the same transaction as the change, so a retry after any failure either replays the
-    committed answer or makes the change once. Answers are kept 24 hours.
-servers:
-  - url: http://127.0.0.1:8080
-security:
-  - bearer: []
-paths:
-  /healthz:
-    get:
-      summary: The process is up.
-      security: []
-      responses:
-        "200": {description: Up, content: {application/json: {schema: {type: object, properties: {status: {type: string}}}}}}
-  /readyz:
-    get:
-      summary: The database is reachable and its migrations are current.
-      security: []
-      responses:
-        "200": {description: Ready, content: {application/json: {schema: {$ref: "#/components/schemas/Readiness"}}}}
-        "503": {description: Not ready, content: {application/json: {schema: {$ref: "#/components/schemas/Readiness"}}}}
-  /metrics:
-    get:
-      summary: Prometheus metrics (requests and latency by route and status, database pool).
-      security: []
-      responses:
-        "200": {description: Text exposition format, content: {text/plain: {schema: {type: string}}}}
-  /openapi.yaml:
-    get:
-      summary: This document.
-      security: []
-      responses:
-        "200": {description: OpenAPI 3 document, content: {application/yaml: {schema: {type: string}}}}
-  /api/v1/whoami:
-    get:
-      summary: Who the token speaks for.
-      responses:
-        "200": {description: The token's role and identity, content: {application/json: {schema: {$ref: "#/components/schemas/WhoAmI"}}}}
-        "401": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions:
-    get:
-      summary: Competitions the token may see.
-      responses:
-        "200": {description: Competitions, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Competition"}}}}}
-        "401": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/phase:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    get:
-      summary: The current phase, what it allows and what comes next.
-      responses:
-        "200": {description: Phase, content: {application/json: {schema: {$ref: "#/components/schemas/PhaseStatus"}}}}
-        "401": {$ref: "#/components/responses/Error"}
-        "403": {$ref: "#/components/responses/Error"}
-        "404": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/phase/check:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    get:
-      summary: What would block the next transition and what its actions would do (organizers).
-      parameters:
-        - {name: to, in: query, required: false, schema: {type: string}, description: The phase to go to when several follow.}
-      responses:
-        "200": {description: Check, content: {application/json: {schema: {$ref: "#/components/schemas/TransitionCheck"}}}}
-        "403": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/phase/advance:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    post:
-      summary: Take the next transition (organizers).
-      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
-      requestBody:
-        content:
-          application/json:
-            schema:
+            Changes accept an `Idempotency-Key` header (1 to 200 characters): a retry with the same key and
+            body gets the first answer (with `Idempotent-Replay: true`) and changes nothing. The key is
+            stored in the same transaction as the change, so a retry after any failure either replays the
+            committed answer or makes the change once. Answers are kept 24 hours.
+        servers:
+          - url: http://127.0.0.1:8080
+        security:
+          - bearer: []
+        paths:
+          /healthz:
+            get:
+              summary: The process is up.
+              security: []
+              responses:
+                "200": {description: Up, content: {application/json: {schema: {type: object, properties: {status: {type: string}}}}}}
+          /readyz:
+            get:
+              summary: The database is reachable and its migrations are current.
+              security: []
+              responses:
+                "200": {description: Ready, content: {application/json: {schema: {$ref: "#/components/schemas/Readiness"}}}}
+                "503": {description: Not ready, content: {application/json: {schema: {$ref: "#/components/schemas/Readiness"}}}}
+          /metrics:
+            get:
+              summary: Prometheus metrics (requests and latency by route and status, database pool).
+              security: []
+              responses:
+                "200": {description: Text exposition format, content: {text/plain: {schema: {type: string}}}}
+          /openapi.yaml:
+            get:
+              summary: This document.
+              security: []
+              responses:
+                "200": {description: OpenAPI 3 document, content: {application/yaml: {schema: {type: string}}}}
+          /api/v1/whoami:
+            get:
+              summary: Who the token speaks for.
+              responses:
+                "200": {description: The token's role and identity, content: {application/json: {schema: {$ref: "#/components/schemas/WhoAmI"}}}}
+                "401": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions:
+            get:
+              summary: Competitions the token may see.
+              responses:
+                "200": {description: Competitions, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Competition"}}}}}
+                "401": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/phase:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: The current phase, what it allows and what comes next.
+              responses:
+                "200": {description: Phase, content: {application/json: {schema: {$ref: "#/components/schemas/PhaseStatus"}}}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/phase/check:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: What would block the next transition and what its actions would do (organizers).
+              parameters:
+                - {name: to, in: query, required: false, schema: {type: string}, description: The phase to go to when several follow.}
+              responses:
+                "200": {description: Check, content: {application/json: {schema: {$ref: "#/components/schemas/TransitionCheck"}}}}
+                "403": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/phase/advance:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            post:
+              summary: Take the next transition (organizers).
+              parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      additionalProperties: false
+                      properties:
+                        to: {type: string, description: The phase to go to when several follow.}
+                        from: {type: string, description: Advance only if the competition is still in this phase (default the current one).}
+                        force_reason: {type: string, description: Take the transition although guards fail; recorded.}
+              responses:
+                "200": {description: The transition taken, content: {application/json: {schema: {$ref: "#/components/schemas/TransitionRecord"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/teams/status:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: Each team's timeline (organizers; a university sees its own teams only).
+              parameters:
+                - {name: team, in: query, required: false, schema: {type: string}}
+                - {name: university, in: query, required: false, schema: {type: string}}
+              responses:
+                "200": {description: Timelines, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/TeamStatus"}}}}}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/rubric:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: The rubric (criteria, weights, scale) judges score against.
+              responses:
+                "200": {description: Rubric, content: {application/json: {schema: {$ref: "#/components/schemas/Rubric"}}}}
+          /api/v1/competitions/{slug}/queue:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: A judge's assigned proposals in the round being scored (judges see their own; organizers name one).
+              parameters:
+                - {name: judge, in: query, required: false, schema: {type: string}, description: The judge's email (organizers only).}
+              responses:
+                "200": {description: Queue, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/QueueItem"}}}}}
+                "403": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/scorecards/{proposal}:
+            parameters:
+              - {$ref: "#/components/parameters/Slug"}
+              - {name: proposal, in: path, required: true, schema: {type: integer}}
+            get:
+              summary: The judge's own scorecard for a proposal; its ETag is its revision.
+              parameters:
+                - {name: judge, in: query, required: false, schema: {type: string}, description: The judge's email (organizers only).}
+              responses:
+                "200":
+                  description: Scorecard
+                  headers: {ETag: {schema: {type: string}}}
+                  content: {application/json: {schema: {$ref: "#/components/schemas/Scorecard"}}}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+            put:
+              summary: Submit, revise or save as a draft the judge's scorecard.
+              parameters:
+                - {$ref: "#/components/parameters/IdempotencyKey"}
+                - {name: If-Match, in: header, required: false, schema: {type: string}, description: 'The ETag read; "0" means "only if there is no scorecard yet". A stale one is refused with 412.'}
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      additionalProperties: false
+                      required: [scores]
+                      properties:
+                        scores: {type: object, additionalProperties: {type: number}, description: Criterion id to value on the rubric's scale.}
+                        comment: {type: string}
+                        draft: {type: boolean}
+                        judge: {type: string, description: The judge's email (organizers entering a paper scorecard).}
+              responses:
+                "200": {description: Revised or unchanged, headers: {ETag: {schema: {type: string}}}, content: {application/json: {schema: {$ref: "#/components/schemas/ScorecardOutcome"}}}}
+                "201": {description: Added, headers: {ETag: {schema: {type: string}}}, content: {application/json: {schema: {$ref: "#/components/schemas/ScorecardOutcome"}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "412": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/conflicts:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            post:
+              summary: A judge declares a conflict of interest with an assigned proposal.
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      additionalProperties: false
+                      required: [proposal, reason]
+                      properties:
+                        proposal: {type: integer}
+                        reason: {type: string}
+                        judge: {type: string, description: The judge's email (organizers only).}
+              responses:
+                "201": {description: Declared, content: {application/json: {schema: {type: object}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/results:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: A round's ranking (organizers any time; judges and universities after publication, without judges' scores; a university sees its own teams).
+              parameters:
+                - {name: round, in: query, required: false, schema: {type: string}}
+                - {name: method, in: query, required: false, schema: {type: string, enum: [zscore, raw]}}
+              responses:
+                "200": {description: Results, content: {application/json: {schema: {$ref: "#/components/schemas/Results"}}}}
+                "403": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/audit:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: The audit log (organizers).
+              parameters:
+                - {name: since, in: query, required: false, schema: {type: string, format: date-time}}
+                - {name: actor, in: query, required: false, schema: {type: string}}
+                - {name: action, in: query, required: false, schema: {type: string}, description: "An action, or a prefix ending in '.'."}
+                - {name: limit, in: query, required: false, schema: {type: integer}}
+              responses:
+                "200": {description: Audit entries, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/AuditEntry"}}}}}
+                "403": {$ref: "#/components/responses/Error"}
+        components:
+          securitySchemes:
+            bearer: {type: http, scheme: bearer}
+          parameters:
+            Slug: {name: slug, in: path, required: true, schema: {type: string}}
+            IdempotencyKey: {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 200}}
+          responses:
+            Error:
+              description: An error
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+          schemas:
+            Error:
               type: object
-              additionalProperties: false
               properties:
-                to: {type: string, description: The phase to go to when several follow.}
-                from: {type: string, description: Advance only if the competition is still in this phase (default the current one).}
-                force_reason: {type: string, description: Take the transition although guards fail; recorded.}
-      responses:
-        "200": {description: The transition taken, content: {application/json: {schema: {$ref: "#/components/schemas/TransitionRecord"}}}}
-        "400": {$ref: "#/components/responses/Error"}
-        "403": {$ref: "#/components/responses/Error"}
-        "409": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/teams/status:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    get:
-      summary: Each team's timeline (organizers; a university sees its own teams only).
-      parameters:
-        - {name: team, in: query, required: false, schema: {type: string}}
-        - {name: university, in: query, required: false, schema: {type: string}}
-      responses:
-        "200": {description: Timelines, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/TeamStatus"}}}}}
-        "403": {$ref: "#/components/responses/Error"}
-        "404": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/rubric:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    get:
-      summary: The rubric (criteria, weights, scale) judges score against.
-      responses:
-        "200": {description: Rubric, content: {application/json: {schema: {$ref: "#/components/schemas/Rubric"}}}}
-  /api/v1/competitions/{slug}/queue:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    get:
-      summary: A judge's assigned proposals in the round being scored (judges see their own; organizers name one).
-      parameters:
-        - {name: judge, in: query, required: false, schema: {type: string}, description: The judge's email (organizers only).}
-      responses:
-        "200": {description: Queue, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/QueueItem"}}}}}
-        "403": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/scorecards/{proposal}:
-    parameters:
-      - {$ref: "#/components/parameters/Slug"}
-      - {name: proposal, in: path, required: true, schema: {type: integer}}
-    get:
-      summary: The judge's own scorecard for a proposal; its ETag is its revision.
-      parameters:
-        - {name: judge, in: query, required: false, schema: {type: string}, description: The judge's email (organizers only).}
-      responses:
-        "200":
-          description: Scorecard
-          headers: {ETag: {schema: {type: string}}}
-          content: {application/json: {schema: {$ref: "#/components/schemas/Scorecard"}}}
-        "403": {$ref: "#/components/responses/Error"}
-        "404": {$ref: "#/components/responses/Error"}
-    put:
-      summary: Submit, revise or save as a draft the judge's scorecard.
-      parameters:
-        - {$ref: "#/components/parameters/IdempotencyKey"}
-        - {name: If-Match, in: header, required: false, schema: {type: string}, description: 'The ETag read; "0" means "only if there is no scorecard yet". A stale one is refused with 412.'}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
+                error: {type: object, properties: {code: {type: string}, message: {type: string}}}
+            Readiness:
               type: object
-              additionalProperties: false
-              required: [scores]
+              properties: {ready: {type: boolean}, reason: {type: string}}
+            WhoAmI:
+              type: object
+              properties: {role: {type: string, enum: [organizer, judge, university]}, label: {type: string}, competition: {type: string}}
+            Competition:
+              type: object
               properties:
-                scores: {type: object, additionalProperties: {type: number}, description: Criterion id to value on the rubric's scale.}
-                comment: {type: string}
-                draft: {type: boolean}
-                judge: {type: string, description: The judge's email (organizers entering a paper scorecard).}
-      responses:
-        "200": {description: Revised or unchanged, headers: {ETag: {schema: {type: string}}}, content: {application/json: {schema: {$ref: "#/components/schemas/ScorecardOutcome"}}}}
-        "201": {description: Added, headers: {ETag: {schema: {type: string}}}, content: {application/json: {schema: {$ref: "#/components/schemas/ScorecardOutcome"}}}}
-        "400": {$ref: "#/components/responses/Error"}
-        "403": {$ref: "#/components/responses/Error"}
-        "409": {$ref: "#/components/responses/Error"}
-        "412": {$ref: "#/components/responses/Error"}
-        "422": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/conflicts:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    post:
-      summary: A judge declares a conflict of interest with an assigned proposal.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
+                slug: {type: string}
+                title: {type: string}
+                workflow_file: {type: string, description: "Where the workflow file was read from; organizers only (absent for judges and universities)."}
+                phase: {type: string}
+                phase_title: {type: string}
+                phase_entered_at: {type: string, format: date-time}
+                teams: {type: integer}
+                created_at: {type: string, format: date-time}
+                created_by: {type: string}
+            PhaseStatus:
               type: object
-              additionalProperties: false
-              required: [proposal, reason]
+              properties:
+                competition: {type: string}
+                phase: {type: string}
+                title: {type: string}
+                entered_at: {type: string, format: date-time}
+                deadline: {type: string, format: date-time}
+                deadline_passed: {type: boolean}
+                allows: {type: array, items: {type: string}}
+                next: {type: array, items: {type: string}}
+                version: {type: integer}
+            GuardFailure:
+              type: object
+              properties: {kind: {type: string}, message: {type: string}, entities: {type: array, items: {type: string}}}
+            TransitionCheck:
+              type: object
+              properties:
+                from: {type: string}
+                to: {type: string}
+                failures: {type: array, items: {$ref: "#/components/schemas/GuardFailure"}}
+                actions: {type: array, items: {type: string}}
+            TransitionRecord:
+              type: object
+              properties:
+                from: {type: string}
+                to: {type: string}
+                kind: {type: string, enum: [advance, force, reopen, deadline]}
+                reason: {type: string}
+                overridden_guards: {type: array, items: {type: string}}
+                actor: {type: string}
+                occurred_at: {type: string, format: date-time}
+                performed: {type: array, items: {type: string}}
+            TeamStatus:
+              type: object
+              properties:
+                team: {type: string}
+                university: {type: string}
+                competition: {type: string}
+                phase: {type: string}
+                steps:
+                  type: array
+                  items: {type: object, properties: {step: {type: string}, state: {type: string}, detail: {type: string}}}
+            Rubric:
+              type: object
+              properties:
+                scale_min: {type: integer}
+                scale_max: {type: integer}
+                tie_break: {type: array, items: {type: string}}
+                criteria:
+                  type: array
+                  items: {type: object, properties: {id: {type: string}, title: {type: string}, guidance: {type: string}, weight: {type: number}}}
+            QueueItem:
+              type: object
               properties:
                 proposal: {type: integer}
+                round: {type: string}
+                title: {type: string}
+                tags: {type: array, items: {type: string}}
+                team: {type: string, description: Absent in a blind round.}
+                university: {type: string, description: Absent in a blind round.}
+                status: {type: string, enum: [not started, draft, submitted]}
+                total: {type: number}
+                deadline: {type: string, format: date-time}
+            Scorecard:
+              type: object
+              properties:
+                proposal: {type: integer}
+                round: {type: string}
+                scores: {type: object, additionalProperties: {type: number}}
+                total: {type: number}
+                comment: {type: string}
+                submitted: {type: boolean}
+                revision: {type: integer}
+            ScorecardOutcome:
+              type: object
+              properties:
+                change: {type: string, enum: [added, revised, unchanged]}
+                total: {type: number}
+                revision: {type: integer}
+                submitted: {type: boolean}
+            Results:
+              type: object
+              properties:
+                round: {type: string}
+                method: {type: string, enum: [zscore, raw]}
+                published: {type: boolean}
+                missing_scorecards: {type: integer}
+                lines:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      rank: {type: integer}
+                      proposal: {type: integer}
+                      team: {type: string}
+                      university: {type: string}
+                      title: {type: string}
+                      score: {type: number}
+                      raw_mean: {type: number}
+                      judges: {type: integer}
+                      judge_totals: {type: array, items: {type: object, properties: {judge: {type: string}, total: {type: number}}}}
+                      spread: {type: number}
+                      disagreement: {type: boolean}
+                judges:
+                  type: array
+                  items: {type: object, properties: {judge: {type: string}, email: {type: string}, scorecards: {type: integer}, mean: {type: number}, spread: {type: number}}}
+            AuditEntry:
+              type: object
+              properties:
+                id: {type: integer}
+                occurred_at: {type: string, format: date-time}
+                actor: {type: string}
+                action: {type: string}
+                subject: {type: string}
+                before: {type: string}
+                after: {type: string}
                 reason: {type: string}
-                judge: {type: string, description: The judge's email (organizers only).}
-      responses:
-        "201": {description: Declared, content: {application/json: {schema: {type: object}}}}
-        "400": {$ref: "#/components/responses/Error"}
-        "403": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/results:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    get:
-      summary: A round's ranking (organizers any time; judges and universities after publication, without judges' scores; a university sees its own teams).
-      parameters:
-        - {name: round, in: query, required: false, schema: {type: string}}
-        - {name: method, in: query, required: false, schema: {type: string, enum: [zscore, raw]}}
-      responses:
-        "200": {description: Results, content: {application/json: {schema: {$ref: "#/components/schemas/Results"}}}}
-        "403": {$ref: "#/components/responses/Error"}
-  /api/v1/competitions/{slug}/audit:
-    parameters: [{$ref: "#/components/parameters/Slug"}]
-    get:
-      summary: The audit log (organizers).
-      parameters:
-        - {name: since, in: query, required: false, schema: {type: string, format: date-time}}
-        - {name: actor, in: query, required: false, schema: {type: string}}
-        - {name: action, in: query, required: false, schema: {type: string}, description: "An action, or a prefix ending in '.'."}
-        - {name: limit, in: query, required: false, schema: {type: integer}}
-      responses:
-        "200": {description: Audit entries, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/AuditEntry"}}}}}
-        "403": {$ref: "#/components/responses/Error"}
-components:
-  securitySchemes:
-    bearer: {type: http, scheme: bearer}
-  parameters:
-    Slug: {name: slug, in: path, required: true, schema: {type: string}}
-    IdempotencyKey: {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 200}}
-  responses:
-    Error:
-      description: An error
-      content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
-  schemas:
-    Error:
-      type: object
-      properties:
-        error: {type: object, properties: {code: {type: string}, message: {type: string}}}
-    Readiness:
-      type: object
-      properties: {ready: {type: boolean}, reason: {type: string}}
-    WhoAmI:
-      type: object
-      properties: {role: {type: string, enum: [organizer, judge, university]}, label: {type: string}, competition: {type: string}}
-    Competition:
-      type: object
-      properties:
-        slug: {type: string}
-        title: {type: string}
-        workflow_file: {type: string, description: "Where the workflow file was read from; organizers only (absent for judges and universities)."}
-        phase: {type: string}
-        phase_title: {type: string}
-        phase_entered_at: {type: string, format: date-time}
-        teams: {type: integer}
-        created_at: {type: string, format: date-time}
-        created_by: {type: string}
-    PhaseStatus:
-      type: object
-      properties:
-        competition: {type: string}
-        phase: {type: string}
-        title: {type: string}
-        entered_at: {type: string, format: date-time}
-        deadline: {type: string, format: date-time}
-        deadline_passed: {type: boolean}
-        allows: {type: array, items: {type: string}}
-        next: {type: array, items: {type: string}}
-        version: {type: integer}
-    GuardFailure:
-      type: object
-      properties: {kind: {type: string}, message: {type: string}, entities: {type: array, items: {type: string}}}
-    TransitionCheck:
-      type: object
-      properties:
-        from: {type: string}
-        to: {type: string}
-        failures: {type: array, items: {$ref: "#/components/schemas/GuardFailure"}}
-        actions: {type: array, items: {type: string}}
-    TransitionRecord:
-      type: object
-      properties:
-        from: {type: string}
-        to: {type: string}
-        kind: {type: string, enum: [advance, force, reopen, deadline]}
-        reason: {type: string}
-        overridden_guards: {type: array, items: {type: string}}
-        actor: {type: string}
-        occurred_at: {type: string, format: date-time}
-        performed: {type: array, items: {type: string}}
-    TeamStatus:
-      type: object
-      properties:
-        team: {type: string}
-        university: {type: string}
-        competition: {type: string}
-        phase: {type: string}
-        steps:
-          type: array
-          items: {type: object, properties: {step: {type: string}, state: {type: string}, detail: {type: string}}}
-    Rubric:
-      type: object
-      properties:
-        scale_min: {type: integer}
-        scale_max: {type: integer}
-        tie_break: {type: array, items: {type: string}}
-        criteria:
-          type: array
-          items: {type: object, properties: {id: {type: string}, title: {type: string}, guidance: {type: string}, weight: {type: number}}}
-    QueueItem:
-      type: object
-      properties:
-        proposal: {type: integer}
-        round: {type: string}
-        title: {type: string}
-        tags: {type: array, items: {type: string}}
-        team: {type: string, description: Absent in a blind round.}
-        university: {type: string, description: Absent in a blind round.}
-        status: {type: string, enum: [not started, draft, submitted]}
-        total: {type: number}
-        deadline: {type: string, format: date-time}
-    Scorecard:
-      type: object
-      properties:
-        proposal: {type: integer}
-        round: {type: string}
-        scores: {type: object, additionalProperties: {type: number}}
-        total: {type: number}
-        comment: {type: string}
-        submitted: {type: boolean}
-        revision: {type: integer}
-    ScorecardOutcome:
-      type: object
-      properties:
-        change: {type: string, enum: [added, revised, unchanged]}
-        total: {type: number}
-        revision: {type: integer}
-        submitted: {type: boolean}
-    Results:
-      type: object
-      properties:
-        round: {type: string}
-        method: {type: string, enum: [zscore, raw]}
-        published: {type: boolean}
-        missing_scorecards: {type: integer}
-        lines:
-          type: array
-          items:
-            type: object
-            properties:
-              rank: {type: integer}
-              proposal: {type: integer}
-              team: {type: string}
-              university: {type: string}
-              title: {type: string}
-              score: {type: number}
-              raw_mean: {type: number}
-              judges: {type: integer}
-              judge_totals: {type: array, items: {type: object, properties: {judge: {type: string}, total: {type: number}}}}
-              spread: {type: number}
-              disagreement: {type: boolean}
-        judges:
-          type: array
-          items: {type: object, properties: {judge: {type: string}, email: {type: string}, scorecards: {type: integer}, mean: {type: number}, spread: {type: number}}}
-    AuditEntry:
-      type: object
-      properties:
-        id: {type: integer}
-        occurred_at: {type: string, format: date-time}
-        actor: {type: string}
-        action: {type: string}
-        subject: {type: string}
-        before: {type: string}
-        after: {type: string}
-        reason: {type: string}
-        competition: {type: string}
-"""####
+                competition: {type: string}
+        """####
 }

@@ -6,8 +6,8 @@ import Metrics
 import NIOCore
 import Prometheus
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
+import UnixSignals
 import WyscApplication
 import WyscJudging
 import WyscPostgres
@@ -62,7 +62,8 @@ final class FailureLimiter: Sendable {
                 let excess = failures.count - limits.slowAfter
                 return Verdict(delay: excess > 0 ? min(.milliseconds(100) * excess, .seconds(1)) : .zero, refusedFor: nil)
             }
-            let mine = verdict(recent, perAddress), everyone = verdict(state.all, overall)
+            let mine = verdict(recent, perAddress)
+            let everyone = verdict(state.all, overall)
             return Verdict(
                 delay: max(mine.delay, everyone.delay),
                 refusedFor: [mine.refusedFor, everyone.refusedFor].compactMap { $0 }.max())

@@ -19,7 +19,8 @@ struct PhaseController {
         api.get("competitions/:slug/phase/check") { request, context in
             let slug = try RouteSupport.slug(context)
             return try Reply.json(
-                try await application.checkTransition(competition: slug, to: request.uri.queryParameters.get("to"), as: try RouteSupport.actor(context))
+                try await application.checkTransition(
+                    competition: slug, to: request.uri.queryParameters.get("to"), as: try RouteSupport.actor(context))
             ).response
         }
         api.post("competitions/:slug/phase/advance") { request, context in

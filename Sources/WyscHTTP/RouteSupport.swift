@@ -34,7 +34,8 @@ enum RouteSupport {
     static func etag(_ revision: Int) -> String { "\"\(revision)\"" }
 
     static func revision(_ header: String) throws -> Int {
-        let text = header.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        let text = header.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "").trimmingCharacters(
+            in: CharacterSet(charactersIn: "\""))
         guard let revision = Int(text) else { throw APIError(.badRequest, "bad_header", "If-Match must be an ETag from this API, such as \"3\"") }
         return revision
     }
@@ -98,7 +99,9 @@ struct IdempotentWrites {
         case .replay(let answer):
             var reply = Reply(status: HTTPResponse.Status(code: answer.status), body: Data(answer.body.utf8))
             reply.headers[HTTPField.Name("Idempotent-Replay")!] = "true"
-            if let card = try? APIJSON.decoder.decode(ScorecardOutcome.self, from: reply.body) { reply.headers[.eTag] = RouteSupport.etag(card.revision) }
+            if let card = try? APIJSON.decoder.decode(ScorecardOutcome.self, from: reply.body) {
+                reply.headers[.eTag] = RouteSupport.etag(card.revision)
+            }
             return reply.response
         }
     }

@@ -16,14 +16,16 @@ struct ScorecardController {
         api.get("competitions/:slug/queue") { request, context in
             let slug = try RouteSupport.slug(context)
             return try Reply.json(
-                try await application.judgeQueue(judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
+                try await application.judgeQueue(
+                    judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
             ).response
         }
         api.get("competitions/:slug/scorecards/:proposal") { request, context in
             let slug = try RouteSupport.slug(context)
             let proposal = try RouteSupport.proposal(context)
-            guard let card = try await application.scorecard(
-                proposal: proposal, judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
+            guard
+                let card = try await application.scorecard(
+                    proposal: proposal, judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
             else {
                 throw WyscError(.notFound, "no scorecard for proposal #\(proposal) yet", code: WyscError.Code.noScorecard)
             }
@@ -40,7 +42,8 @@ struct ScorecardController {
             return try await writes.idempotent(request, actor: actor, body: data, render: Self.scorecardReply) { idempotency in
                 let body = try JSONBody(data, allowed: ["scores", "comment", "draft", "judge"])
                 return try await application.submitScorecard(
-                    proposal: proposal, values: try body.scores("scores"), comment: try body.string("comment"), draft: try body.bool("draft") ?? false,
+                    proposal: proposal, values: try body.scores("scores"), comment: try body.string("comment"),
+                    draft: try body.bool("draft") ?? false,
                     judge: try body.string("judge"), competition: slug, as: actor, expectedRevision: expected, idempotency: idempotency)
             }
         }
@@ -50,7 +53,8 @@ struct ScorecardController {
             let body = try JSONBody(data, allowed: ["proposal", "reason", "judge"])
             guard let proposal = try body.integer("proposal") else { throw APIError(.badRequest, "missing_field", "field 'proposal' is required") }
             try await application.declareConflict(
-                proposal: proposal, reason: try body.requiredString("reason"), judge: try body.string("judge"), competition: slug, as: try RouteSupport.actor(context))
+                proposal: proposal, reason: try body.requiredString("reason"), judge: try body.string("judge"), competition: slug,
+                as: try RouteSupport.actor(context))
             return try Reply.json(["declared": "true"], status: .created).response
         }
         api.get("competitions/:slug/results") { request, context in
@@ -59,7 +63,9 @@ struct ScorecardController {
             guard let method = NormalizationMethod(rawValue: query.get("method") ?? "zscore") else {
                 throw APIError(.badRequest, "bad_parameter", "method must be zscore or raw")
             }
-            return try Reply.json(try await application.results(round: query.get("round"), method: method, competition: slug, as: try RouteSupport.actor(context))).response
+            return try Reply.json(
+                try await application.results(round: query.get("round"), method: method, competition: slug, as: try RouteSupport.actor(context))
+            ).response
         }
     }
 

@@ -6,8 +6,8 @@ import Metrics
 import NIOCore
 import Prometheus
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
+import UnixSignals
 import WyscApplication
 import WyscJudging
 import WyscPostgres
@@ -23,8 +23,10 @@ final class ServerMetrics: Sendable {
     init(pool: PostgresPool) {
         self.pool = pool
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
         self.factory = factory
     }
 
@@ -41,7 +43,8 @@ final class ServerMetrics: Sendable {
         let timerKey = "\(route) \(method)"
         let timer = timers.withLock { cache in
             if let timer = cache[timerKey] { return timer }
-            let timer = Metrics.Timer(label: "wysc_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory)
+            let timer = Metrics.Timer(
+                label: "wysc_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory)
             cache[timerKey] = timer
             return timer
         }

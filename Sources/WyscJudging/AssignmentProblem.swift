@@ -67,7 +67,8 @@ public enum Affinity: Sendable {
             return shared
         case .table(let rows):
             let row = rows[proposal]
-            var low = 0, high = row.count
+            var low = 0
+            var high = row.count
             while low < high {
                 let middle = (low + high) / 2
                 if Int(row[middle].judge) < judge { low = middle + 1 } else { high = middle }
@@ -156,13 +157,15 @@ public struct AssignmentSolution: Sendable, Equatable {
     public func explanation(_ problem: AssignmentProblem, name: (Int) -> String, limit: Int = 20) -> [String] {
         var lines: [String] = []
         for shortfall in shortfalls.prefix(limit) {
-            let why = shortfall.eligibleJudges < problem.perProposal
+            let why =
+                shortfall.eligibleJudges < problem.perProposal
                 ? "too many conflicts: only \(shortfall.eligibleJudges) judge(s) without a conflict"
                 : "too little capacity: the \(shortfall.eligibleJudges) judges without a conflict are full"
             lines.append("  \(name(shortfall.proposal)): \(shortfall.missing) judge(s) missing (\(why))")
         }
         if shortfalls.count > limit { lines.append("  … and \(shortfalls.count - limit) more") }
-        let demand = problem.proposals * problem.perProposal, capacity = problem.capacity.reduce(0, +)
+        let demand = problem.proposals * problem.perProposal
+        let capacity = problem.capacity.reduce(0, +)
         if capacity < demand { lines.append("The judges can take \(capacity) reviews in all; \(demand) are needed: add judges or raise max_load.") }
         return lines
     }

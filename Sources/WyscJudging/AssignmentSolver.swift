@@ -10,8 +10,11 @@
 public enum AssignmentSolver {
     /// Solves `problem`. `demand` overrides `perProposal` for each proposal (for rebalancing);
     /// pairs in `preferred` get `preference` added to their affinity (for keeping assignments).
-    public static func solve(_ problem: AssignmentProblem, demand: [Int]? = nil, preferred: PairSet? = nil, preference: Int = 0) -> AssignmentSolution {
-        var flow = FlowSolver(problem: problem, demand: demand ?? Array(repeating: problem.perProposal, count: problem.proposals), preferred: preferred, preference: preference)
+    public static func solve(_ problem: AssignmentProblem, demand: [Int]? = nil, preferred: PairSet? = nil, preference: Int = 0) -> AssignmentSolution
+    {
+        var flow = FlowSolver(
+            problem: problem, demand: demand ?? Array(repeating: problem.perProposal, count: problem.proposals), preferred: preferred,
+            preference: preference)
         flow.run()
         return flow.solution()
     }
@@ -29,7 +32,9 @@ public enum AssignmentSolver {
         while capacity <= max(problem.proposals, 1) {
             var trial = problem
             for j in 0..<problem.judges where flexible[j] { trial.capacity[j] = capacity }
-            var flow = FlowSolver(problem: trial, demand: Array(repeating: problem.perProposal, count: problem.proposals), preferred: nil, preference: 0, ignoreCosts: true)
+            var flow = FlowSolver(
+                problem: trial, demand: Array(repeating: problem.perProposal, count: problem.proposals), preferred: nil, preference: 0,
+                ignoreCosts: true)
             flow.run()
             if flow.unmetDemand == 0 { return capacity }
             capacity += 1
@@ -215,7 +220,8 @@ struct FlowSolver {
                     let p = node
                     loadRow(p)
                     markRow(p, true)
-                    for j in 0..<judges where levelJ[j] < 0 && !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j)
+                    for j in 0..<judges
+                    where levelJ[j] < 0 && !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j)
                         && potentialP[p] - rowScores[j] - potentialJ[j] == 0
                     {
                         levelJ[j] = levelP[p] + 1
@@ -320,7 +326,8 @@ struct FlowSolver {
     mutating func augment(_ path: [Int]) {
         var index = 0
         while index + 1 < path.count {
-            let p = path[index], j = path[index + 1]
+            let p = path[index]
+            let j = path[index + 1]
             if index >= 2 { removePair(p, path[index - 1]) }
             addPair(p, j)
             index += 2
@@ -413,7 +420,8 @@ struct IndexedHeap {
     private mutating func siftDown(_ start: Int) {
         var index = start
         while true {
-            let left = 2 * index + 1, right = left + 1
+            let left = 2 * index + 1
+            let right = left + 1
             var smallest = index
             if left < nodes.count && less(nodes[left], nodes[smallest]) { smallest = left }
             if right < nodes.count && less(nodes[right], nodes[smallest]) { smallest = right }

@@ -79,8 +79,10 @@ public struct ConflictRules: Sendable, Hashable {
     /// Every conflicting (judge, team) pair among many, ordered by judge then team. Teams are
     /// grouped by university and by city first, so the time grows with judges, teams and the
     /// conflicts found, not with judges × teams.
-    public func pairs(judges: [(id: Int, affiliation: Affiliation)], teams: [(id: Int, affiliation: Affiliation)], declared: Set<Declared>) -> [Pair] {
-        var teamsByUniversity: [String: [Int]] = [:], teamsByCity: [String: [Int]] = [:]
+    public func pairs(judges: [(id: Int, affiliation: Affiliation)], teams: [(id: Int, affiliation: Affiliation)], declared: Set<Declared>) -> [Pair]
+    {
+        var teamsByUniversity: [String: [Int]] = [:]
+        var teamsByCity: [String: [Int]] = [:]
         var affiliationOfTeam: [Int: Affiliation] = [:]
         for team in teams {
             affiliationOfTeam[team.id] = team.affiliation
@@ -96,7 +98,8 @@ public struct ConflictRules: Sendable, Hashable {
             if let key = Self.key(judge.affiliation.city) { candidates.formUnion(teamsByCity[key] ?? []) }
             for team in candidates.sorted() {
                 guard let affiliation = affiliationOfTeam[team] else { continue }
-                let reasons = self.reasons(judge: judge.affiliation, team: affiliation, declared: declared.contains(Declared(judge: judge.id, team: team)))
+                let reasons = self.reasons(
+                    judge: judge.affiliation, team: affiliation, declared: declared.contains(Declared(judge: judge.id, team: team)))
                 if !reasons.isEmpty { found.append(Pair(judge: judge.id, team: team, reasons: reasons)) }
             }
         }

@@ -89,7 +89,8 @@ public final class PostgresConnection: Sendable {
             PQfinish(raw)  // a failed PGconn must still be freed
             throw PostgresError(
                 .connectionFailed,
-                message: "could not connect to PostgreSQL at \(host), port \(port): \(reason.split(whereSeparator: \.isWhitespace).joined(separator: " "))"
+                message:
+                    "could not connect to PostgreSQL at \(host), port \(port): \(reason.split(whereSeparator: \.isWhitespace).joined(separator: " "))"
             )
         }
         let sink = NoticeSink(logger: logger)
@@ -184,7 +185,7 @@ public final class PostgresConnection: Sendable {
             }
             do throws(PostgresError) {
                 return try Self.consume(result, connection: connection, binds: binds)
-            } catch where error.sqlState == "0A000" || error.sqlState == "26000" {
+            } catch  where error.sqlState == "0A000" || error.sqlState == "26000" {
                 // The schema changed under a prepared statement ("cached plan must not change result
                 // type") or it is gone: forget it, so the next call prepares it again.
                 raw?.prepared[sql] = nil
@@ -342,9 +343,10 @@ public final class PostgresConnection: Sendable {
                 } else {
                     let length = Int(PQgetlength(result, Int32(row), Int32(column)))
                     let pointer = PQgetvalue(result, Int32(row), Int32(column))!
-                    values.append(pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-                    })
+                    values.append(
+                        pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                        })
                 }
             }
             rows.append(PostgresRow(columns: columns, values: values))

@@ -175,7 +175,8 @@ public final class PostgresPool: Sendable {
                     shared.machine.expire(now: now).compactMap { shared.continuations.removeValue(forKey: $0) }
                 }
                 for continuation in expired {
-                    continuation.resume(throwing: PostgresError(.poolTimeout, message: "no database connection became free within \(limit); the server is busy"))
+                    continuation.resume(
+                        throwing: PostgresError(.poolTimeout, message: "no database connection became free within \(limit); the server is busy"))
                 }
             }
         }

@@ -251,7 +251,8 @@ enum TimestampFormat {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2)).\(pad(micros, 6))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2)).\(pad(micros, 6))Z"
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]]`.
@@ -422,9 +423,10 @@ extension Int: PostgresArrayElement {
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     /// An array literal, every element quoted: `{"a","b \"c\"",NULL}`.
     public var postgresText: String {
-        "{" + map { element in
-            "\"" + element.postgresText.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
+        "{"
+            + map { element in
+                "\"" + element.postgresText.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
+            }.joined(separator: ",") + "}"
     }
 }
 
@@ -455,7 +457,9 @@ enum ArrayLiteral {
         var items: [String?] = []
         guard !scalars.isEmpty else { return items }
         var current = String.UnicodeScalarView()
-        var quoted = false, wasQuoted = false, escaped = false
+        var quoted = false
+        var wasQuoted = false
+        var escaped = false
         for scalar in scalars {
             if escaped {
                 current.append(scalar)

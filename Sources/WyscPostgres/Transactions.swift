@@ -66,7 +66,7 @@ extension PostgresConnection {
         }
         do {
             try runScript("COMMIT")
-        } catch where error.kind == .connectionLost {
+        } catch  where error.kind == .connectionLost {
             var unknown = error
             unknown.kind = .transactionOutcomeUnknown
             unknown.message = "the connection broke during COMMIT, so it is not known whether the transaction was applied: \(error.message)"

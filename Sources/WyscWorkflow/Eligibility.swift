@@ -55,7 +55,8 @@ extension EligibilityRules {
             let attended = lectures.count - missed.count
             if attended < minLectures {
                 reasons.append(
-                    "\(member.name) attended \(attended) of \(lectures.count) lectures (missed \(missed.joined(separator: ", "))); \(minLectures) needed")
+                    "\(member.name) attended \(attended) of \(lectures.count) lectures (missed \(missed.joined(separator: ", "))); \(minLectures) needed"
+                )
             }
             let scores = lectures.compactMap { member.lectures[$0.id]?.quizScore }
             if scores.isEmpty {

@@ -179,8 +179,9 @@ public struct PhaseMachine: Sendable {
             let deadline = definition.phase(state.phase)?.deadline
             guard let deadline, time >= deadline else { return .failure(.deadlineNotReached(phase: state.phase, deadline: deadline)) }
             if state.deadlinePassed { return .success(Outcome(state: state, actions: [])) }  // the same news twice changes nothing
-            return .success(Outcome(
-                state: PhaseState(phase: state.phase, deadlinePassed: true), actions: [.recordDeadline(phase: state.phase, deadline: deadline)]))
+            return .success(
+                Outcome(
+                    state: PhaseState(phase: state.phase, deadlinePassed: true), actions: [.recordDeadline(phase: state.phase, deadline: deadline)]))
         }
     }
 
@@ -234,7 +235,8 @@ public struct PhaseMachine: Sendable {
             if !failures.isEmpty && !forced {
                 return .failure(.guardsFailed(from: transition.from, to: transition.to, failures: failures))
             }
-            let actions = [PhaseAction.recordTransition(from: transition.from, to: transition.to, event: event, overridden: failures)]
+            let actions =
+                [PhaseAction.recordTransition(from: transition.from, to: transition.to, event: event, overridden: failures)]
                 + transition.actions.map(PhaseAction.perform)
             return .success(Outcome(state: PhaseState(phase: transition.to), actions: actions))
         }
@@ -262,12 +264,14 @@ public struct PhaseMachine: Sendable {
             case .minProposals:
                 let needed = guardUse.integer("count")
                 guard facts.submittedProposals < needed else { return nil }
-                return GuardFailure(kind: .minProposals, message: "\(facts.submittedProposals) proposal(s) submitted, at least \(needed) needed", entities: [])
+                return GuardFailure(
+                    kind: .minProposals, message: "\(facts.submittedProposals) proposal(s) submitted, at least \(needed) needed", entities: [])
             case .scorecardsComplete:
                 let round = guardUse.round("round")
                 let missing = facts.missingScorecards[round] ?? []
                 guard !missing.isEmpty else { return nil }
-                return GuardFailure(kind: .scorecardsComplete, message: "\(missing.count) scorecard(s) of round '\(round)' missing", entities: missing)
+                return GuardFailure(
+                    kind: .scorecardsComplete, message: "\(missing.count) scorecard(s) of round '\(round)' missing", entities: missing)
             }
         }
     }

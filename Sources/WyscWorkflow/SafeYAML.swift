@@ -30,7 +30,8 @@ public enum SafeYAML {
         if size > maxBytes {
             throw Refusal(message: "the file has \(size) bytes; at most \(maxBytes) are read")
         }
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for scalar in text.unicodeScalars {
             if scalar.value == 0 { throw Refusal(line: line, column: column, message: "a NUL character; the file must be text") }
             if scalar == "\n" {

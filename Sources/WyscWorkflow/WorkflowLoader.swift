@@ -122,7 +122,9 @@ private struct Reader {
         return value
     }
 
-    mutating func integer(_ entries: [String: Node], _ key: String, in what: String, parent: Node, range: ClosedRange<Int>, required: Bool = true) -> Int? {
+    mutating func integer(
+        _ entries: [String: Node], _ key: String, in what: String, parent: Node, range: ClosedRange<Int>, required: Bool = true
+    ) -> Int? {
         guard let node = entries[key] else {
             if required { problem(parent, "\(what) is missing '\(key)'") }
             return nil
@@ -162,7 +164,11 @@ private struct Reader {
     // MARK: The definition
 
     mutating func definition(_ root: Node) -> WorkflowDefinition? {
-        guard let top = mapping(root, "the workflow", allowed: ["workflow", "title", "phases", "transitions", "team", "rubric", "rounds", "lectures", "workshops", "eligibility"]) else {
+        guard
+            let top = mapping(
+                root, "the workflow",
+                allowed: ["workflow", "title", "phases", "transitions", "team", "rubric", "rounds", "lectures", "workshops", "eligibility"])
+        else {
             return nil
         }
         let id = identifier(top, "workflow", in: "the workflow", parent: root) ?? ""
@@ -174,11 +180,15 @@ private struct Reader {
         if top["phases"] == nil { problem(root, "the workflow is missing 'phases'") }
         checkUnique(phases.map { ($0.value.id, $0.node) }, "phase")
         let roundIDs = Set(rounds.map(\.value.id))
-        let transitions = sequence(top["transitions"], "transitions").compactMap { transition($0, phases: Set(phases.map(\.value.id)), rounds: roundIDs) }
+        let transitions = sequence(top["transitions"], "transitions").compactMap {
+            transition($0, phases: Set(phases.map(\.value.id)), rounds: roundIDs)
+        }
         checkGraph(phases: phases, transitions: transitions, root: root)
         for round in rounds {
             guard let phase = phases.first(where: { $0.value.id == round.value.phase }) else {
-                problem(round.node, "round '\(round.value.id)' is scored in phase '\(round.value.phase)', which the workflow does not declare (set 'phase')")
+                problem(
+                    round.node,
+                    "round '\(round.value.id)' is scored in phase '\(round.value.phase)', which the workflow does not declare (set 'phase')")
                 continue
             }
             if !phase.value.allows.contains(.submitScore) {
@@ -193,14 +203,20 @@ private struct Reader {
         checkUnique(lectures.map { ($0.value.id, $0.node) }, "lecture")
         checkSchedule(lectures.map { ($0.value.id, $0.value.date, $0.node) }, "lecture")
         for (previous, next) in zip(lectures, lectures.dropFirst()) where next.value.week < previous.value.week {
-            problem(next.node, "lecture '\(next.value.id)' is in week \(next.value.week), before the earlier lecture '\(previous.value.id)' (week \(previous.value.week))")
+            problem(
+                next.node,
+                "lecture '\(next.value.id)' is in week \(next.value.week), before the earlier lecture '\(previous.value.id)' (week \(previous.value.week))"
+            )
         }
         let workshops = sequence(top["workshops"], "workshops").compactMap { workshop($0) }
         checkUnique(workshops.map { ($0.value.id, $0.node) }, "workshop")
         let eligibility = top["eligibility"].flatMap { self.eligibility($0, lectures: lectures.count, workshops: workshops.count) }
         let usesEligibility = transitions.first { $0.value.actions.contains { $0.kind == .computeEligibility } }
         if let usesEligibility, top["eligibility"] == nil {
-            problem(usesEligibility.node, "the action compute_eligibility needs an 'eligibility' section (min_lectures, attendance_minutes, quiz_max, quiz_pass_average, min_workshops)")
+            problem(
+                usesEligibility.node,
+                "the action compute_eligibility needs an 'eligibility' section (min_lectures, attendance_minutes, quiz_max, quiz_pass_average, min_workshops)"
+            )
         }
         guard let rubric else { return nil }
         return WorkflowDefinition(
@@ -227,7 +243,10 @@ private struct Reader {
         var allows: [Operation] = []
         for item in sequence(entries["allows"], "'allows' of phase '\(id)'") {
             guard let name = item.string, let operation = Operation(rawValue: name) else {
-                problem(item, "phase '\(id)' allows an unknown operation '\(item.string ?? "?")' (known: \(Operation.allCases.map(\.rawValue).joined(separator: ", ")))")
+                problem(
+                    item,
+                    "phase '\(id)' allows an unknown operation '\(item.string ?? "?")' (known: \(Operation.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
                 continue
             }
             allows.append(operation)
@@ -293,7 +312,9 @@ private struct Reader {
         return nil
     }
 
-    mutating func typedParameters(_ node: Node?, _ specs: [ParameterSpec], of what: String, at item: Node, rounds: Set<String>) -> [String: ParameterValue] {
+    mutating func typedParameters(
+        _ node: Node?, _ specs: [ParameterSpec], of what: String, at item: Node, rounds: Set<String>
+    ) -> [String: ParameterValue] {
         var values: [String: ParameterValue] = [:]
         let entries = node.flatMap { mapping($0, "the parameters of \(what)", allowed: specs.map(\.name)) } ?? [:]
         for spec in specs {
@@ -331,7 +352,10 @@ private struct Reader {
         }
         let terminal = phases.filter { phase in !transitions.contains { $0.value.from == phase.value.id } }
         if terminal.isEmpty {
-            problem(root, "no terminal phase: every phase has a way out, so a competition could never end (add a phase with no outgoing transition, e.g. 'closed')")
+            problem(
+                root,
+                "no terminal phase: every phase has a way out, so a competition could never end (add a phase with no outgoing transition, e.g. 'closed')"
+            )
         }
     }
 
@@ -372,7 +396,8 @@ private struct Reader {
 
     mutating func rubric(_ node: Node) -> Rubric? {
         guard let entries = mapping(node, "rubric", allowed: ["scale", "criteria", "tie_break"]) else { return nil }
-        var scaleMin = 0, scaleMax = 10
+        var scaleMin = 0
+        var scaleMax = 10
         if let scale = entries["scale"], let bounds = mapping(scale, "the rubric's scale", allowed: ["min", "max"]) {
             scaleMin = integer(bounds, "min", in: "the rubric's scale", parent: scale, range: -1000...1000) ?? scaleMin
             scaleMax = integer(bounds, "max", in: "the rubric's scale", parent: scale, range: -1000...1000) ?? scaleMax
@@ -387,12 +412,13 @@ private struct Reader {
             else { continue }
             let weight = number(fields, "weight", in: "criterion '\(id)'", parent: item) ?? 0
             if weight <= 0 { problem(fields["weight"] ?? item, "the weight of criterion '\(id)' must be above 0") }
-            criteria.append((
-                Criterion(
-                    id: id, title: text(fields, "title", in: "criterion '\(id)'", parent: item, required: false) ?? id,
-                    guidance: text(fields, "guidance", in: "criterion '\(id)'", parent: item, required: false), weight: weight
-                ), item
-            ))
+            criteria.append(
+                (
+                    Criterion(
+                        id: id, title: text(fields, "title", in: "criterion '\(id)'", parent: item, required: false) ?? id,
+                        guidance: text(fields, "guidance", in: "criterion '\(id)'", parent: item, required: false), weight: weight
+                    ), item
+                ))
         }
         if criteria.isEmpty { problem(entries["criteria"] ?? node, "the rubric needs at least one criterion") }
         checkUnique(criteria.map { ($0.value.id, $0.node) }, "criterion")
@@ -479,12 +505,17 @@ private struct Reader {
     }
 
     mutating func round(_ node: Node) -> (value: JudgingRound, node: Node)? {
-        guard let entries = mapping(node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load", "phase"]),
+        guard
+            let entries = mapping(
+                node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load", "phase"]),
             let id = identifier(entries, "id", in: "a round", parent: node)
         else { return nil }
         let reviews = integer(entries, "reviews_per_proposal", in: "round '\(id)'", parent: node, range: 1...50) ?? 1
-        var sameUniversity = true, sameCity = false
-        if let conflicts = entries["conflicts"], let rules = mapping(conflicts, "the conflict rules of round '\(id)'", allowed: ["same_university", "same_city"]) {
+        var sameUniversity = true
+        var sameCity = false
+        if let conflicts = entries["conflicts"],
+            let rules = mapping(conflicts, "the conflict rules of round '\(id)'", allowed: ["same_university", "same_city"])
+        {
             sameUniversity = flag(rules, "same_university", in: "round '\(id)'", default: true)
             sameCity = flag(rules, "same_city", in: "round '\(id)'", default: false)
         }

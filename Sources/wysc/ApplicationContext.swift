@@ -4,7 +4,7 @@ import WyscApplication
 import WyscPostgres
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension DatabaseOptions {

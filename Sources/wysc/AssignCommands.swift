@@ -36,7 +36,8 @@ struct AssignCommand: AsyncParsableCommand {
         func run() async throws {
             let plan = try await database.withApplication { application in
                 try await application.assignJudges(
-                    round: round, dryRun: dryRun, rebalance: rebalance, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                    round: round, dryRun: dryRun, rebalance: rebalance, competition: try await competition.resolve(application),
+                    as: DirectModeActor.current)
             }
             let table = DataTable(
                 columns: ["team", "title", "judge", "email", "affinity"],
@@ -50,13 +51,20 @@ struct AssignCommand: AsyncParsableCommand {
             }
             let loads = plan.loads.map(\.proposals)
             Terminal.message(
-                "Round '\(plan.round)': \(plan.pairs.count) reviews, total affinity \(plan.objective); loads \(loads.min() ?? 0)–\(loads.max() ?? 0) per judge (\(plan.capacityNote)).")
+                "Round '\(plan.round)': \(plan.pairs.count) reviews, total affinity \(plan.objective); loads \(loads.min() ?? 0)–\(loads.max() ?? 0) per judge (\(plan.capacityNote))."
+            )
             if !plan.zeroAffinityTeams.isEmpty {
-                Terminal.message("\(plan.zeroAffinityTeams.count) proposal(s) have a judge who shares none of their topics: \(plan.zeroAffinityTeams.prefix(10).joined(separator: ", "))\(plan.zeroAffinityTeams.count > 10 ? ", …" : "")")
+                Terminal.message(
+                    "\(plan.zeroAffinityTeams.count) proposal(s) have a judge who shares none of their topics: \(plan.zeroAffinityTeams.prefix(10).joined(separator: ", "))\(plan.zeroAffinityTeams.count > 10 ? ", …" : "")"
+                )
             }
             for change in plan.changes { Terminal.message("  \(change)") }
             if rebalance && plan.changes.isEmpty { Terminal.message("Nothing needed to change.") }
-            if plan.saved { Terminal.success("Saved the assignment of round '\(plan.round)'.") } else { Terminal.message("Dry run: nothing was saved.") }
+            if plan.saved {
+                Terminal.success("Saved the assignment of round '\(plan.round)'.")
+            } else {
+                Terminal.message("Dry run: nothing was saved.")
+            }
         }
     }
 
@@ -103,7 +111,8 @@ struct AssignCommand: AsyncParsableCommand {
             }
             Terminal.output(out)
             Terminal.message(
-                "Assigned \(solution.pairs.count) reviews to \(files.proposalIDs.count) proposals and \(files.judgeIDs.count) judges; total affinity \(solution.objective) (solved in \(elapsed)).")
+                "Assigned \(solution.pairs.count) reviews to \(files.proposalIDs.count) proposals and \(files.judgeIDs.count) judges; total affinity \(solution.objective) (solved in \(elapsed))."
+            )
         }
     }
 }

@@ -6,7 +6,7 @@ import WyscJudging
 import WyscWorkflow
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the commands that judges and universities use need, in direct mode (the database) or in
@@ -19,7 +19,9 @@ protocol CompetitionService: Sendable {
     func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus]
     func judgeQueue(_ slug: String, judge: String?) async throws -> [QueueItem]
     func rubric(_ slug: String) async throws -> Rubric
-    func submitScorecard(_ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?) async throws -> ScorecardOutcome
+    func submitScorecard(
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?
+    ) async throws -> ScorecardOutcome
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport
 }
 
@@ -40,10 +42,15 @@ struct DirectService: CompetitionService {
     func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus] {
         try await application.teamStatus(competition: slug, team: team, university: university, as: actor)
     }
-    func judgeQueue(_ slug: String, judge: String?) async throws -> [QueueItem] { try await application.judgeQueue(judge: judge, competition: slug, as: actor) }
+    func judgeQueue(_ slug: String, judge: String?) async throws -> [QueueItem] {
+        try await application.judgeQueue(judge: judge, competition: slug, as: actor)
+    }
     func rubric(_ slug: String) async throws -> Rubric { try await application.rubric(competition: slug) }
-    func submitScorecard(_ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?) async throws -> ScorecardOutcome {
-        try await application.submitScorecard(proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, competition: slug, as: actor)
+    func submitScorecard(
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?
+    ) async throws -> ScorecardOutcome {
+        try await application.submitScorecard(
+            proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, competition: slug, as: actor)
     }
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
         try await application.results(round: round, method: method, competition: slug, as: actor)
@@ -57,7 +64,10 @@ struct RemoteService: CompetitionService {
         let all = try await client.competitions()
         guard all.count == 1 else {
             throw WyscError(
-                .badInput, all.isEmpty ? "the server has no competition you can see" : "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which with --competition SLUG")
+                .badInput,
+                all.isEmpty
+                    ? "the server has no competition you can see"
+                    : "there are \(all.count) competitions (\(all.map(\.slug).joined(separator: ", "))): say which with --competition SLUG")
         }
         return all[0].slug
     }
@@ -75,9 +85,12 @@ struct RemoteService: CompetitionService {
     func rubric(_ slug: String) async throws -> Rubric { try await client.rubric(slug) }
     /// Reads the scorecard's revision first and sends the change over it: if someone changed it in
     /// between (the same judge in another terminal), the server refuses with 412 instead of overwriting.
-    func submitScorecard(_ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?) async throws -> ScorecardOutcome {
+    func submitScorecard(
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?
+    ) async throws -> ScorecardOutcome {
         let revision = try await client.scorecard(slug, proposal: proposal, judge: judge)?.revision ?? 0
-        return try await client.submitScorecard(slug, proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, revision: revision)
+        return try await client.submitScorecard(
+            slug, proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, revision: revision)
     }
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
         try await client.results(slug, round: round, method: method)
@@ -102,7 +115,8 @@ struct ServiceOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let named = server ?? environment["WYSC_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
         let stored = LoginStore.load()
-        let databaseConfigured = database.databaseURL != nil
+        let databaseConfigured =
+            database.databaseURL != nil
             || !(environment["DATABASE_URL"] ?? "").isEmpty
             || DatabaseSource.configuringVariables.contains { !(environment[$0] ?? "").isEmpty }
         guard let address = named ?? (databaseConfigured ? nil : stored?.server) else { return nil }
@@ -134,7 +148,8 @@ enum LoginStore {
 
     static var path: URL {
         let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
         return base.appendingPathComponent("wysc/login.json")
     }
@@ -150,7 +165,9 @@ enum LoginStore {
         let data = try JSONEncoder().encode(login)
         // Created 0600 before anything is written, so the token is never readable by others.
         let descriptor = open(path.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw CommandFailure(message: "cannot write \(path.path): \(String(cString: strerror(errno)))", exitCode: CommandFailure.failure) }
+        guard descriptor >= 0 else {
+            throw CommandFailure(message: "cannot write \(path.path): \(String(cString: strerror(errno)))", exitCode: CommandFailure.failure)
+        }
         defer { close(descriptor) }
         fchmod(descriptor, 0o600)
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

@@ -81,7 +81,9 @@ struct CompetitionCommand: AsyncParsableCommand {
                     ["teams", String(competition.teams)], ["created", "\(competition.createdAt.rfc3339) by \(competition.createdBy)"],
                 ].map { $0.map(Cell.text) })
             if output.format == .table {
-                Terminal.outputText(table.rows.map { "\($0[0].plain.padding(toLength: 12, withPad: " ", startingAt: 0))\($0[1].plain)" }.joined(separator: "\n") + "\n")
+                Terminal.outputText(
+                    table.rows.map { "\($0[0].plain.padding(toLength: 12, withPad: " ", startingAt: 0))\($0[1].plain)" }.joined(separator: "\n")
+                        + "\n")
             } else {
                 Terminal.output(DataTable.record(table).render(output.format))
             }

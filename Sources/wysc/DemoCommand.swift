@@ -43,7 +43,10 @@ struct Demo: AsyncParsableCommand {
             try await application.runDemo(plan) { Terminal.message($0) }
         }
         Terminal.success(
-            "Demo competition '\(summary.slug)': \(summary.teams) teams, \(summary.members) members from \(summary.universities) universities; now in phase '\(summary.finalPhase)' (\(String(format: "%.1f", Date().timeIntervalSince(started))) s).")
-        Terminal.message("Look around: wysc team status --competition \(summary.slug) | wysc phase history --competition \(summary.slug) | wysc audit --competition \(summary.slug)")
+            "Demo competition '\(summary.slug)': \(summary.teams) teams, \(summary.members) members from \(summary.universities) universities; now in phase '\(summary.finalPhase)' (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)."
+        )
+        Terminal.message(
+            "Look around: wysc team status --competition \(summary.slug) | wysc phase history --competition \(summary.slug) | wysc audit --competition \(summary.slug)"
+        )
     }
 }

@@ -43,7 +43,10 @@ struct JudgeCommand: AsyncParsableCommand {
                     [(1, input, maxLoad.map(String.init) ?? "")], file: "the command line", competition: try await competition.resolve(application),
                     as: DirectModeActor.current)
             }
-            Terminal.success(summary.added == 1 ? "Added judge \(name) <\(email)>." : summary.changed == 1 ? "Updated judge \(name) <\(email)>." : "Judge \(name) <\(email)> is already there.")
+            Terminal.success(
+                summary.added == 1
+                    ? "Added judge \(name) <\(email)>."
+                    : summary.changed == 1 ? "Updated judge \(name) <\(email)>." : "Judge \(name) <\(email)> is already there.")
         }
     }
 
@@ -57,7 +60,8 @@ struct JudgeCommand: AsyncParsableCommand {
         func run() async throws {
             let rows = try JudgeInput.rows(of: InputFile.csv(file))
             let summary = try await database.withApplication { application in
-                try await application.addJudges(rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                try await application.addJudges(
+                    rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
             Terminal.success("\(file): \(summary.added) judge(s) added, \(summary.changed) updated, \(summary.unchanged) unchanged.")
         }
@@ -96,7 +100,8 @@ struct JudgeCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await database.withApplication { application in
-                try await application.withdrawJudge(email: email, reason: reason, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                try await application.withdrawJudge(
+                    email: email, reason: reason, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
             Terminal.success("\(email) withdrew. Run wysc assign --rebalance to re-fill their assignments.")
         }
@@ -117,7 +122,8 @@ struct JudgeCommand: AsyncParsableCommand {
             func run() async throws {
                 try await database.withApplication { application in
                     try await application.declareConflict(
-                        judge: judge, team: team, reason: reason, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                        judge: judge, team: team, reason: reason, competition: try await competition.resolve(application), as: DirectModeActor.current
+                    )
                 }
                 Terminal.success("Conflict declared: \(judge) will not review \(team).")
             }
@@ -131,7 +137,8 @@ struct JudgeCommand: AsyncParsableCommand {
 
             func run() async throws {
                 let conflicts = try await database.withApplication { application in
-                    try await application.conflicts(competition: try await competition.resolve(application), declaredOnly: true, as: DirectModeActor.current)
+                    try await application.conflicts(
+                        competition: try await competition.resolve(application), declaredOnly: true, as: DirectModeActor.current)
                 }
                 Terminal.output(JudgeCommand.table(conflicts).render(output.format))
             }
@@ -148,7 +155,8 @@ struct JudgeCommand: AsyncParsableCommand {
             func run() async throws {
                 try await database.withApplication { application in
                     try await application.removeConflict(
-                        judge: judge, team: team, reason: reason, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                        judge: judge, team: team, reason: reason, competition: try await competition.resolve(application), as: DirectModeActor.current
+                    )
                 }
                 Terminal.success("Removed the declared conflict between \(judge) and \(team).")
             }

@@ -117,7 +117,8 @@ struct WorkshopCommand: AsyncParsableCommand {
                 try await application.checkInWorkshop(
                     workshop, teams: teams, note: note, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
-            Terminal.success("\(workshop): \(summary.added) team(s) checked in, \(summary.changed) note(s) updated, \(summary.unchanged) already there.")
+            Terminal.success(
+                "\(workshop): \(summary.added) team(s) checked in, \(summary.changed) note(s) updated, \(summary.unchanged) already there.")
         }
     }
 }

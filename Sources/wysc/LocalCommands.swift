@@ -62,11 +62,13 @@ struct Local: AsyncParsableCommand {
             let status = try await runBlocking { try cluster.status() }
             let table = DataTable(
                 columns: ["data_directory", "initialized", "running", "pid", "postgres_version", "url"],
-                rows: [[
-                    .text(cluster.dataDirectory.path), .bool(status.initialized), .bool(status.running),
-                    status.serverPID.map(Cell.integer) ?? .null, status.version.map(Cell.text) ?? .null,
-                    .text(cluster.connectionString),
-                ]]
+                rows: [
+                    [
+                        .text(cluster.dataDirectory.path), .bool(status.initialized), .bool(status.running),
+                        status.serverPID.map(Cell.integer) ?? .null, status.version.map(Cell.text) ?? .null,
+                        .text(cluster.connectionString),
+                    ]
+                ]
             )
             Terminal.output(table.render(output.format))
         }

@@ -5,7 +5,7 @@ import WyscHTTP
 import WyscWorkflow
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Login: AsyncParsableCommand {
@@ -30,7 +30,8 @@ struct Login: AsyncParsableCommand {
         }
         if url.scheme == "http", !Self.isLoopback(url.host ?? "") {
             Terminal.warning(
-                "\(server) is plain http: your token will travel in clear and anyone on the way can read it. Use https:// unless this network is yours alone.")
+                "\(server) is plain http: your token will travel in clear and anyone on the way can read it. Use https:// unless this network is yours alone."
+            )
         }
         let token: String
         if isatty(STDIN_FILENO) == 1 {
@@ -42,7 +43,8 @@ struct Login: AsyncParsableCommand {
         guard !token.isEmpty else { throw CommandFailure(message: "no token was given", exitCode: CommandFailure.usage) }
         let who = try await APIClient(server: url, token: token).whoami()
         try LoginStore.save(.init(server: server, token: token))
-        Terminal.success("Logged in to \(server) as \(who.label)\(who.competition.map { " (competition \($0))" } ?? ""). The token is in \(LoginStore.path.path).")
+        Terminal.success(
+            "Logged in to \(server) as \(who.label)\(who.competition.map { " (competition \($0))" } ?? ""). The token is in \(LoginStore.path.path).")
     }
 
     /// Addresses that never leave this machine.

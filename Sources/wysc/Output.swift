@@ -72,7 +72,8 @@ struct DataTable {
         var width = 0
         var cut: String?  // the text that fits before an ellipsis
         for character in text {
-            let shown = character.unicodeScalars.contains(where: { TextField.isControl($0) })
+            let shown =
+                character.unicodeScalars.contains(where: { TextField.isControl($0) })
                 ? Terminal.printable(String(character), keepingLineBreaks: false) : String(character)
             let characterWidth = shown.count == 1 ? DisplayWidth.of(character) : shown.count
             if cut == nil && width + characterWidth > maxCellWidth - 1 { cut = result }
@@ -93,10 +94,11 @@ struct DataTable {
     func renderCSV() -> String {
         var lines = [columns.map(CSV.field).joined(separator: ",")]
         for row in rows {
-            lines.append(row.map { cell in
-                if case .text(let text) = cell { return CSV.field(CSV.defusingFormula(text)) }
-                return CSV.field(cell.plain)
-            }.joined(separator: ","))
+            lines.append(
+                row.map { cell in
+                    if case .text(let text) = cell { return CSV.field(CSV.defusingFormula(text)) }
+                    return CSV.field(cell.plain)
+                }.joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

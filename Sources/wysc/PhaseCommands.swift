@@ -37,11 +37,13 @@ struct PhaseCommand: AsyncParsableCommand {
             }
             let table = DataTable(
                 columns: ["competition", "phase", "title", "since", "deadline", "allows", "next"],
-                rows: [[
-                    .text(status.competition), .text(status.phase), .text(status.title), .text(status.enteredAt.rfc3339),
-                    status.deadline.map { .text($0.rfc3339 + (status.deadlinePassed ? " (passed)" : "")) } ?? .null,
-                    .text(status.allows.joined(separator: ", ")), .text(status.next.joined(separator: ", ")),
-                ]])
+                rows: [
+                    [
+                        .text(status.competition), .text(status.phase), .text(status.title), .text(status.enteredAt.rfc3339),
+                        status.deadline.map { .text($0.rfc3339 + (status.deadlinePassed ? " (passed)" : "")) } ?? .null,
+                        .text(status.allows.joined(separator: ", ")), .text(status.next.joined(separator: ", ")),
+                    ]
+                ])
             if output.format == .table {
                 var lines = ["\(status.competition) is in phase '\(status.phase)': \(status.title), since \(status.enteredAt.rfc3339)"]
                 if let deadline = status.deadline { lines.append("deadline: \(deadline.rfc3339)\(status.deadlinePassed ? " (passed)" : "")") }
@@ -80,10 +82,13 @@ struct PhaseCommand: AsyncParsableCommand {
             case .json, .csv:
                 let table = DataTable(
                     columns: ["from", "to", "ready", "blocked_by", "actions"],
-                    rows: [[
-                        .text(check.from), .text(check.to), .bool(check.canAdvance), .text(check.failures.map(\.description).joined(separator: "; ")),
-                        .text(check.actions.joined(separator: "; ")),
-                    ]])
+                    rows: [
+                        [
+                            .text(check.from), .text(check.to), .bool(check.canAdvance),
+                            .text(check.failures.map(\.description).joined(separator: "; ")),
+                            .text(check.actions.joined(separator: "; ")),
+                        ]
+                    ])
                 Terminal.output(table.render(output.format))
             }
             if !check.canAdvance { throw ExitCode(1) }

@@ -46,7 +46,8 @@ struct ProposalCommand: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Submit proposals from a form export (team,title,abstract,link,tags); all or nothing.")
+        static let configuration = CommandConfiguration(
+            abstract: "Submit proposals from a form export (team,title,abstract,link,tags); all or nothing.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
@@ -54,7 +55,8 @@ struct ProposalCommand: AsyncParsableCommand {
         func run() async throws {
             let rows = try ProposalInput.rows(of: InputFile.csv(file))
             let summary = try await database.withApplication { application in
-                try await application.importProposals(rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                try await application.importProposals(
+                    rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
             Terminal.success("\(file): \(summary.added) new proposal(s), \(summary.changed) new version(s), \(summary.unchanged) unchanged.")
         }

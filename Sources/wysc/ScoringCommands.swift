@@ -5,7 +5,7 @@ import WyscJudging
 import WyscWorkflow
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which judge a scoring command acts for. Judges work remotely as themselves; in direct mode an
@@ -106,7 +106,8 @@ struct ScoreCommand: AsyncParsableCommand {
                     (scores, note, draft) = (answers.values, answers.comment, answers.draft)
                 } else {
                     throw CommandFailure(
-                        message: "not on a terminal: give the scores with --set CRITERION=VALUE (one per criterion) or --file FILE", exitCode: CommandFailure.usage)
+                        message: "not on a terminal: give the scores with --set CRITERION=VALUE (one per criterion) or --file FILE",
+                        exitCode: CommandFailure.usage)
                 }
                 return try await service.submitScorecard(slug, proposal: number, values: scores, comment: note, draft: draft, judge: judge.resolved)
             }
@@ -130,7 +131,8 @@ struct ScoreCommand: AsyncParsableCommand {
         func run() async throws {
             let rows = try ScoreRow.rows(of: InputFile.csv(file))
             let summary = try await database.withApplication { application in
-                try await application.importScorecards(rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                try await application.importScorecards(
+                    rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
             Terminal.success("\(file): \(summary.added) scorecard(s) added, \(summary.changed) revised, \(summary.unchanged) unchanged.")
         }
@@ -228,11 +230,14 @@ struct JudgingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let progress = try await database.withApplication { application in
-                try await application.judgingProgress(round: round, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                try await application.judgingProgress(
+                    round: round, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
             let judges = DataTable(
                 columns: ["judge", "email", "assigned", "submitted", "drafts", "missing"],
-                rows: progress.judges.map { [.text($0.judge), .text($0.email), .integer($0.assigned), .integer($0.submitted), .integer($0.drafts), .integer($0.missing)] })
+                rows: progress.judges.map {
+                    [.text($0.judge), .text($0.email), .integer($0.assigned), .integer($0.submitted), .integer($0.drafts), .integer($0.missing)]
+                })
             Terminal.output(judges.render(output.format))
             if output.format == .table {
                 let proposals = DataTable(
@@ -240,9 +245,12 @@ struct JudgingCommand: AsyncParsableCommand {
                     rows: progress.proposals.map { [.integer($0.proposal), .text($0.team), .integer($0.assigned), .integer($0.submitted)] })
                 Terminal.output("\n" + proposals.render(.table))
             }
-            let submitted = progress.judges.reduce(0) { $0 + $1.submitted }, assigned = progress.judges.reduce(0) { $0 + $1.assigned }
+            let submitted = progress.judges.reduce(0) { $0 + $1.submitted }
+            let assigned = progress.judges.reduce(0) { $0 + $1.assigned }
             var line = "Round '\(progress.round)': \(submitted) of \(assigned) scorecards in"
-            if let deadline = progress.deadline { line += "; deadline \(deadline.rfc3339)" + (progress.overdue ? ", passed: the missing ones are overdue" : "") }
+            if let deadline = progress.deadline {
+                line += "; deadline \(deadline.rfc3339)" + (progress.overdue ? ", passed: the missing ones are overdue" : "")
+            }
             Terminal.message(line + ".")
             for missing in progress.missing.prefix(20) { Terminal.message("  missing: \(missing)") }
             if progress.missing.count > 20 { Terminal.message("  … and \(progress.missing.count - 20) more") }
@@ -304,12 +312,16 @@ struct ResultsCommand: AsyncParsableCommand {
                 return
             }
             let table = DataTable(
-                columns: ["rank", "proposal", "team", "university", "title", report.method == NormalizationMethod.zscore ? "normalized" : "score", "raw_mean", "judges", "judge_totals", "spread", "disagreement"],
+                columns: [
+                    "rank", "proposal", "team", "university", "title", report.method == NormalizationMethod.zscore ? "normalized" : "score",
+                    "raw_mean", "judges", "judge_totals", "spread", "disagreement",
+                ],
                 rows: report.lines.map { line in
                     [
                         .integer(line.rank), .integer(line.proposal), .text(line.team), .text(line.university), .text(line.title), number(line.score),
                         number(line.rawMean), .integer(line.judges),
-                        .text(line.judgeTotals.map { "\($0.judge) \(String(format: "%.2f", $0.total))" }.joined(separator: "; ")), number(line.spread),
+                        .text(line.judgeTotals.map { "\($0.judge) \(String(format: "%.2f", $0.total))" }.joined(separator: "; ")),
+                        number(line.spread),
                         .bool(line.disagreement),
                     ]
                 })
@@ -344,7 +356,10 @@ struct ResultsCommand: AsyncParsableCommand {
         func run() async throws {
             let (cards, rubric) = try await database.withApplication { application in
                 let slug = try await competition.resolve(application)
-                return (try await application.scorecards(round: round, competition: slug, as: DirectModeActor.current), try await application.rubric(competition: slug))
+                return (
+                    try await application.scorecards(round: round, competition: slug, as: DirectModeActor.current),
+                    try await application.rubric(competition: slug)
+                )
             }
             let criteria = rubric.criteria.map(\.id)
             let table = DataTable(
@@ -352,7 +367,10 @@ struct ResultsCommand: AsyncParsableCommand {
                 rows: cards.map { card in
                     [.text(card.round), .integer(card.proposal), .text(card.team), .text(card.judge), .text(card.email)]
                         + criteria.map { card.scores[$0].map { .text(String(format: "%g", $0)) } ?? .null }
-                        + [card.total.map { .text(String(format: "%.2f", $0)) } ?? .null, .text(card.comment), .bool(card.submitted), .integer(card.revision), .text(card.updatedAt.rfc3339)]
+                        + [
+                            card.total.map { .text(String(format: "%.2f", $0)) } ?? .null, .text(card.comment), .bool(card.submitted),
+                            .integer(card.revision), .text(card.updatedAt.rfc3339),
+                        ]
                 })
             Terminal.output(table.render(output.format))
         }

@@ -6,7 +6,7 @@ import WyscHTTP
 import WyscPostgres
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Serve: AsyncParsableCommand {

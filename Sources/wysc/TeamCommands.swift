@@ -117,7 +117,8 @@ struct TeamCommand: AsyncParsableCommand {
                 try await application.teams(competition: try await competition.resolve(application), team: team, as: DirectModeActor.current)
             }[0]
             if output.format == .table {
-                Terminal.outputText("\(found.name) — \(found.university), \(found.city), \(found.country); registered \(found.registeredAt.rfc3339)\n\n")
+                Terminal.outputText(
+                    "\(found.name) — \(found.university), \(found.city), \(found.country); registered \(found.registeredAt.rfc3339)\n\n")
             }
             let table = DataTable(
                 columns: ["team", "name", "email", "birth_date", "role"],
@@ -160,7 +161,9 @@ struct TeamStatusCommand: AsyncParsableCommand {
                 let width = status.steps.map { $0.step.count }.max() ?? 0
                 for step in status.steps {
                     let mark = step.state == "done" ? "✓" : step.state == "not yet" ? "·" : step.state == "no" ? "✗" : "…"
-                    lines.append("  \(mark) \(step.step.padding(toLength: width, withPad: " ", startingAt: 0))  \(step.state == "done" ? step.detail : step.state + (step.detail.isEmpty ? "" : ": " + step.detail))")
+                    lines.append(
+                        "  \(mark) \(step.step.padding(toLength: width, withPad: " ", startingAt: 0))  \(step.state == "done" ? step.detail : step.state + (step.detail.isEmpty ? "" : ": " + step.detail))"
+                    )
                 }
                 lines.append("")
             }

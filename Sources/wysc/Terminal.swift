@@ -2,7 +2,7 @@ import Foundation
 import WyscWorkflow
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where messages go: data on stdout, everything else on stderr; colour only on a terminal

@@ -57,7 +57,9 @@ struct TokenCommand: AsyncParsableCommand {
                     role: role.tokenRole, for: subject, competition: slug, expires: expiry, as: DirectModeActor.current)
             }
             Terminal.output(token + "\n")
-            Terminal.message("Token \(info.id) for \(info.label)\(info.competition.map { " in \($0)" } ?? "")\(info.expiresAt.map { ", until \($0.rfc3339)" } ?? ""). It is shown only now: give it to its holder, who runs wysc login --server URL.")
+            Terminal.message(
+                "Token \(info.id) for \(info.label)\(info.competition.map { " in \($0)" } ?? "")\(info.expiresAt.map { ", until \($0.rfc3339)" } ?? ""). It is shown only now: give it to its holder, who runs wysc login --server URL."
+            )
         }
     }
 
@@ -72,8 +74,10 @@ struct TokenCommand: AsyncParsableCommand {
                 columns: ["id", "role", "for", "competition", "created_at", "created_by", "expires_at", "last_used_at", "revoked_at"],
                 rows: tokens.map { token in
                     [
-                        .integer(token.id), .text(token.role), .text(token.label), token.competition.map(Cell.text) ?? .null, .text(token.createdAt.rfc3339),
-                        .text(token.createdBy), token.expiresAt.map { .text($0.rfc3339) } ?? .null, token.lastUsedAt.map { .text($0.rfc3339) } ?? .null,
+                        .integer(token.id), .text(token.role), .text(token.label), token.competition.map(Cell.text) ?? .null,
+                        .text(token.createdAt.rfc3339),
+                        .text(token.createdBy), token.expiresAt.map { .text($0.rfc3339) } ?? .null,
+                        token.lastUsedAt.map { .text($0.rfc3339) } ?? .null,
                         token.revokedAt.map { .text($0.rfc3339) } ?? .null,
                     ]
                 })

@@ -106,13 +106,16 @@ enum WorkflowRendering {
     }
 
     static func dot(_ definition: WorkflowDefinition) -> String {
-        func quote(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func quote(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
         var lines = ["digraph \(quote(definition.id)) {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
         for phase in definition.phases {
             lines.append("  \(quote(phase.id)) [label=\(quote(phase.id + "\\n" + phase.title))];")
         }
         for transition in definition.transitions {
-            let label = (transition.guards.map { "[\($0.kind.rawValue)\(describe($0.parameters))]" }
+            let label =
+                (transition.guards.map { "[\($0.kind.rawValue)\(describe($0.parameters))]" }
                 + transition.actions.map { "/ \($0.kind.rawValue)\(describe($0.parameters))" }).joined(separator: "\\n")
             lines.append("  \(quote(transition.from)) -> \(quote(transition.to)) [label=\(quote(label))];")
         }

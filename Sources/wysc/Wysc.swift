@@ -106,7 +106,9 @@ struct CommandFailure: Error {
         case is WyscError, is PostgresError, is MigrationError:
             let classified = WyscError(classifying: error)
             // The operator at the terminal gets the details a remote caller would not.
-            self.init(message: (classified.detail ?? classified.message) + Self.hint(classified.code), exitCode: Self.exitCodes[classified.kind] ?? Self.failure)
+            self.init(
+                message: (classified.detail ?? classified.message) + Self.hint(classified.code),
+                exitCode: Self.exitCodes[classified.kind] ?? Self.failure)
         default:
             return nil
         }

@@ -42,7 +42,8 @@ import WyscWorkflow
                 TestApplication.team(name, members: ["Kim", "Lee"]), file: "teams.csv", competition: "wysc-2026", as: organizer)
         }
         #expect(error?.kind == .badInput)
-        #expect(error?.message.contains("row 2: team is 100000 characters long; at most 200 are allowed") == true, "\(error?.message.prefix(300) ?? "")")
+        #expect(
+            error?.message.contains("row 2: team is 100000 characters long; at most 200 are allowed") == true, "\(error?.message.prefix(300) ?? "")")
         #expect((error?.message.count ?? 0) < 1_000)
         let connection = try test.connect()
         defer { connection.close() }
@@ -55,7 +56,8 @@ import WyscWorkflow
         let huge = #expect(throws: WyscError.self) {
             try CSVDocument("team,name\nA,\"" + String(repeating: "x", count: 5_000_000) + "\"\n", file: "big.csv")
         }
-        #expect(huge?.message.hasPrefix("big.csv, line 2, column 2: a field longer than 20000 characters") == true, "\(huge?.message.prefix(200) ?? "")")
+        #expect(
+            huge?.message.hasPrefix("big.csv, line 2, column 2: a field longer than 20000 characters") == true, "\(huge?.message.prefix(200) ?? "")")
         #expect((huge?.message.count ?? 0) < 200)
     }
 
@@ -100,34 +102,52 @@ import WyscWorkflow
         let definition = try WorkflowLoader.load(Self.walkWorkflow, file: "walk.yaml")
         let organizer = self.organizer
         let attempts: [(WyscWorkflow.Operation, @Sendable () async throws -> Void)] = [
-            (.registerTeam, {
-                _ = try await app.importTeams(TestApplication.team("Walkers", members: ["Ana"]), file: "t.csv", competition: slug, as: organizer)
-            }),
-            (.recordAttendance, {
-                _ = try await app.importAttendance(
-                    [AttendanceRow(row: 2, email: "", name: "Ana", lecture: "lecture-1", attended: "yes", minutes: "60", quiz: "")],
-                    file: "a.csv", competition: slug, as: organizer)
-            }),
+            (
+                .registerTeam,
+                {
+                    _ = try await app.importTeams(TestApplication.team("Walkers", members: ["Ana"]), file: "t.csv", competition: slug, as: organizer)
+                }
+            ),
+            (
+                .recordAttendance,
+                {
+                    _ = try await app.importAttendance(
+                        [AttendanceRow(row: 2, email: "", name: "Ana", lecture: "lecture-1", attended: "yes", minutes: "60", quiz: "")],
+                        file: "a.csv", competition: slug, as: organizer)
+                }
+            ),
             (.checkInWorkshop, { _ = try await app.checkInWorkshop("design", teams: ["Walkers"], note: nil, competition: slug, as: organizer) }),
-            (.submitProposal, {
-                _ = try await app.submitProposal(
-                    ProposalInput(team: "Walkers", title: "Idea", abstract: "A.", link: nil, tags: []), competition: slug, as: organizer)
-            }),
-            (.submitScore, {
-                _ = try await app.submitScorecard(
-                    proposal: 1, values: ["idea": "5"], comment: nil, draft: false, judge: nil, competition: slug, as: .judge(judge.id))
-            }),
-            (.declareConflict, {
-                try await app.declareConflict(judge: judge.email, team: "Walkers", reason: "my student", competition: slug, as: .judge(judge.id))
-            }),
+            (
+                .submitProposal,
+                {
+                    _ = try await app.submitProposal(
+                        ProposalInput(team: "Walkers", title: "Idea", abstract: "A.", link: nil, tags: []), competition: slug, as: organizer)
+                }
+            ),
+            (
+                .submitScore,
+                {
+                    _ = try await app.submitScorecard(
+                        proposal: 1, values: ["idea": "5"], comment: nil, draft: false, judge: nil, competition: slug, as: .judge(judge.id))
+                }
+            ),
+            (
+                .declareConflict,
+                {
+                    try await app.declareConflict(judge: judge.email, team: "Walkers", reason: "my student", competition: slug, as: .judge(judge.id))
+                }
+            ),
         ]
         #expect(Set(attempts.map(\.0)) == Set(WyscWorkflow.Operation.allCases), "every operation is walked")
         for (index, phase) in definition.phases.enumerated() {
             for (operation, attempt) in attempts {
                 var refusal: WyscError?
                 do { try await attempt() } catch let error as WyscError { refusal = error }
-                let refusedForThePhase = refusal?.kind == .refused && refusal?.message.contains("is not possible now: competition '\(slug)' is in phase '\(phase.id)'") == true
-                #expect(refusedForThePhase == !phase.allows.contains(operation), "\(operation.rawValue) in \(phase.id): \(refusal?.message ?? "done")")
+                let refusedForThePhase =
+                    refusal?.kind == .refused
+                    && refusal?.message.contains("is not possible now: competition '\(slug)' is in phase '\(phase.id)'") == true
+                #expect(
+                    refusedForThePhase == !phase.allows.contains(operation), "\(operation.rawValue) in \(phase.id): \(refusal?.message ?? "done")")
             }
             if index + 1 < definition.phases.count {
                 _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: phase.id, as: organizer)
@@ -141,7 +161,13 @@ import WyscWorkflow
         try await test.competition()
         let load = await #expect(throws: WyscError.self) {
             try await test.application.addJudges(
-                [(1, JudgeInput(name: "A", email: "a@example.org", university: "", city: "", country: "", expertise: [], maxLoad: 3_000_000_000), "3000000000")],
+                [
+                    (
+                        1,
+                        JudgeInput(name: "A", email: "a@example.org", university: "", city: "", country: "", expertise: [], maxLoad: 3_000_000_000),
+                        "3000000000"
+                    )
+                ],
                 file: "the command line", competition: "wysc-2026", as: organizer)
         }
         #expect(load?.kind == .badInput)
@@ -168,7 +194,8 @@ import WyscWorkflow
         let error = #expect(throws: WyscError.self) {
             try AssignmentFiles(proposals: proposals, judges: hugeLoad, conflicts: conflicts, affinity: nil, perProposal: 1)
         }
-        #expect(error?.message.contains("judges.csv, row 2: max_load '9223372036854775807' is not a whole number of proposals from 0 to 100000") == true)
+        #expect(
+            error?.message.contains("judges.csv, row 2: max_load '9223372036854775807' is not a whole number of proposals from 0 to 100000") == true)
         // The solver itself bounds a capacity by the proposals there are: no overflow, the same answer.
         let problem = AssignmentProblem(proposals: 3, judges: 2, perProposal: 2, capacity: [Int.max, Int.max], affinity: .table([[], [], []]))
         #expect(problem.capacity == [3, 3])
@@ -195,8 +222,9 @@ import WyscWorkflow
             proposal: proposal, values: ["idea": "7", "plan": "5"], comment: nil, draft: false, judge: nil, competition: JudgingFixture.slug,
             as: .judge(judge), idempotency: request)
         #expect(outcome.revision == 1)
-        #expect(try await app.idempotencyState(key: "k", actor: .judge(judge), requestHash: request.requestHash)
-            == .replay(StoredAnswer(status: 201, body: "revision 1")))
+        #expect(
+            try await app.idempotencyState(key: "k", actor: .judge(judge), requestHash: request.requestHash)
+                == .replay(StoredAnswer(status: 201, body: "revision 1")))
         await #expect(throws: IdempotencyKeyAnswered.self) {
             try await app.submitScorecard(
                 proposal: proposal, values: ["idea": "7", "plan": "5"], comment: nil, draft: false, judge: nil, competition: JudgingFixture.slug,

@@ -37,7 +37,10 @@ import WyscWorkflow
 
     /// Every member of the three teams at every lecture for `minutes`, with a quiz of 8.
     func fullAttendance(minutes: Int = 60) -> String {
-        let emails = ["minjun@snu.ac.kr", "seoyeon@snu.ac.kr", "ana.silva@snu.ac.kr", "wangfang@cdu.edu.cn", "liwei@cdu.edu.cn", "ana@unibogota.edu.co", "jose@unibogota.edu.co"]
+        let emails = [
+            "minjun@snu.ac.kr", "seoyeon@snu.ac.kr", "ana.silva@snu.ac.kr", "wangfang@cdu.edu.cn", "liwei@cdu.edu.cn", "ana@unibogota.edu.co",
+            "jose@unibogota.edu.co",
+        ]
         var csv = "email,lecture,minutes,quiz\n"
         for email in emails {
             for lecture in 1...6 { csv += "\(email),lecture-\(lecture),\(minutes),8\n" }
@@ -120,7 +123,8 @@ import WyscWorkflow
         let app = test.application
         var csv = fullAttendance()
         // 이서연 is present exactly 45 minutes (the threshold) at four lectures and misses two: eligible.
-        csv = csv.replacingOccurrences(of: "seoyeon@snu.ac.kr,lecture-5,60,8\n", with: "").replacingOccurrences(of: "seoyeon@snu.ac.kr,lecture-6,60,8\n", with: "")
+        csv = csv.replacingOccurrences(of: "seoyeon@snu.ac.kr,lecture-5,60,8\n", with: "").replacingOccurrences(
+            of: "seoyeon@snu.ac.kr,lecture-6,60,8\n", with: "")
         for lecture in 1...4 {
             csv = csv.replacingOccurrences(of: "seoyeon@snu.ac.kr,lecture-\(lecture),60,8", with: "seoyeon@snu.ac.kr,lecture-\(lecture),45,8")
         }
@@ -131,9 +135,12 @@ import WyscWorkflow
         _ = try await attendance(csv, test)
         _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "lectures", as: organizer)
         // Bogotá Bikes takes part in no workshop.
-        let checkin = try await app.checkInWorkshop("seoul-lab", teams: ["Han River Movers", "成都智慧交通队"], note: "strong prototype", competition: "wysc-2026", as: organizer)
+        let checkin = try await app.checkInWorkshop(
+            "seoul-lab", teams: ["Han River Movers", "成都智慧交通队"], note: "strong prototype", competition: "wysc-2026", as: organizer)
         #expect(checkin == ImportSummary(added: 2, unchanged: 0))
-        #expect(try await app.checkInWorkshop("seoul-lab", teams: ["Han River Movers"], note: nil, competition: "wysc-2026", as: organizer).unchanged == 1)
+        #expect(
+            try await app.checkInWorkshop("seoul-lab", teams: ["Han River Movers"], note: nil, competition: "wysc-2026", as: organizer).unchanged == 1
+        )
         let unknownTeam = await #expect(throws: WyscError.self) {
             try await app.checkInWorkshop("seoul-lab", teams: ["Bogotá Bikes", "Ghost Team"], note: nil, competition: "wysc-2026", as: organizer)
         }
@@ -169,7 +176,8 @@ import WyscWorkflow
 
         // An organizer lets Bogotá Bikes go on; a university cannot.
         let refused = await #expect(throws: WyscError.self) {
-            try await app.overrideEligibility(competition: "wysc-2026", team: "Bogotá Bikes", eligible: true, reason: "x", as: .university(chengdu.id))
+            try await app.overrideEligibility(
+                competition: "wysc-2026", team: "Bogotá Bikes", eligible: true, reason: "x", as: .university(chengdu.id))
         }
         #expect(refused?.kind == .permissionDenied)
         let noReason = await #expect(throws: WyscError.self) {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
-@testable import WyscApplication
 import WyscPostgres
 import WyscTestSupport
 
+@testable import WyscApplication
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `wysc local` on a shared machine: nothing it finds is trusted, nothing it is pointed at is given away.

@@ -24,7 +24,9 @@ import WyscTestSupport
         #expect(status.initialized && status.running && status.serverPID != nil)
 
         let connection = try PostgresConnection.connect(cluster.configuration, logger: TestDatabase.logger)
-        let row = try connection.query("SELECT current_database() AS db, current_setting('server_encoding') AS encoding, current_setting('listen_addresses') AS tcp").rows[0]
+        let row = try connection.query(
+            "SELECT current_database() AS db, current_setting('server_encoding') AS encoding, current_setting('listen_addresses') AS tcp"
+        ).rows[0]
         #expect(try row.decode("db", as: String.self) == "wysc")
         #expect(try row.decode("encoding", as: String.self) == "UTF8")
         #expect(try row.decode("tcp", as: String.self) == "")

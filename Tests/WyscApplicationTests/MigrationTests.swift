@@ -120,7 +120,10 @@ import WyscTestSupport
     @Test func theAuditLogIsAppendOnly() throws {
         let connection = try TestDatabase.connect()
         try Migrator(logger: TestDatabase.logger).migrate(on: connection)
-        let actor = "organizer:ana", action = "phase.advance", subject = "competition:wysc-2026", reason = "registration closed"
+        let actor = "organizer:ana"
+        let action = "phase.advance"
+        let subject = "competition:wysc-2026"
+        let reason = "registration closed"
         let before = PostgresJSON(text: #"{"phase":"registration"}"#)
         let after = PostgresJSON(text: #"{"phase":"lectures"}"#)
         try connection.query(

@@ -21,7 +21,8 @@ import WyscWorkflow
         #expect(blocked?.message.contains("0 team(s) registered, at least 1 needed") == true)
         #expect(try await app.phaseStatus(competition: "wysc-2026").phase == "registration")
 
-        _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연", "박지호"]), file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.importTeams(
+            TestApplication.team("Han River Movers", members: ["김민준", "이서연", "박지호"]), file: "t.csv", competition: "wysc-2026", as: organizer)
         let check = try await app.checkTransition(competition: "wysc-2026", to: nil, as: organizer)
         #expect(check.canAdvance)
         #expect(check.actions == ["freeze_rosters: freeze the rosters of 1 team(s), 3 member(s)"])
@@ -35,7 +36,9 @@ import WyscWorkflow
         #expect(try row.decode("phase", as: String.self) == "lectures")
         #expect(try row.decode("version", as: Int.self) == 2)
         #expect(try row.decode("frozen", as: Bool.self))
-        let audit = try connection.query("SELECT actor, action, before::text AS before, after::text AS after FROM audit_log WHERE action LIKE 'phase.%'").rows
+        let audit = try connection.query(
+            "SELECT actor, action, before::text AS before, after::text AS after FROM audit_log WHERE action LIKE 'phase.%'"
+        ).rows
         #expect(audit.count == 1)
         #expect(try audit[0].decode("actor", as: String.self) == "organizer:ana")
         #expect(try audit[0].decode("before", as: String.self) == #"{"phase": "registration"}"#)
@@ -50,7 +53,8 @@ import WyscWorkflow
         try await test.competition()
         let app = test.application
         _ = try await app.importTeams(
-            TestApplication.team("Han River Movers", members: ["김민준", "이서연"]) + TestApplication.team("Solo Act", members: ["Zoë Müller", "José Álvarez"], firstRow: 4),
+            TestApplication.team("Han River Movers", members: ["김민준", "이서연"])
+                + TestApplication.team("Solo Act", members: ["Zoë Müller", "José Álvarez"], firstRow: 4),
             file: "t.csv", competition: "wysc-2026", as: organizer)
         // A member withdrew (removed by hand in the database): the team is now below the minimum.
         let connection = try test.connect()
@@ -81,7 +85,8 @@ import WyscWorkflow
         let test = try TestApplication()
         try await test.competition()
         let app = test.application
-        _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.importTeams(
+            TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
         _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", as: organizer)
         // Registration is closed: registering now names the phase.
         let refused = await #expect(throws: WyscError.self) {
@@ -126,7 +131,8 @@ import WyscWorkflow
         let test = try TestApplication(connections: 8)
         try await test.competition()
         let app = test.application
-        _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.importTeams(
+            TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
         let outcomes = await withTaskGroup(of: WyscError.Kind?.self) { group in
             for index in 0..<16 {
                 group.addTask {
@@ -153,10 +159,12 @@ import WyscWorkflow
         let test = try TestApplication()
         // freeze_rosters runs, then shortlist fails (there is no ranking to shortlist from).
         let workflow = BuiltInWorkflows.wysc.replacingOccurrences(
-            of: "    actions:\n      - freeze_rosters\n", with: "    actions:\n      - freeze_rosters\n      - shortlist: {from: screening, to: finals, size: 5}\n")
+            of: "    actions:\n      - freeze_rosters\n",
+            with: "    actions:\n      - freeze_rosters\n      - shortlist: {from: screening, to: finals, size: 5}\n")
         try await test.competition(workflow: workflow)
         let app = test.application
-        _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.importTeams(
+            TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
         let connection = try test.connect()
         let auditBefore = try test.count("audit_log", on: connection)
         await #expect(throws: WyscError.self) {
@@ -177,7 +185,8 @@ import WyscWorkflow
             of: "    allows: [register_team]\n", with: "    allows: [register_team]\n    deadline: 2026-06-01T00:00:00Z\n")
         try await test.competition(workflow: workflow)
         let app = test.application
-        _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.importTeams(
+            TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
         clock.set(Date(timeIntervalSince1970: 1_780_300_000))  // 2026-06-01T07:46Z
         let late = await #expect(throws: WyscError.self) {
             try await app.importTeams(TestApplication.team("Late", members: ["A B", "C D"]), file: "t.csv", competition: "wysc-2026", as: organizer)
@@ -225,11 +234,13 @@ import WyscWorkflow
         let duplicate = await #expect(throws: WyscError.self) { try await test.competition() }
         #expect(duplicate?.kind == .conflict)
         let badSlug = await #expect(throws: WyscError.self) {
-            try await app.createCompetition(slug: "WYSC 2026", title: nil, workflowSource: BuiltInWorkflows.wysc, workflowFile: "w.yaml", as: organizer)
+            try await app.createCompetition(
+                slug: "WYSC 2026", title: nil, workflowSource: BuiltInWorkflows.wysc, workflowFile: "w.yaml", as: organizer)
         }
         #expect(badSlug?.kind == .badInput)
         let badWorkflow = await #expect(throws: WyscError.self) {
-            try await app.createCompetition(slug: "broken", title: nil, workflowSource: "workflow: x\nphases: []\n", workflowFile: "broken.yaml", as: organizer)
+            try await app.createCompetition(
+                slug: "broken", title: nil, workflowSource: "workflow: x\nphases: []\n", workflowFile: "broken.yaml", as: organizer)
         }
         #expect(badWorkflow?.kind == .badInput)
         #expect(badWorkflow?.message.contains("broken.yaml") == true)

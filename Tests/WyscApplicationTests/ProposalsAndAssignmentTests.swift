@@ -18,11 +18,21 @@ import WyscWorkflow
     ]
 
     static let panel = [
-        JudgeInput(name: "Kim Ji-woo", email: "jiwoo@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Republic of Korea", expertise: ["Smart Mobility", "Big Data"], maxLoad: nil),
-        JudgeInput(name: "陈晓明", email: "chen@sichuan.example.cn", university: "Sichuan Institute", city: "Chengdu", country: "China", expertise: ["Smart Environment"], maxLoad: nil),
-        JudgeInput(name: "Amina Yusuf", email: "amina@nairobi.example.org", university: "University of Nairobi", city: "Nairobi", country: "Kenya", expertise: ["smart mobility", "Smart Government"], maxLoad: nil),
-        JudgeInput(name: "Elena Petrova", email: "elena@example.org", university: "Moscow Urban Institute", city: "Moscow", country: "Russia", expertise: ["Smart/Green Buildings", "Smart Environment"], maxLoad: nil),
-        JudgeInput(name: "Rafael Mendes", email: "rafael@example.org", university: "Lisbon Tech", city: "Lisbon", country: "Portugal", expertise: ["Big Data"], maxLoad: nil),
+        JudgeInput(
+            name: "Kim Ji-woo", email: "jiwoo@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Republic of Korea",
+            expertise: ["Smart Mobility", "Big Data"], maxLoad: nil),
+        JudgeInput(
+            name: "陈晓明", email: "chen@sichuan.example.cn", university: "Sichuan Institute", city: "Chengdu", country: "China",
+            expertise: ["Smart Environment"], maxLoad: nil),
+        JudgeInput(
+            name: "Amina Yusuf", email: "amina@nairobi.example.org", university: "University of Nairobi", city: "Nairobi", country: "Kenya",
+            expertise: ["smart mobility", "Smart Government"], maxLoad: nil),
+        JudgeInput(
+            name: "Elena Petrova", email: "elena@example.org", university: "Moscow Urban Institute", city: "Moscow", country: "Russia",
+            expertise: ["Smart/Green Buildings", "Smart Environment"], maxLoad: nil),
+        JudgeInput(
+            name: "Rafael Mendes", email: "rafael@example.org", university: "Lisbon Tech", city: "Lisbon", country: "Portugal",
+            expertise: ["Big Data"], maxLoad: nil),
     ]
 
     /// Teams registered, the competition in its proposals phase, judges added.
@@ -32,14 +42,20 @@ import WyscWorkflow
         let app = test.application
         var rows: [MemberRow] = []
         for (index, entry) in Self.teams.enumerated() {
-            rows.append(MemberRow(row: index + 2, team: entry.team, university: entry.university, name: "Member \(index)", email: "m\(index)@example.org", birthDate: "2001-01-01", role: "leader"))
+            rows.append(
+                MemberRow(
+                    row: index + 2, team: entry.team, university: entry.university, name: "Member \(index)", email: "m\(index)@example.org",
+                    birthDate: "2001-01-01", role: "leader"))
         }
         _ = try await app.importTeams(rows, file: "t.csv", competition: "wysc-2026", as: organizer)
         _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", as: organizer)
         _ = try await app.addJudges(Self.panel.enumerated().map { ($0 + 2, $1, "") }, file: "judges.csv", competition: "wysc-2026", as: organizer)
         if submit {
             let inputs = Self.teams.enumerated().map { index, entry in
-                (row: index + 2, input: ProposalInput(team: entry.team, title: "Idea of \(entry.team)", abstract: "An abstract.", link: nil, tags: entry.tags))
+                (
+                    row: index + 2,
+                    input: ProposalInput(team: entry.team, title: "Idea of \(entry.team)", abstract: "An abstract.", link: nil, tags: entry.tags)
+                )
             }
             _ = try await app.importProposals(inputs, file: "proposals.csv", competition: "wysc-2026", as: organizer)
         }
@@ -49,7 +65,9 @@ import WyscWorkflow
     @Test func proposalsAreVersionedAndRetriesChangeNothing() async throws {
         let test = try await inProposals(submit: false)
         let app = test.application
-        var input = ProposalInput(team: "Han River Movers", title: "Bus stops that count", abstract: "First draft.", link: "https://example.org/plan.pdf", tags: ["Smart Mobility"])
+        var input = ProposalInput(
+            team: "Han River Movers", title: "Bus stops that count", abstract: "First draft.", link: "https://example.org/plan.pdf",
+            tags: ["Smart Mobility"])
         let first = try await app.submitProposal(input, competition: "wysc-2026", as: organizer)
         #expect(first.proposal.version == 1)
         #expect(try await app.submitProposal(input, competition: "wysc-2026", as: organizer).outcome.unchanged == 1)
@@ -64,13 +82,17 @@ import WyscWorkflow
         // A university submits for its own team only; judges never.
         let seoul = try await app.universities().first { $0.city == "Seoul" }!
         _ = try await app.submitProposal(
-            ProposalInput(team: "Gangnam Green", title: "Green roofs", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: .university(seoul.id))
+            ProposalInput(team: "Gangnam Green", title: "Green roofs", abstract: "A.", link: nil, tags: []), competition: "wysc-2026",
+            as: .university(seoul.id))
         let other = await #expect(throws: WyscError.self) {
-            try await app.submitProposal(ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: .university(seoul.id))
+            try await app.submitProposal(
+                ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026",
+                as: .university(seoul.id))
         }
         #expect(other?.kind == .permissionDenied)
         let judge = await #expect(throws: WyscError.self) {
-            try await app.submitProposal(ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: .judge(1))
+            try await app.submitProposal(
+                ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: .judge(1))
         }
         #expect(judge?.kind == .permissionDenied)
     }
@@ -83,10 +105,14 @@ import WyscWorkflow
         #expect(try await app.submitProposal(input, competition: "wysc-2026", as: organizer).proposal.version == 1)
         test.clock.set(ISO8601DateFormatter().date(from: "2026-06-01T00:31:00Z")!)
         let late = await #expect(throws: WyscError.self) {
-            try await app.submitProposal(ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+            try await app.submitProposal(
+                ProposalInput(team: "Panda Power", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
         }
         #expect(late?.kind == .refused)
-        #expect(late?.message == "submitting a proposal is no longer possible: the deadline of phase 'proposals' was 2026-06-01T00:00:00Z (with a grace period of 30 minutes, until 2026-06-01T00:30:00Z)")
+        #expect(
+            late?.message
+                == "submitting a proposal is no longer possible: the deadline of phase 'proposals' was 2026-06-01T00:00:00Z (with a grace period of 30 minutes, until 2026-06-01T00:30:00Z)"
+        )
     }
 
     @Test func aProposalImportIsAllOrNothing() async throws {
@@ -117,16 +143,21 @@ import WyscWorkflow
         let test = try TestApplication()
         try await test.competition()
         let app = test.application
-        _ = try await app.importTeams(TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.importTeams(
+            TestApplication.team("Han River Movers", members: ["김민준", "이서연"]), file: "t.csv", competition: "wysc-2026", as: organizer)
         for phase in ["registration", "lectures", "workshops"] {
             _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: phase, as: organizer)
         }
         let refused = await #expect(throws: WyscError.self) {
-            try await app.submitProposal(ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+            try await app.submitProposal(
+                ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
         }
         #expect(refused?.message.contains("team 'Han River Movers' may not submit a proposal: 김민준 attended 0 of 6 lectures") == true)
         _ = try await app.overrideEligibility(competition: "wysc-2026", team: "Han River Movers", eligible: true, reason: "pilot team", as: organizer)
-        #expect(try await app.submitProposal(ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer).proposal.version == 1)
+        #expect(
+            try await app.submitProposal(
+                ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer
+            ).proposal.version == 1)
     }
 
     @Test func conflictsAreDeclaredByTheJudgeOrAnOrganizerAndDerivedFromTheRules() async throws {
@@ -134,19 +165,21 @@ import WyscWorkflow
         let app = test.application
         let judges = try await app.judges(competition: "wysc-2026", as: organizer)
         let amina = judges.first { $0.email == "amina@nairobi.example.org" }!
-        try await app.declareConflict(judge: amina.email, team: "Andes Data", reason: "supervised its leader", competition: "wysc-2026", as: .judge(amina.id))
+        try await app.declareConflict(
+            judge: amina.email, team: "Andes Data", reason: "supervised its leader", competition: "wysc-2026", as: .judge(amina.id))
         let forOthers = await #expect(throws: WyscError.self) {
             try await app.declareConflict(judge: "elena@example.org", team: "Andes Data", reason: "x", competition: "wysc-2026", as: .judge(amina.id))
         }
         #expect(forOthers?.kind == .permissionDenied)
         let conflicts = try await app.conflicts(competition: "wysc-2026", as: organizer)
         let described = Set(conflicts.map { "\($0.judgeEmail) \($0.team) \($0.source)" })
-        #expect(described == [
-            "amina@nairobi.example.org Andes Data declared",
-            "jiwoo@snu.ac.kr Han River Movers same university", "jiwoo@snu.ac.kr Gangnam Green same university",
-            "jiwoo@snu.ac.kr Han River Movers same city", "jiwoo@snu.ac.kr Gangnam Green same city",
-            "chen@sichuan.example.cn 成都智慧交通队 same city", "chen@sichuan.example.cn Panda Power same city",
-        ])
+        #expect(
+            described == [
+                "amina@nairobi.example.org Andes Data declared",
+                "jiwoo@snu.ac.kr Han River Movers same university", "jiwoo@snu.ac.kr Gangnam Green same university",
+                "jiwoo@snu.ac.kr Han River Movers same city", "jiwoo@snu.ac.kr Gangnam Green same city",
+                "chen@sichuan.example.cn 成都智慧交通队 same city", "chen@sichuan.example.cn Panda Power same city",
+            ])
         let declared = try await app.conflicts(competition: "wysc-2026", declaredOnly: true, as: organizer)
         #expect(declared.map(\.declaredBy) == ["judge:\(amina.id)"])
         try await app.removeConflict(judge: amina.email, team: "Andes Data", reason: "declared by mistake", competition: "wysc-2026", as: organizer)
@@ -198,7 +231,8 @@ import WyscWorkflow
 
         // A new conflict on an assigned pair: only that pair moves.
         let pair = after.pairs[0]
-        try await app.declareConflict(judge: pair.judgeEmail, team: pair.team, reason: "now works with the team", competition: "wysc-2026", as: organizer)
+        try await app.declareConflict(
+            judge: pair.judgeEmail, team: pair.team, reason: "now works with the team", competition: "wysc-2026", as: organizer)
         let again = try await app.assignJudges(round: nil, dryRun: true, rebalance: true, competition: "wysc-2026", as: organizer)
         #expect(again.changes.first == "removed \(pair.judge) from \(pair.team) (a conflict of interest)")
         #expect(Set(again.pairs.map { "\($0.judgeEmail) \($0.team)" }).symmetricDifference(now).count == 2)
@@ -234,7 +268,8 @@ import WyscWorkflow
         #expect(steps["proposal"]?.detail.hasPrefix("received: 'Idea of Han River Movers' (version 1,") == true)
         #expect(steps["review"]?.detail == "under review by 2 judges")
         let late = await #expect(throws: WyscError.self) {
-            try await app.submitProposal(ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+            try await app.submitProposal(
+                ProposalInput(team: "Han River Movers", title: "T", abstract: "A.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
         }
         #expect(late?.message.contains("is in phase 'screening'") == true)
     }
@@ -247,7 +282,8 @@ import WyscWorkflow
             for index in 0..<24 {
                 group.addTask {
                     try await app.submitProposal(
-                        ProposalInput(team: "Han River Movers", title: "Draft \(index % 3)", abstract: "A.", link: nil, tags: []), competition: "wysc-2026",
+                        ProposalInput(team: "Han River Movers", title: "Draft \(index % 3)", abstract: "A.", link: nil, tags: []),
+                        competition: "wysc-2026",
                         as: organizer
                     ).outcome
                 }
@@ -275,7 +311,8 @@ import WyscWorkflow
         let organizer = self.organizer
         let submission = Task {
             try await app.submitProposal(
-                ProposalInput(team: "Han River Movers", title: "Second", abstract: "B.", link: nil, tags: []), competition: "wysc-2026", as: organizer)
+                ProposalInput(team: "Han River Movers", title: "Second", abstract: "B.", link: nil, tags: []), competition: "wysc-2026", as: organizer
+            )
         }
         try await Task.sleep(for: .milliseconds(300))
         try other.runScript("COMMIT")

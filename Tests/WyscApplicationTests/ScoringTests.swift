@@ -19,7 +19,8 @@ import WyscWorkflow
 
     func score(_ setup: Setup, _ email: String, _ proposal: Int, idea: String, plan: String, draft: Bool = false) async throws -> ScorecardOutcome {
         try await setup.application.submitScorecard(
-            proposal: proposal, values: ["idea": idea, "plan": plan], comment: nil, draft: draft, judge: nil, competition: "wysc-2026", as: .judge(setup.judges[email]!))
+            proposal: proposal, values: ["idea": idea, "plan": plan], comment: nil, draft: draft, judge: nil, competition: "wysc-2026",
+            as: .judge(setup.judges[email]!))
     }
 
     /// Every judge scores their whole queue with `idea`/`plan` from `marks[proposal title]`.
@@ -42,9 +43,13 @@ import WyscWorkflow
             try await setup.application.judgeQueue(judge: "amina@example.org", competition: "wysc-2026", as: .judge(setup.judges["kim@snu.ac.kr"]!))
         }
         #expect(other?.kind == .permissionDenied)
-        let university = await #expect(throws: WyscError.self) { try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: .university(1)) }
+        let university = await #expect(throws: WyscError.self) {
+            try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: .university(1))
+        }
         #expect(university?.kind == .permissionDenied)
-        let unnamed = await #expect(throws: WyscError.self) { try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: organizer) }
+        let unnamed = await #expect(throws: WyscError.self) {
+            try await setup.application.judgeQueue(judge: nil, competition: "wysc-2026", as: organizer)
+        }
         #expect(unnamed?.message == "an organizer acts for a judge: say which judge")
         #expect(unnamed?.code == WyscError.Code.judgeRequired)
     }
@@ -81,13 +86,15 @@ import WyscWorkflow
         let notAssigned = await #expect(throws: WyscError.self) { try await score(setup, "amina@example.org", notMine, idea: "5", plan: "5") }
         #expect(notAssigned?.kind == .permissionDenied)
         let university = await #expect(throws: WyscError.self) {
-            try await app.submitScorecard(proposal: item.proposal, values: [:], comment: nil, draft: false, judge: nil, competition: "wysc-2026", as: .university(1))
+            try await app.submitScorecard(
+                proposal: item.proposal, values: [:], comment: nil, draft: false, judge: nil, competition: "wysc-2026", as: .university(1))
         }
         #expect(university?.kind == .permissionDenied)
 
         // An organizer enters a paper scorecard on a judge's behalf: audited as such.
         _ = try await app.submitScorecard(
-            proposal: notMine, values: ["idea": "7", "plan": "7"], comment: "paper form", draft: false, judge: "elena@example.org", competition: "wysc-2026", as: organizer)
+            proposal: notMine, values: ["idea": "7", "plan": "7"], comment: "paper form", draft: false, judge: "elena@example.org",
+            competition: "wysc-2026", as: organizer)
         let entered = try await app.auditLog(AuditFilter(actor: "organizer:ana", action: "scorecard.submit"), as: organizer)
         #expect(entered.first?.after?.contains("\"on_behalf_of\": \"elena@example.org\"") == true)
     }
@@ -98,7 +105,8 @@ import WyscWorkflow
         let teams = try await setup.application.proposals(competition: "wysc-2026", as: organizer)
         let teamName = teams.first { $0.id == item.proposal }!.team
         try await setup.application.declareConflict(
-            judge: "rafael@example.org", team: teamName, reason: "my former student", competition: "wysc-2026", as: .judge(setup.judges["rafael@example.org"]!))
+            judge: "rafael@example.org", team: teamName, reason: "my former student", competition: "wysc-2026",
+            as: .judge(setup.judges["rafael@example.org"]!))
         let refused = await #expect(throws: WyscError.self) { try await score(setup, "rafael@example.org", item.proposal, idea: "5", plan: "5") }
         #expect(refused?.kind == .refused)
         #expect(refused?.message.contains("conflict of interest") == true)
@@ -108,7 +116,8 @@ import WyscWorkflow
         let test = try TestApplication()
         try await test.competition(workflow: TestWorkflows.judging)
         let refused = await #expect(throws: WyscError.self) {
-            try await test.application.submitScorecard(proposal: 1, values: [:], comment: nil, draft: false, judge: nil, competition: "wysc-2026", as: .judge(1))
+            try await test.application.submitScorecard(
+                proposal: 1, values: [:], comment: nil, draft: false, judge: nil, competition: "wysc-2026", as: .judge(1))
         }
         #expect(refused?.kind == .permissionDenied, "not even a judge of this competition")
         let organizerRefused = await #expect(throws: WyscError.self) {
@@ -122,7 +131,8 @@ import WyscWorkflow
         let app = setup.application
         let item = try await queue(setup, "amina@example.org")[0]
         _ = try await app.submitScorecard(
-            proposal: item.proposal, values: ["idea": "6"], comment: nil, draft: true, judge: nil, competition: "wysc-2026", as: .judge(setup.judges["amina@example.org"]!))
+            proposal: item.proposal, values: ["idea": "6"], comment: nil, draft: true, judge: nil, competition: "wysc-2026",
+            as: .judge(setup.judges["amina@example.org"]!))
         #expect(try await queue(setup, "amina@example.org")[0].status == "draft")
         let progress = try await app.judgingProgress(round: nil, competition: "wysc-2026", as: organizer)
         #expect(progress.round == "screening")
@@ -149,7 +159,8 @@ import WyscWorkflow
             elena@example.org,#\(mine[0]),8,7,again
             """
         let error = await #expect(throws: WyscError.self) {
-            try await setup.application.importScorecards(ScoreRow.rows(of: CSVDocument(csv, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+            try await setup.application.importScorecards(
+                ScoreRow.rows(of: CSVDocument(csv, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
         }
         let message = error?.message ?? ""
         #expect(message.contains("scores.csv: 3 problems; nothing was imported"), "\(message)")
@@ -158,7 +169,8 @@ import WyscWorkflow
         #expect(message.contains("row 5: the same judge and proposal as row 2"))
         #expect(try await setup.application.scorecards(round: nil, competition: "wysc-2026", as: organizer).isEmpty)
         let good = "judge,proposal,idea,plan,comment\nelena@example.org,\(mine[0]),8,7,Clear plan\nelena@example.org,\(mine[1]),6,5,\n"
-        let summary = try await setup.application.importScorecards(ScoreRow.rows(of: CSVDocument(good, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+        let summary = try await setup.application.importScorecards(
+            ScoreRow.rows(of: CSVDocument(good, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
         #expect(summary == ImportSummary(added: 2, unchanged: 0))
     }
 
@@ -175,7 +187,9 @@ import WyscWorkflow
 
         // Nobody but organizers sees results before publication.
         for actor in [Actor.judge(setup.judges["amina@example.org"]!), .university(1)] {
-            let hidden = await #expect(throws: WyscError.self) { try await app.results(round: nil, method: .zscore, competition: "wysc-2026", as: actor) }
+            let hidden = await #expect(throws: WyscError.self) {
+                try await app.results(round: nil, method: .zscore, competition: "wysc-2026", as: actor)
+            }
             #expect(hidden?.kind == .permissionDenied)
         }
         let early = await #expect(throws: WyscError.self) { try await app.publishResults(competition: JudgingFixture.slug, as: organizer) }

@@ -22,7 +22,9 @@ import WyscTestSupport
             Existing Team,Seoul National University,이서연,seoyeon@snu.ac.kr,2003-07-02,member
             """, into: test)
         let connection = try test.connect()
-        let before = (try test.count("team", on: connection), try test.count("team_member", on: connection), try test.count("audit_log", on: connection))
+        let before = (
+            try test.count("team", on: connection), try test.count("team_member", on: connection), try test.count("audit_log", on: connection)
+        )
 
         let csv = """
             team,university,name,email,birth_date,role
@@ -61,7 +63,9 @@ import WyscTestSupport
         ]
         for text in expected { #expect(message.contains(text), "missing: \(text)\n\(message)") }
         #expect(!message.contains("row 5: birth date is missing"), "a malformed date is not also called missing")
-        let after = (try test.count("team", on: connection), try test.count("team_member", on: connection), try test.count("audit_log", on: connection))
+        let after = (
+            try test.count("team", on: connection), try test.count("team_member", on: connection), try test.count("audit_log", on: connection)
+        )
         #expect(before == after)
     }
 
@@ -92,9 +96,11 @@ import WyscTestSupport
         var rows: [MemberRow] = []
         for team in 0..<2500 {
             for member in 0..<4 {
-                rows.append(MemberRow(
-                    row: rows.count + 2, team: "Team \(team)", university: TestApplication.universities[team % 3].name, name: "Member \(member) of \(team)",
-                    email: "t\(team).m\(member)@example.org", birthDate: "2001-06-15", role: member == 0 ? "leader" : "member"))
+                rows.append(
+                    MemberRow(
+                        row: rows.count + 2, team: "Team \(team)", university: TestApplication.universities[team % 3].name,
+                        name: "Member \(member) of \(team)",
+                        email: "t\(team).m\(member)@example.org", birthDate: "2001-06-15", role: member == 0 ? "leader" : "member"))
             }
         }
         let summary = try await test.application.importTeams(rows, file: "big.csv", competition: "wysc-2026", as: organizer)
@@ -115,7 +121,8 @@ import WyscTestSupport
         let chengdu = try await app.universities().first { $0.city == "Chengdu" }!
         let seen = try await app.teamStatus(competition: "wysc-2026", team: nil, university: nil, as: .university(seoul.id))
         #expect(seen.map(\.team) == ["Han River Movers"])
-        #expect(seen[0].steps.map(\.step) == ["registered", "members", "lectures", "workshops", "eligible", "proposal", "review", "shortlist", "rank"])
+        #expect(
+            seen[0].steps.map(\.step) == ["registered", "members", "lectures", "workshops", "eligible", "proposal", "review", "shortlist", "rank"])
         #expect(seen[0].steps.dropFirst(2).allSatisfy { $0.state == "not yet" })
         let other = await #expect(throws: WyscError.self) {
             try await app.teamStatus(competition: "wysc-2026", team: "成都智慧交通队", university: nil, as: .university(seoul.id))
@@ -141,7 +148,8 @@ import WyscTestSupport
         let error = await #expect(throws: WyscError.self) { try await app.importUniversities(CSVDocument(bad, file: "u.csv"), as: organizer) }
         #expect(error?.message.contains("row 4: name is missing") == true)
         let second = await #expect(throws: WyscError.self) {
-            try await app.importUniversities(CSVDocument("name,city,country\nNew University,Accra,Ghana\n成都大学,Shanghai,China\n", file: "u.csv"), as: organizer)
+            try await app.importUniversities(
+                CSVDocument("name,city,country\nNew University,Accra,Ghana\n成都大学,Shanghai,China\n", file: "u.csv"), as: organizer)
         }
         #expect(second?.message.contains("row 3: university '成都大学' is already registered in Chengdu, China, not Shanghai, China") == true)
         #expect(try await app.universities().count == 2)

@@ -6,7 +6,8 @@ import WyscTestSupport
 
 /// Organizers running a competition with the built `wysc`, against a real PostgreSQL.
 @Suite struct CompetitionCLITests {
-    static let workflow = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/wysc.yaml").standardizedFileURL.path
+    static let workflow = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/wysc.yaml")
+        .standardizedFileURL.path
 
     /// A migrated database with the WYSC competition and two universities; returns its URL.
     func prepared() throws -> String {
@@ -120,7 +121,8 @@ import WyscTestSupport
         let forceWithoutReason = try WyscBinary.run(["phase", "advance", "--force", "--database-url", url])
         #expect(forceWithoutReason.status == 64)
         let forced = try WyscBinary.run(
-            ["phase", "advance", "--force", "--reason", "rehearsal", "--database-url", url], environment: WyscBinary.environment(["WYSC_ACTOR": "ana"]))
+            ["phase", "advance", "--force", "--reason", "rehearsal", "--database-url", url],
+            environment: WyscBinary.environment(["WYSC_ACTOR": "ana"]))
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(forced.stderr.contains("overridden: 0 team(s) registered"))
         let show = try WyscBinary.run(["phase", "show", "--database-url", url, "--format", "json"])
@@ -141,7 +143,10 @@ import WyscTestSupport
 
     @Test func competitionsAreChosenByFlagEnvironmentOrBeingTheOnlyOne() throws {
         let url = try prepared()
-        let invalid = try scratchFile("bad.yaml", "workflow: bad\nphases:\n  - id: a\ntransitions:\n  - from: a\n    to: nowhere\nrubric:\n  scale: {min: 1, max: 10}\n  criteria:\n    - {id: x, weight: 1}\n")
+        let invalid = try scratchFile(
+            "bad.yaml",
+            "workflow: bad\nphases:\n  - id: a\ntransitions:\n  - from: a\n    to: nowhere\nrubric:\n  scale: {min: 1, max: 10}\n  criteria:\n    - {id: x, weight: 1}\n"
+        )
         let refused = try WyscBinary.run(["competition", "create", "bad", "--workflow", invalid, "--database-url", url])
         #expect(refused.status == 65)
         #expect(refused.stderr.contains("\(invalid):6:9: transition to unknown phase 'nowhere'"), "\(refused.stderr)")
@@ -231,7 +236,10 @@ import WyscTestSupport
         #expect(advance.stderr.contains("1 of 2 team(s) may submit a proposal"), "\(advance.stderr)")
 
         let status = try WyscBinary.run(["team", "status", "成都智慧交通队", "--database-url", url])
-        #expect(status.stdout.contains("✗ eligible    no: 李伟 attended 1 of 6 lectures (missed lecture-2, lecture-3, lecture-4, lecture-5, lecture-6); 4 needed"), "\(status.stdout)")
+        #expect(
+            status.stdout.contains(
+                "✗ eligible    no: 李伟 attended 1 of 6 lectures (missed lecture-2, lecture-3, lecture-4, lecture-5, lecture-6); 4 needed"),
+            "\(status.stdout)")
         let override = try WyscBinary.run([
             "team", "eligibility", "override", "成都智慧交通队", "--eligible", "--reason", "medical certificate", "--database-url", url,
         ])
@@ -255,7 +263,8 @@ import WyscTestSupport
     @Test func solvesFilesOfflineInJSONAndCSV() throws {
         let directory = try instance([
             "proposals.csv": "id,university,city,tags\nP1,U1,Seoul,Smart Mobility\nP2,U2,Accra,Smart Environment;Big Data\n",
-            "judges.csv": "id,university,city,tags,max_load\nJ1,U1,Seoul,Smart Mobility,2\nJ2,U3,Lima,Smart Mobility;Big Data,2\nJ3,U4,Rabat,Smart Environment,2\n",
+            "judges.csv":
+                "id,university,city,tags,max_load\nJ1,U1,Seoul,Smart Mobility,2\nJ2,U3,Lima,Smart Mobility;Big Data,2\nJ3,U4,Rabat,Smart Environment,2\n",
             "conflicts.csv": "judge_id,proposal_id\nJ1,P1\n",
         ])
         let json = try WyscBinary.run(["assign", "solve", "--input", directory, "--per-proposal", "2", "--format", "json"])
@@ -314,10 +323,19 @@ import WyscTestSupport
             ["team", "register", "Lima Lights", "--university", "Universidad de Lima", "--member", "Sofía Gómez,sofia@ulima.pe,2001-01-01,leader"],
             ["phase", "advance"],
             ["judge", "add", "Dr. 陈晓明", "--email", "chen@example.cn", "--city", "Chengdu", "--expertise", "Smart Mobility"],
-            ["judge", "add", "Prof. Ana Ruiz", "--email", "ana@example.org", "--city", "Madrid", "--expertise", "Smart Mobility,Smart Street Lighting"],
+            [
+                "judge", "add", "Prof. Ana Ruiz", "--email", "ana@example.org", "--city", "Madrid", "--expertise",
+                "Smart Mobility,Smart Street Lighting",
+            ],
             ["judge", "add", "Dr. Amina Yusuf", "--email", "amina@example.org", "--city", "Nairobi", "--expertise", "Smart Street Lighting"],
-            ["proposal", "submit", "--team", "成都智慧交通队", "--title", "公交站客流计数", "--abstract", "Bus stops that count passengers.", "--tags", "Smart Mobility"],
-            ["proposal", "submit", "--team", "Lima Lights", "--title", "Luces inteligentes", "--abstract", "Street lights that dim.", "--tags", "Smart Street Lighting"],
+            [
+                "proposal", "submit", "--team", "成都智慧交通队", "--title", "公交站客流计数", "--abstract", "Bus stops that count passengers.", "--tags",
+                "Smart Mobility",
+            ],
+            [
+                "proposal", "submit", "--team", "Lima Lights", "--title", "Luces inteligentes", "--abstract", "Street lights that dim.", "--tags",
+                "Smart Street Lighting",
+            ],
         ] {
             let outcome = try WyscBinary.run(step + ["--database-url", url])
             #expect(outcome.status == 0, "\(step): \(outcome.stderr)")
@@ -380,10 +398,14 @@ import WyscTestSupport
         #expect(noTerminal.status == 64)
         #expect(noTerminal.stderr.contains("not on a terminal: give the scores with --set"))
 
-        let set = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url])
+        let set = try WyscBinary.run([
+            "score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url,
+        ])
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stderr.contains("scorecard submitted (revision 1, weighted total 7.20)"))
-        let retry = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url])
+        let retry = try WyscBinary.run([
+            "score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url,
+        ])
         #expect(retry.stderr.contains("unchanged"))
 
         try "scores:\n  idea: 9\n  plan: 7\ncomment: Reliable buses\n".write(toFile: directory + "/card.yaml", atomically: true, encoding: .utf8)
@@ -397,7 +419,8 @@ import WyscTestSupport
         let command = [WyscBinary.path, "score", "1", "--judge", "kim@example.org", "--database-url", "'\(url)'"].joined(separator: " ")
         let stdout = directory + "/tty.out"
         let status = try ChildProcess.run(
-            "/usr/bin/script", ["-qec", command, "/dev/null"], environment: WyscBinary.environment(), stdinPath: answers, stdoutPath: stdout, stderrPath: stdout)
+            "/usr/bin/script", ["-qec", command, "/dev/null"], environment: WyscBinary.environment(), stdinPath: answers, stdoutPath: stdout,
+            stderrPath: stdout)
         let screen = try String(contentsOfFile: stdout, encoding: .utf8)
         #expect(status == 0, "\(screen)")
         #expect(screen.contains("[1/2] Idea — weight 60%"))
@@ -409,7 +432,9 @@ import WyscTestSupport
         #expect(progress.stderr.contains("Round 'screening': 3 of 4 scorecards in"), "\(progress.stderr)")
         #expect(progress.stderr.contains("missing: Prof. Kim Ji-woo → proposal #2 (Lima Buses)"))
         let results = try WyscBinary.run(["results", "--round", "screening", "--method", "raw", "--database-url", url, "--format", "csv"])
-        #expect(results.stdout.contains("1,2,Lima Buses,Universidad de Lima,Buses que cuentan,8.20,8.20,1,Dr. Amina Yusuf 8.20,0.00,no"), "\(results.stdout)")
+        #expect(
+            results.stdout.contains("1,2,Lima Buses,Universidad de Lima,Buses que cuentan,8.20,8.20,1,Dr. Amina Yusuf 8.20,0.00,no"),
+            "\(results.stdout)")
         let archive = try WyscBinary.run(["results", "scorecards", "--database-url", url, "--format", "csv"])
         #expect(archive.stdout.hasPrefix("round,proposal,team,judge,email,idea,plan,total,comment,submitted,revision,updated_at\r\n"))
         #expect(archive.stdout.contains("screening,2,Lima Buses,Dr. Amina Yusuf,amina@example.org,9,7,8.20,Reliable buses,yes,1,"))
@@ -422,8 +447,12 @@ import WyscTestSupport
         let fixture = try await JudgingFixture.inScreening()
         let url = fixture.test.configuration.connectionString!
         let organizer = TestApplication.organizer
-        let judgeToken = try await fixture.application.createToken(role: .judge, for: "amina@example.org", competition: JudgingFixture.slug, expires: nil, as: organizer).token
-        let universityToken = try await fixture.application.createToken(role: .university, for: "Universidad de Bogotá", competition: nil, expires: nil, as: organizer).token
+        let judgeToken = try await fixture.application.createToken(
+            role: .judge, for: "amina@example.org", competition: JudgingFixture.slug, expires: nil, as: organizer
+        ).token
+        let universityToken = try await fixture.application.createToken(
+            role: .university, for: "Universidad de Bogotá", competition: nil, expires: nil, as: organizer
+        ).token
         let server = try ServerProcess(["--database-url", url])
 
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-home-\(UUID().uuidString)").path
@@ -443,10 +472,12 @@ import WyscTestSupport
         #expect(remoteQueue.stdout == directQueue.stdout)
         let proposal = remoteQueue.stdout.split(separator: "\r\n")[1].split(separator: ",")[0]
 
-        let score = try WyscBinary.run(["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)
+        let score = try WyscBinary.run(
+            ["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)
         #expect(score.status == 0, "\(score.stderr)")
         #expect(score.stderr.contains("scorecard submitted (revision 1, weighted total 7.20)"))
-        let again = try WyscBinary.run(["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)
+        let again = try WyscBinary.run(
+            ["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)
         #expect(again.stderr.contains("unchanged"))
         let notHers = try WyscBinary.run(["judge", "queue", "--judge", "elena@example.org"], environment: judge)
         #expect(notHers.status == 77)
@@ -472,7 +503,8 @@ import WyscTestSupport
         #expect(stopped == 0, "SIGTERM ends wysc serve cleanly: \(server.log)")
         #expect(server.log.contains("wysc serve: stopped."))
 
-        let unreachable = try WyscBinary.run(["judge", "queue", "--server", server.url], environment: WyscBinary.environment(["WYSC_TOKEN": judgeToken]))
+        let unreachable = try WyscBinary.run(
+            ["judge", "queue", "--server", server.url], environment: WyscBinary.environment(["WYSC_TOKEN": judgeToken]))
         #expect(unreachable.status == 69)
         #expect(unreachable.stderr.contains("cannot reach the wysc server at \(server.url)"))
         let badToken = try WyscBinary.run(["login", "--server", "http://127.0.0.1:9"], environment: judge, stdin: "wysc_x\n")

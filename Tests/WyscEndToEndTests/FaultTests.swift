@@ -6,7 +6,7 @@ import WyscPostgres
 import WyscTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Faults under load: `wysc serve` killed with SIGKILL, and PostgreSQL restarted, while judges

@@ -39,8 +39,10 @@ import WyscTestSupport
     @Test func hugeNumbersAreRefusedNotTrapped() throws {
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "id,university,city,tags\np1,U,C,mobility\n".write(to: directory.appendingPathComponent("proposals.csv"), atomically: true, encoding: .utf8)
-        try "id,university,city,tags,max_load\nj1,X,Y,mobility,2\n".write(to: directory.appendingPathComponent("judges.csv"), atomically: true, encoding: .utf8)
+        try "id,university,city,tags\np1,U,C,mobility\n".write(
+            to: directory.appendingPathComponent("proposals.csv"), atomically: true, encoding: .utf8)
+        try "id,university,city,tags,max_load\nj1,X,Y,mobility,2\n".write(
+            to: directory.appendingPathComponent("judges.csv"), atomically: true, encoding: .utf8)
         try "judge_id,proposal_id\n".write(to: directory.appendingPathComponent("conflicts.csv"), atomically: true, encoding: .utf8)
         for k in ["9223372036854775807", "1000000000"] {
             let outcome = try WyscBinary.run(["assign", "solve", "--input", directory.path, "--per-proposal", k])

@@ -114,11 +114,13 @@ import WyscTestSupport
     /// Without a trusted proxy, X-Forwarded-For is the client's to forge and changes nothing.
     @Test func aForgedForwardedForIsIgnoredWithoutATrustedProxy() async throws {
         let test = try TestApplication()
-        let server = try await RunningServer.start(test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 1_000, failuresBeforeRefusal: 3))
+        let server = try await RunningServer.start(
+            test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 1_000, failuresBeforeRefusal: 3))
         defer { Task { await server.stop() } }
         var statuses: [Int] = []
         for index in 0..<5 {
-            statuses.append(try await server.client("wysc_guess").send("GET", "api/v1/whoami", headers: ["X-Forwarded-For": "10.0.0.\(index)"]).status)
+            statuses.append(
+                try await server.client("wysc_guess").send("GET", "api/v1/whoami", headers: ["X-Forwarded-For": "10.0.0.\(index)"]).status)
         }
         #expect(statuses == [401, 401, 401, 429, 429])
     }
@@ -147,7 +149,8 @@ import WyscTestSupport
         #expect(escape.status == 400)
         #expect(errorText(escape).contains("the comment contains the control character U+001B"), "\(errorText(escape))")
         let long = try await client.send(
-            "PUT", path, json: Data(("{\"scores\": {\"idea\": 5, \"plan\": 5}, \"comment\": \"" + String(repeating: "長", count: 10_001) + "\"}").utf8))
+            "PUT", path, json: Data(("{\"scores\": {\"idea\": 5, \"plan\": 5}, \"comment\": \"" + String(repeating: "長", count: 10_001) + "\"}").utf8)
+        )
         #expect(long.status == 400)
         #expect(errorText(long) == "bad_input: the comment is 10001 characters long; at most 10000 are allowed")
         let reason = try await client.send(

@@ -105,19 +105,27 @@ struct Callers {
             Case(method: "GET", path: "\(Self.base)/scorecards/\(aminas[0])", expected: (400, 404, 403)),
             Case(method: "PUT", path: "\(Self.base)/scorecards/\(notAminas)", body: score, expected: (400, 403, 403)),
             Case(method: "PUT", path: "\(Self.base)/scorecards/\(aminas[0])", body: score, expected: (400, 201, 403)),
-            Case(method: "POST", path: "\(Self.base)/conflicts", body: #"{"proposal": \#(aminas[1]), "reason": "knows the team"}"#, expected: (400, 201, 403)),
+            Case(
+                method: "POST", path: "\(Self.base)/conflicts", body: #"{"proposal": \#(aminas[1]), "reason": "knows the team"}"#,
+                expected: (400, 201, 403)),
             Case(method: "GET", path: "\(Self.base)/results", expected: (200, 403, 403)),
             Case(method: "GET", path: "\(Self.base)/audit", expected: (200, 403, 403)),
         ]
         for entry in cases {
             let body = entry.body.map { Data($0.utf8) }
             for (token, expected, who) in [
-                (callers.organizer, entry.expected.0, "organizer"), (callers.amina, entry.expected.1, "judge"), (callers.bogota, entry.expected.2, "university"),
+                (callers.organizer, entry.expected.0, "organizer"), (callers.amina, entry.expected.1, "judge"),
+                (callers.bogota, entry.expected.2, "university"),
             ] {
                 let answer = try await server.client(token).send(entry.method, entry.path, json: body)
-                #expect(answer.status == expected, "\(who) \(entry.method) \(entry.path): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
+                #expect(
+                    answer.status == expected,
+                    "\(who) \(entry.method) \(entry.path): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
             }
-            for (token, who) in [(nil as String?, "no token"), ("wysc_not-a-token", "a bad token"), (callers.revoked, "a revoked token"), (callers.expired, "an expired token")] {
+            for (token, who) in [
+                (nil as String?, "no token"), ("wysc_not-a-token", "a bad token"), (callers.revoked, "a revoked token"),
+                (callers.expired, "an expired token"),
+            ] {
                 let answer = try await server.client(token).send(entry.method, entry.path, json: body)
                 #expect(answer.status == 401, "\(who) \(entry.method) \(entry.path): \(answer.status)")
                 if answer.status == 401 { #expect(answer.header("WWW-Authenticate") == "Bearer") }
@@ -128,7 +136,8 @@ struct Callers {
         #expect(Set(statuses.map(\.team)) == ["Bogotá Bikes", "Andes Data"])
         let others = try await server.client(callers.seoul).send("GET", "\(Self.base)/teams/status", query: ["team": "Bogotá Bikes"])
         #expect(others.status == 404)
-        _ = try await fixture.application.createCompetition(slug: "other", title: nil, workflowSource: TestWorkflows.judging, workflowFile: "w.yaml", as: TestApplication.organizer)
+        _ = try await fixture.application.createCompetition(
+            slug: "other", title: nil, workflowSource: TestWorkflows.judging, workflowFile: "w.yaml", as: TestApplication.organizer)
         let elsewhere = try await server.client(callers.amina).send("GET", "api/v1/competitions/other/phase")
         #expect(elsewhere.status == 403)
     }
@@ -158,8 +167,14 @@ struct Callers {
             return (answer.status, decoded.map { "\($0.error.code): \($0.error.message)" } ?? "")
         }
         #expect(try await error("{not json") == (400, "bad_json: the body is not valid JSON: expected a key in double quotes at byte 2"))
-        #expect(try await error(#"{"scores": {"idea": 7, "idea": 6}}"#) == (400, #"bad_json: the body is not valid JSON: the key "idea" appears twice at byte 24"#))
-        #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "mood": "happy"}"#) == (400, "unknown_field: unknown field 'mood' (expected: comment, draft, judge, scores)"))
+        #expect(
+            try await error(#"{"scores": {"idea": 7, "idea": 6}}"#) == (
+                400, #"bad_json: the body is not valid JSON: the key "idea" appears twice at byte 24"#
+            ))
+        #expect(
+            try await error(#"{"scores": {"idea": 7, "plan": 6}, "mood": "happy"}"#) == (
+                400, "unknown_field: unknown field 'mood' (expected: comment, draft, judge, scores)"
+            ))
         #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "draft": "yes"}"#) == (400, "wrong_type: field 'draft' must be true or false"))
         #expect(try await error(#"{"scores": {"idea": true, "plan": 6}}"#) == (400, "wrong_type: field 'scores.idea' must be a number"))
         #expect(try await error(#"{"scores": {"idea": 70, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
@@ -195,7 +210,9 @@ struct Callers {
         let organizer = server.client(callers.organizer)
         for judge in ["amina@example.org", "elena@example.org", "kim@snu.ac.kr", "rafael@example.org"] {
             for item in try await organizer.queue(JudgingFixture.slug, judge: judge) where item.status != "submitted" {
-                _ = try await organizer.submitScorecard(JudgingFixture.slug, proposal: item.proposal, values: ["idea": "6", "plan": "6"], comment: nil, draft: false, judge: judge, revision: 0)
+                _ = try await organizer.submitScorecard(
+                    JudgingFixture.slug, proposal: item.proposal, values: ["idea": "6", "plan": "6"], comment: nil, draft: false, judge: judge,
+                    revision: 0)
             }
         }
         let advance = Data(#"{"from": "screening"}"#.utf8)
@@ -227,7 +244,8 @@ struct Callers {
 
     @Test func repeatedBadTokensFromOneAddressAreSlowedThenRefused() async throws {
         let test = try TestApplication()
-        let server = try await RunningServer.start(test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 2, failuresBeforeRefusal: 5))
+        let server = try await RunningServer.start(
+            test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 2, failuresBeforeRefusal: 5))
         defer { Task { await server.stop() } }
         var statuses: [Int] = []
         let started = ContinuousClock.now
@@ -248,7 +266,9 @@ struct Callers {
         #expect(String(decoding: ready.body, as: UTF8.self) == #"{"ready":true}"#)
         _ = try await server.client(callers.amina).phaseStatus(JudgingFixture.slug)
         let metrics = String(decoding: try await anonymous.send("GET", "metrics").body, as: UTF8.self)
-        #expect(metrics.contains(#"wysc_http_requests_total{route="/api/v1/competitions/{slug}/phase",method="GET",status="200"} 1"#), "\(metrics.prefix(2000))")
+        #expect(
+            metrics.contains(#"wysc_http_requests_total{route="/api/v1/competitions/{slug}/phase",method="GET",status="200"} 1"#),
+            "\(metrics.prefix(2000))")
         #expect(metrics.contains("wysc_http_request_duration_seconds_bucket"))
         #expect(metrics.contains(#"wysc_db_pool_connections{state="in_use"}"#))
         #expect(metrics.contains("wysc_db_pool_waiting"))
@@ -262,7 +282,10 @@ struct Callers {
         for path in paths {
             let concrete = path.replacingOccurrences(of: "{slug}", with: JudgingFixture.slug).replacingOccurrences(of: "{proposal}", with: "1")
             let method = path.hasSuffix("/advance") || path.hasSuffix("/conflicts") ? "POST" : path.contains("{proposal}") ? "GET" : "GET"
-            let answer = try await server.client(callers.organizer).send(method, String(concrete.dropFirst()), query: path.hasSuffix("/queue") || path.contains("{proposal}") ? ["judge": "amina@example.org"] : [:], json: method == "POST" ? Data("{}".utf8) : nil)
+            let answer = try await server.client(callers.organizer).send(
+                method, String(concrete.dropFirst()),
+                query: path.hasSuffix("/queue") || path.contains("{proposal}") ? ["judge": "amina@example.org"] : [:],
+                json: method == "POST" ? Data("{}".utf8) : nil)
             let text = String(decoding: answer.body, as: UTF8.self)
             #expect(!(answer.status == 404 && text.contains("not_found") && !text.contains("scorecard")), "\(path) → \(answer.status) \(text)")
         }
@@ -289,7 +312,8 @@ struct Callers {
         let pool = PostgresPool(configuration: cluster.configuration, maxConnections: 2, acquireTimeout: .seconds(5), logger: TestDatabase.logger)
         _ = try await pool.withConnection { try Migrator(logger: TestDatabase.logger).migrate(on: $0) }
         let application = Application(pool: pool, logger: TestDatabase.logger)
-        let token = try await application.createToken(role: .organizer, for: "ana", competition: nil, expires: nil, as: TestApplication.organizer).token
+        let token = try await application.createToken(role: .organizer, for: "ana", competition: nil, expires: nil, as: TestApplication.organizer)
+            .token
         let server = try await RunningServer.start(application)
         defer { Task { await server.stop() } }
         let client = server.client(token)

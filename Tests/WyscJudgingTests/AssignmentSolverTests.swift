@@ -16,8 +16,12 @@ struct SmallInstance {
         let judgeTags = (0..<judges).map { _ in tags.filter { _ in random.next() % 2 == 0 } }
         let capacity = (0..<judges).map { _ in Int(random.next() % 3) + 1 }
         let useTable = random.next() % 3 == 0
-        let affinity: Affinity = useTable
-            ? .table((0..<proposals).map { _ in (0..<judges).compactMap { j in random.next() % 2 == 0 ? (judge: Int32(j), score: Int32(random.next() % 7)) : nil } })
+        let affinity: Affinity =
+            useTable
+            ? .table(
+                (0..<proposals).map { _ in
+                    (0..<judges).compactMap { j in random.next() % 2 == 0 ? (judge: Int32(j), score: Int32(random.next() % 7)) : nil }
+                })
             : Affinity.sharedTags(proposals: proposalTags, judges: judgeTags)
         problem = AssignmentProblem(proposals: proposals, judges: judges, perProposal: perProposal, capacity: capacity, affinity: affinity)
         for p in 0..<proposals {
@@ -87,7 +91,8 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
 
 @Suite struct AssignmentSolverTests {
     @Test func matchesBruteForceOnManySmallRandomInstances() {
-        var feasible = 0, infeasible = 0
+        var feasible = 0
+        var infeasible = 0
         for seed in 1...400 as ClosedRange<UInt64> {
             let instance = SmallInstance(seed: seed)
             let solution = AssignmentSolver.solve(instance.problem)
@@ -130,18 +135,25 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
     }
 
     @Test func findsTheSmallestFeasibleLoad() {
-        var problem = AssignmentProblem(proposals: 6, judges: 4, perProposal: 2, capacity: [0, 0, 0, 0], affinity: .table(Array(repeating: [], count: 6)))
+        var problem = AssignmentProblem(
+            proposals: 6, judges: 4, perProposal: 2, capacity: [0, 0, 0, 0], affinity: .table(Array(repeating: [], count: 6)))
         #expect(AssignmentSolver.smallestFeasibleCapacity(problem) == 3)
         // Judge 0 conflicts with every proposal: the other three must carry 12 reviews.
         for p in 0..<6 { problem.forbid(proposal: p, judge: 0) }
         #expect(AssignmentSolver.smallestFeasibleCapacity(problem) == 4)
-        for p in 0..<6 { problem.forbid(proposal: p, judge: 1); problem.forbid(proposal: p, judge: 2) }
+        for p in 0..<6 {
+            problem.forbid(proposal: p, judge: 1)
+            problem.forbid(proposal: p, judge: 2)
+        }
         #expect(AssignmentSolver.smallestFeasibleCapacity(problem) == nil)
     }
 
     @Test func aLargerInstanceIsCompleteAndValid() {
         var random = SplitMix(seed: 7)
-        let clusters = ["Smart Government", "Smart People", "Smart Economy", "Smart Living", "Smart Mobility", "Smart Environment", "Smart/Green Buildings", "Big Data", "Street Lighting", "Living Labs"]
+        let clusters = [
+            "Smart Government", "Smart People", "Smart Economy", "Smart Living", "Smart Mobility", "Smart Environment", "Smart/Green Buildings",
+            "Big Data", "Street Lighting", "Living Labs",
+        ]
         func tags(_ count: Int) -> [String] { (0..<count).map { _ in clusters[Int(random.next() % 10)] } }
         let affinity = Affinity.sharedTags(proposals: (0..<300).map { _ in tags(2) }, judges: (0..<40).map { _ in tags(3) })
         var problem = AssignmentProblem(proposals: 300, judges: 40, perProposal: 3, capacity: Array(repeating: 25, count: 40), affinity: affinity)

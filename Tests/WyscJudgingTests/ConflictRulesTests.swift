@@ -7,16 +7,21 @@ import WyscJudging
 
     @Test func theRuleByHand() {
         let judge = Affiliation(university: " Seoul National University ", city: "SEOUL")
-        #expect(both.reasons(judge: judge, team: Affiliation(university: "seoul national university", city: "Seoul"), declared: true)
-            == [.declared, .sameUniversity, .sameCity])
+        #expect(
+            both.reasons(judge: judge, team: Affiliation(university: "seoul national university", city: "Seoul"), declared: true)
+                == [.declared, .sameUniversity, .sameCity])
         #expect(both.reasons(judge: judge, team: Affiliation(university: "Yonsei University", city: "Seoul"), declared: false) == [.sameCity])
-        #expect(ConflictRules(sameUniversity: true, sameCity: false).reasons(
-            judge: judge, team: Affiliation(university: "Yonsei University", city: "Seoul"), declared: false).isEmpty)
+        #expect(
+            ConflictRules(sameUniversity: true, sameCity: false).reasons(
+                judge: judge, team: Affiliation(university: "Yonsei University", city: "Seoul"), declared: false
+            ).isEmpty)
         // Names in any script, compared without regard to case; an empty name matches nothing.
-        #expect(both.reasons(judge: Affiliation(university: "", city: "BOGOTÁ"), team: Affiliation(university: "", city: "Bogotá"), declared: false)
-            == [.sameCity])
-        #expect(both.reasons(judge: Affiliation(university: "成都大学", city: ""), team: Affiliation(university: "成都大学", city: ""), declared: false)
-            == [.sameUniversity])
+        #expect(
+            both.reasons(judge: Affiliation(university: "", city: "BOGOTÁ"), team: Affiliation(university: "", city: "Bogotá"), declared: false)
+                == [.sameCity])
+        #expect(
+            both.reasons(judge: Affiliation(university: "成都大学", city: ""), team: Affiliation(university: "成都大学", city: ""), declared: false)
+                == [.sameUniversity])
         #expect(ConflictRules.declaredOnly.reasons(judge: judge, team: judge, declared: false).isEmpty)
     }
 

@@ -34,10 +34,11 @@ import WyscWorkflow
     @Test func aHarshJudgeDoesNotSinkATeamUnderZScoresButDoesUnderRawMeans() {
         // P4 is reviewed only by the harsh judge, who thinks it is their best (6.5); P5 only by the
         // lenient one, who thinks it is their worst (7.5).
-        let extra = reviews + [
-            ScoredReview(judge: 1, proposal: 4, total: 6.5, criteria: [:]),
-            ScoredReview(judge: 2, proposal: 5, total: 6.5, criteria: [:]),
-        ]
+        let extra =
+            reviews + [
+                ScoredReview(judge: 1, proposal: 4, total: 6.5, criteria: [:]),
+                ScoredReview(judge: 2, proposal: 5, total: 6.5, criteria: [:]),
+            ]
         let raw = Ranking.rank(extra, method: .raw, tieBreak: [], scaleMin: 1, scaleMax: 10)
         let normalized = Ranking.rank(extra, method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10)
         func rank(_ ranking: RoundRanking, _ proposal: Int) -> Int { ranking.proposals.first { $0.proposal == proposal }!.rank }

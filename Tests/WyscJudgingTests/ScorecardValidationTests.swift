@@ -27,12 +27,13 @@ import WyscWorkflow
         let error = #expect(throws: ScorecardInvalid.self) {
             try rubric.validate(["innovation": "11", "impact": "x", "creativity": "5"])
         }
-        #expect(error?.problems == [
-            "unknown criteria: creativity (the rubric has innovation, impact, feasibility)",
-            "missing criteria: feasibility",
-            "innovation = 11 is off the scale 1–10",
-            "impact = 'x' is not a number",
-        ])
+        #expect(
+            error?.problems == [
+                "unknown criteria: creativity (the rubric has innovation, impact, feasibility)",
+                "missing criteria: feasibility",
+                "innovation = 11 is off the scale 1–10",
+                "impact = 'x' is not a number",
+            ])
     }
 
     @Test func aDraftMayBeIncompleteButNotOffTheScale() throws {

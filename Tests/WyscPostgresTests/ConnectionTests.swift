@@ -5,7 +5,9 @@ import WyscPostgres
 import WyscTestSupport
 
 @Suite struct ValueRoundTripTests {
-    static let names = ["Zoë Ångström-Núñez", "首尔市立大学", "서울시립대학교", "Société Générale d'Électricité", "ÖBB \"quoted\"", "tab\there", "emoji 🏙️🚇", "back\\slash"]
+    static let names = [
+        "Zoë Ångström-Núñez", "首尔市立大学", "서울시립대학교", "Société Générale d'Électricité", "ÖBB \"quoted\"", "tab\there", "emoji 🏙️🚇", "back\\slash",
+    ]
 
     @Test func everyTypeRoundTripsThroughParameters() throws {
         let connection = try TestDatabase.connect()
@@ -179,7 +181,8 @@ import WyscTestSupport
         let connection = try TestDatabase.connect()
         try connection.query("CREATE TABLE team (name text PRIMARY KEY)")
         let inserted = try connection.withTransaction(isolation: .repeatableRead) { connection in
-            let first: String = "Quito Quants", second: String = "Ulaanbaatar United"
+            let first: String = "Quito Quants"
+            let second: String = "Ulaanbaatar United"
             return try connection.query("INSERT INTO team VALUES (\(first)), (\(second))").affectedRows
         }
         #expect(inserted == 2)

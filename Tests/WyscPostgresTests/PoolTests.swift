@@ -63,7 +63,8 @@ import WyscTestSupport
         let pool = PostgresPool(configuration: configuration, maxConnections: 2, logger: TestDatabase.logger)
         let attempts = AttemptCounter()
         try await pool.withTransaction { connection in
-            let judge = 7, total = 42
+            let judge = 7
+            let total = 42
             try connection.query("INSERT INTO score VALUES (\(judge), \(total))")
             if attempts.next() == 1 {
                 // The connection drops mid-transaction.
@@ -75,7 +76,8 @@ import WyscTestSupport
 
         let hiddenDrops = AttemptCounter()
         try await pool.withTransaction { connection in
-            let judge = 8, total = 40
+            let judge = 8
+            let total = 40
             try connection.query("INSERT INTO score VALUES (\(judge), \(total))")
             if hiddenDrops.next() == 1 { _ = try? connection.query("SELECT pg_terminate_backend(pg_backend_pid())") }
         }
@@ -115,7 +117,8 @@ import WyscTestSupport
         let pool = PostgresPool(
             configuration: try TestDatabase.create(), maxConnections: 1, acquireTimeout: .milliseconds(300), logger: TestDatabase.logger,
             now: { clock.withLock { $0 } })
-        let holding = DispatchSemaphore(value: 0), letGo = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        let letGo = DispatchSemaphore(value: 0)
         let holder = Task {
             try await pool.withConnection { connection in
                 holding.signal()

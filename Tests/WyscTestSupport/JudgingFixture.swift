@@ -23,15 +23,21 @@ public struct JudgingFixture: Sendable {
         let app = test.application
         _ = try await app.importTeams(
             teams.enumerated().map {
-                MemberRow(row: $0 + 2, team: $1.0, university: $1.1, name: "Member \($0)", email: "m\($0)@example.org", birthDate: "2001-01-01", role: "leader")
+                MemberRow(
+                    row: $0 + 2, team: $1.0, university: $1.1, name: "Member \($0)", email: "m\($0)@example.org", birthDate: "2001-01-01",
+                    role: "leader")
             },
             file: "t.csv", competition: slug, as: organizer)
         _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "registration", as: organizer)
         let panel = [
-            JudgeInput(name: "Kim Ji-woo", email: "kim@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Korea", expertise: [], maxLoad: 2),
+            JudgeInput(
+                name: "Kim Ji-woo", email: "kim@snu.ac.kr", university: "Seoul National University", city: "Seoul", country: "Korea", expertise: [],
+                maxLoad: 2),
             JudgeInput(name: "Amina Yusuf", email: "amina@example.org", university: "", city: "Nairobi", country: "Kenya", expertise: [], maxLoad: 2),
-            JudgeInput(name: "Elena Petrova", email: "elena@example.org", university: "", city: "Moscow", country: "Russia", expertise: [], maxLoad: 2),
-            JudgeInput(name: "Rafael Mendes", email: "rafael@example.org", university: "", city: "Lisbon", country: "Portugal", expertise: [], maxLoad: 2),
+            JudgeInput(
+                name: "Elena Petrova", email: "elena@example.org", university: "", city: "Moscow", country: "Russia", expertise: [], maxLoad: 2),
+            JudgeInput(
+                name: "Rafael Mendes", email: "rafael@example.org", university: "", city: "Lisbon", country: "Portugal", expertise: [], maxLoad: 2),
         ]
         _ = try await app.addJudges(panel.enumerated().map { ($0 + 2, $1, "2") }, file: "j.csv", competition: slug, as: organizer)
         _ = try await app.importProposals(

@@ -61,11 +61,14 @@ public struct TestApplication: Sendable {
     ]
 
     /// Member rows of a team, numbered from `firstRow`.
-    public static func team(_ name: String, university: String = "Seoul National University", members: [String], firstRow: Int = 2, born: String = "2002-05-01") -> [MemberRow] {
+    public static func team(
+        _ name: String, university: String = "Seoul National University", members: [String], firstRow: Int = 2, born: String = "2002-05-01"
+    ) -> [MemberRow] {
         members.enumerated().map { index, member in
             MemberRow(
                 row: firstRow + index, team: name, university: university, name: member,
-                email: "\(name.unicodeScalars.filter(\.isASCII).map(String.init).joined().lowercased().replacingOccurrences(of: " ", with: "-"))-\(index)-\(abs(name.hashValue) % 100000)@example.org",
+                email:
+                    "\(name.unicodeScalars.filter(\.isASCII).map(String.init).joined().lowercased().replacingOccurrences(of: " ", with: "-"))-\(index)-\(abs(name.hashValue) % 100000)@example.org",
                 birthDate: born, role: index == 0 ? "leader" : "member")
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import WyscApplication
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the built `wysc` executable as a user would, and captures what it printed.
@@ -29,7 +30,9 @@ public enum WyscBinary {
     /// (so a test says exactly which database it means), without colour, plus `extra`.
     public static func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["DATABASE_URL", "WYSC_HOME", "WYSC_TEST_DATABASE_URL"] + ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGPASSWORD"] {
+        for key in ["DATABASE_URL", "WYSC_HOME", "WYSC_TEST_DATABASE_URL"] + [
+            "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGPASSWORD",
+        ] {
             environment.removeValue(forKey: key)
         }
         environment["NO_COLOR"] = "1"
@@ -78,7 +81,8 @@ public final class ServerProcess: @unchecked Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logPath = directory.appendingPathComponent("serve.log").path
-        pid = try ChildProcess.start(WyscBinary.path, ["serve", "--port", "0"] + arguments, environment: environment, stdoutPath: logPath, stderrPath: logPath)
+        pid = try ChildProcess.start(
+            WyscBinary.path, ["serve", "--port", "0"] + arguments, environment: environment, stdoutPath: logPath, stderrPath: logPath)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""

@@ -33,12 +33,13 @@ import WyscWorkflow
         weak.lectures["l1"]?.quizScore = nil
         let noQuiz = TeamParticipation.Member(name: "Ana", lectures: ["l1": LectureRecord(present: true, minutes: nil, quizScore: nil)])
         let verdict = rules.evaluate(TeamParticipation(members: [weak, noQuiz], workshops: []), lectures: lectures)
-        #expect(verdict.reasons == [
-            "José's quiz average is 5.5 of 10; 6 needed",
-            "Ana attended 1 of 6 lectures (missed l2, l3, l4, l5, l6); 4 needed",
-            "Ana took no quiz; an average of 6 of 10 is needed",
-            "the team took part in no workshop; 1 needed",
-        ])
+        #expect(
+            verdict.reasons == [
+                "José's quiz average is 5.5 of 10; 6 needed",
+                "Ana attended 1 of 6 lectures (missed l2, l3, l4, l5, l6); 4 needed",
+                "Ana took no quiz; an average of 6 of 10 is needed",
+                "the team took part in no workshop; 1 needed",
+            ])
     }
 
     @Test func minutesDecideOverAYes() {

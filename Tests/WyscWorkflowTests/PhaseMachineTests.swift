@@ -25,10 +25,11 @@ import WyscWorkflow
             visited.append(state.phase)
         }
         #expect(visited == ["registration", "lectures", "workshops", "proposals", "screening", "finals", "results", "closed"])
-        #expect(performed == [
-            .freezeRosters, .computeEligibility, .closeSubmissions, .assignJudges, .computeRanking, .shortlist, .assignJudges,
-            .computeRanking, .publishResults,
-        ])
+        #expect(
+            performed == [
+                .freezeRosters, .computeEligibility, .closeSubmissions, .assignJudges, .computeRanking, .shortlist, .assignJudges,
+                .computeRanking, .publishResults,
+            ])
         #expect(machine.apply(.advance(to: nil), to: state, facts: satisfied, now: now) == .failure(.terminal(phase: "closed")))
     }
 
@@ -50,9 +51,16 @@ import WyscWorkflow
     @Test func missingScorecardsHoldUpTheEndOfARound() {
         let facts = GuardFacts(registeredTeams: 52, submittedProposals: 50, missingScorecards: ["screening": ["judge 7 → proposal 12"]])
         let result = machine.apply(.advance(to: nil), to: PhaseState(phase: "screening"), facts: facts, now: now)
-        #expect(result == .failure(.guardsFailed(from: "screening", to: "finals", failures: [
-            GuardFailure(kind: .scorecardsComplete, message: "1 scorecard(s) of round 'screening' missing", entities: ["judge 7 → proposal 12"])
-        ])))
+        #expect(
+            result
+                == .failure(
+                    .guardsFailed(
+                        from: "screening", to: "finals",
+                        failures: [
+                            GuardFailure(
+                                kind: .scorecardsComplete, message: "1 scorecard(s) of round 'screening' missing", entities: ["judge 7 → proposal 12"]
+                            )
+                        ])))
         // check reports the same without moving.
         guard case .failure(.guardsFailed) = machine.check(PhaseState(phase: "screening"), facts: facts, now: now) else {
             Issue.record("check should report the missing scorecard")
@@ -65,7 +73,8 @@ import WyscWorkflow
         #expect(machine.apply(.force(to: nil, reason: "  "), to: machine.initialState, facts: empty, now: now) == .failure(.missingReason))
         let outcome = try machine.apply(.force(to: nil, reason: "pilot edition"), to: machine.initialState, facts: empty, now: now).get()
         #expect(outcome.state.phase == "lectures")
-        guard case .recordTransition("registration", "lectures", .force(to: nil, reason: "pilot edition"), let overridden) = outcome.actions.first else {
+        guard case .recordTransition("registration", "lectures", .force(to: nil, reason: "pilot edition"), let overridden) = outcome.actions.first
+        else {
             Issue.record("a forced transition is recorded first: \(outcome.actions)")
             return
         }
@@ -77,11 +86,14 @@ import WyscWorkflow
         let outcome = try machine.apply(.reopen(phase: "lectures", reason: "late attendance"), to: workshops, facts: satisfied, now: now).get()
         #expect(outcome.state == PhaseState(phase: "lectures"))
         #expect(outcome.actions.map { if case .perform = $0 { false } else { true } } == [true], "reopening performs no workflow action")
-        #expect(machine.apply(.reopen(phase: "finals", reason: "x"), to: workshops, facts: satisfied, now: now)
-            == .failure(.notAnEarlierPhase(phase: "finals", current: "workshops")))
-        #expect(machine.apply(.reopen(phase: "workshops", reason: "x"), to: workshops, facts: satisfied, now: now)
-            == .failure(.notAnEarlierPhase(phase: "workshops", current: "workshops")))
-        #expect(machine.apply(.reopen(phase: "nowhere", reason: "x"), to: workshops, facts: satisfied, now: now) == .failure(.unknownPhase("nowhere")))
+        #expect(
+            machine.apply(.reopen(phase: "finals", reason: "x"), to: workshops, facts: satisfied, now: now)
+                == .failure(.notAnEarlierPhase(phase: "finals", current: "workshops")))
+        #expect(
+            machine.apply(.reopen(phase: "workshops", reason: "x"), to: workshops, facts: satisfied, now: now)
+                == .failure(.notAnEarlierPhase(phase: "workshops", current: "workshops")))
+        #expect(
+            machine.apply(.reopen(phase: "nowhere", reason: "x"), to: workshops, facts: satisfied, now: now) == .failure(.unknownPhase("nowhere")))
         #expect(machine.apply(.reopen(phase: "lectures", reason: ""), to: workshops, facts: satisfied, now: now) == .failure(.missingReason))
         // Reopening registration thaws the rosters frozen on the way out; reopening lectures does not.
         let registration = try machine.apply(.reopen(phase: "registration", reason: "a late team"), to: workshops, facts: satisfied, now: now).get()
@@ -90,8 +102,9 @@ import WyscWorkflow
     }
 
     @Test func namedTargetsMustBeReachableFromHere() {
-        #expect(machine.apply(.advance(to: "finals"), to: machine.initialState, facts: satisfied, now: now)
-            == .failure(.noTransition(from: "registration", to: "finals")))
+        #expect(
+            machine.apply(.advance(to: "finals"), to: machine.initialState, facts: satisfied, now: now)
+                == .failure(.noTransition(from: "registration", to: "finals")))
         #expect(machine.apply(.advance(to: "moon"), to: machine.initialState, facts: satisfied, now: now) == .failure(.unknownPhase("moon")))
     }
 
@@ -109,8 +122,9 @@ import WyscWorkflow
         let before = Date(timeIntervalSince1970: 1_780_000_000)  // 2026-05-28
         let after = Date(timeIntervalSince1970: 1_780_300_000)  // 2026-06-01
         let start = machine.initialState
-        #expect(machine.apply(.deadlinePassed(at: before), to: start, facts: GuardFacts(), now: before)
-            == .failure(.deadlineNotReached(phase: "proposals", deadline: machine.definition.phases[0].deadline)))
+        #expect(
+            machine.apply(.deadlinePassed(at: before), to: start, facts: GuardFacts(), now: before)
+                == .failure(.deadlineNotReached(phase: "proposals", deadline: machine.definition.phases[0].deadline)))
         guard case .failure(.guardsFailed(_, _, let failures)) = machine.apply(.advance(to: nil), to: start, facts: GuardFacts(), now: before) else {
             Issue.record("the deadline guard should hold the transition before the deadline")
             return
@@ -134,8 +148,9 @@ import WyscWorkflow
         var state = machine.initialState
         var history: [(event: PhaseEvent, facts: GuardFacts, at: Date)] = []
         for step in 0..<60 {
-            let facts = GuardFacts(registeredTeams: Int(random.next() % 3), submittedProposals: Int(random.next() % 3),
-                                   missingScorecards: random.next() % 2 == 0 ? [:] : ["screening": ["j → p"], "finals": ["j → p"]])
+            let facts = GuardFacts(
+                registeredTeams: Int(random.next() % 3), submittedProposals: Int(random.next() % 3),
+                missingScorecards: random.next() % 2 == 0 ? [:] : ["screening": ["j → p"], "finals": ["j → p"]])
             let target = random.next() % 3 == 0 ? phases[Int(random.next() % UInt64(phases.count))] : nil
             let event: PhaseEvent
             switch random.next() % 4 {

@@ -21,7 +21,8 @@ import WyscWorkflow
         let refusal = #expect(throws: SafeYAML.Refusal.self) { try SafeYAML.compose(Self.bomb) }
         #expect(refusal?.message.contains("expands to more than 100000 values") == true)
         let workflow = #expect(throws: WorkflowInvalid.self) { try WorkflowLoader.load(Self.bomb, file: "bomb.yaml") }
-        #expect(workflow?.description.hasPrefix("bomb.yaml: the document expands to more than 100000 values") == true, "\(workflow?.description ?? "")")
+        #expect(
+            workflow?.description.hasPrefix("bomb.yaml: the document expands to more than 100000 values") == true, "\(workflow?.description ?? "")")
     }
 
     @Test func aFewAliasesAreStillYAML() throws {
@@ -42,7 +43,9 @@ import WyscWorkflow
         let escape = #expect(throws: WorkflowInvalid.self) {
             try WorkflowLoader.load("workflow: w\ntitle: \"Smart \\e]0;owned\\a\"\n", file: "w.yaml")
         }
-        #expect(escape?.problems.first?.message == "'title' in the workflow contains the control character U+001B (at character 7); it must be one line of text")
+        #expect(
+            escape?.problems.first?.message
+                == "'title' in the workflow contains the control character U+001B (at character 7); it must be one line of text")
         #expect(escape?.problems.first?.location?.line == 2)
         let long = #expect(throws: WorkflowInvalid.self) {
             try WorkflowLoader.load("workflow: w\ntitle: \(String(repeating: "t", count: 301))\n", file: "w.yaml")

@@ -78,7 +78,8 @@ import WyscWorkflow
     }
 
     @Test func transitionToAnUnknownPhase() {
-        expectProblem(replacing("  - from: judging\n    to: closed", with: "  - from: judging\n    to: clsoed"), line: 19, containing: "unknown phase 'clsoed'")
+        expectProblem(
+            replacing("  - from: judging\n    to: closed", with: "  - from: judging\n    to: clsoed"), line: 19, containing: "unknown phase 'clsoed'")
     }
 
     @Test func unreachablePhase() {
@@ -97,8 +98,10 @@ import WyscWorkflow
 
     @Test func unknownGuardActionAndOperation() {
         expectProblem(replacing("min_teams: {count: 2}", with: "min_team: {count: 2}"), line: 15, containing: "unknown guard 'min_team'")
-        expectProblem(replacing("assign_judges: {round: main}", with: "assign_judge: {round: main}"), line: 17, containing: "unknown action 'assign_judge'")
-        expectProblem(replacing("allows: [register_team]", with: "allows: [register_teams]"), line: 5, containing: "unknown operation 'register_teams'")
+        expectProblem(
+            replacing("assign_judges: {round: main}", with: "assign_judge: {round: main}"), line: 17, containing: "unknown action 'assign_judge'")
+        expectProblem(
+            replacing("allows: [register_team]", with: "allows: [register_teams]"), line: 5, containing: "unknown operation 'register_teams'")
     }
 
     @Test func parametersOfTheWrongTypeOrOutOfRange() {
@@ -110,16 +113,25 @@ import WyscWorkflow
     }
 
     @Test func weightsThatDoNotAddUp() {
-        expectProblem(replacing("weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.5}", with: "weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.4}"), line: 24, containing: "add up to 0.9, not 1")
-        #expect(problems(replacing("weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.5}", with: "weight: 50%}\n    - {id: plan, title: Plan, weight: 50%}")).isEmpty)
+        expectProblem(
+            replacing("weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.5}", with: "weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.4}"),
+            line: 24, containing: "add up to 0.9, not 1")
+        #expect(
+            problems(
+                replacing(
+                    "weight: 0.5}\n    - {id: plan, title: Plan, weight: 0.5}", with: "weight: 50%}\n    - {id: plan, title: Plan, weight: 50%}")
+            ).isEmpty)
     }
 
     @Test func aScaleWhoseMinIsNotBelowItsMax() {
-        expectProblem(replacing("scale: {min: 1, max: 10}", with: "scale: {min: 10, max: 10}"), line: 22, containing: "min (10) must be below its max (10)")
+        expectProblem(
+            replacing("scale: {min: 1, max: 10}", with: "scale: {min: 10, max: 10}"), line: 22, containing: "min (10) must be below its max (10)")
     }
 
     @Test func deadlinesOutOfOrder() {
-        expectProblem(replacing("2026-06-01T00:00:00Z", with: "2026-04-01T00:00:00Z"), line: 7, containing: "comes before the deadline of the earlier phase 'open'")
+        expectProblem(
+            replacing("2026-06-01T00:00:00Z", with: "2026-04-01T00:00:00Z"), line: 7,
+            containing: "comes before the deadline of the earlier phase 'open'")
         expectProblem(replacing("2026-06-01T00:00:00Z", with: "next tuesday"), line: 9, containing: "must be a date and time")
     }
 
@@ -134,7 +146,9 @@ import WyscWorkflow
     }
 
     @Test func messagesNameTheFileLineAndColumn() throws {
-        let error = #expect(throws: WorkflowInvalid.self) { try WorkflowLoader.load(replacing("to: closed", with: "to: nowhere"), file: "Workflows/x.yaml") }
+        let error = #expect(throws: WorkflowInvalid.self) {
+            try WorkflowLoader.load(replacing("to: closed", with: "to: nowhere"), file: "Workflows/x.yaml")
+        }
         #expect(error?.description.hasPrefix("Workflows/x.yaml:19:9: ") == true, "\(String(describing: error))")
     }
 
@@ -156,23 +170,26 @@ import WyscWorkflow
         #expect(definition.workshops[1].city == "Seoul")
         #expect(definition.eligibility == EligibilityRules(minLectures: 2, attendanceMinutes: 45, quizMax: 10, quizPassAverage: 6, minWorkshops: 1))
         let wysc = try WorkflowLoader.load(
-            String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/wysc.yaml"), encoding: .utf8),
+            String(
+                contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Workflows/wysc.yaml"),
+                encoding: .utf8),
             file: "wysc.yaml")
         #expect(wysc.lectures.count == 6)
         #expect(wysc.eligibility?.minLectures == 4)
     }
 
     @Test func badLecturesWorkshopsAndEligibilityAreReportedWithTheirLines() {
-        let text = Self.valid + "\n" + """
-            lectures:
-              - {id: l1, week: 2, date: 2026-03-10, title: Intro}
-              - {id: l2, week: 1, date: 2026-03-03, title: Mobility, room: A}
-              - {id: l3, week: 3, date: 2026-02-30, title: Bad date}
-            workshops:
-              - {id: w1, title: Lab, format: in_person, date: 2026-04-21}
-              - {id: w2, title: Other, format: hybrid, city: Seoul, date: 2026-04-28}
-            eligibility: {min_lectures: 7, attendance_minutes: 45, quiz_max: 10, quiz_pass_average: 12, min_workshops: 1}
-            """
+        let text =
+            Self.valid + "\n" + """
+                lectures:
+                  - {id: l1, week: 2, date: 2026-03-10, title: Intro}
+                  - {id: l2, week: 1, date: 2026-03-03, title: Mobility, room: A}
+                  - {id: l3, week: 3, date: 2026-02-30, title: Bad date}
+                workshops:
+                  - {id: w1, title: Lab, format: in_person, date: 2026-04-21}
+                  - {id: w2, title: Other, format: hybrid, city: Seoul, date: 2026-04-28}
+                eligibility: {min_lectures: 7, attendance_minutes: 45, quiz_max: 10, quiz_pass_average: 12, min_workshops: 1}
+                """
         let found = problems(text)
         let expected = [
             "unknown field 'room' in a lecture",
@@ -189,7 +206,9 @@ import WyscWorkflow
     }
 
     @Test func computeEligibilityNeedsRules() {
-        expectProblem(replacing("      - assign_judges: {round: main}", with: "      - assign_judges: {round: main}\n      - compute_eligibility"), line: 12, containing: "needs an 'eligibility' section")
+        expectProblem(
+            replacing("      - assign_judges: {round: main}", with: "      - assign_judges: {round: main}\n      - compute_eligibility"), line: 12,
+            containing: "needs an 'eligibility' section")
     }
 
     /// The annotated example in Workflows/README.md is a valid workflow.
@@ -205,9 +224,12 @@ import WyscWorkflow
     }
 
     @Test func roundsAreScoredInAPhaseThatAllowsIt() {
-        expectProblem(replacing("phase: judging}", with: "phase: open}"), line: 27, containing: "scored in phase 'open', which does not allow submit_score")
+        expectProblem(
+            replacing("phase: judging}", with: "phase: open}"), line: 27, containing: "scored in phase 'open', which does not allow submit_score")
         expectProblem(replacing("phase: judging}", with: "phase: nowhere}"), line: 27, containing: "which the workflow does not declare")
-        expectProblem(replacing("    - {id: plan, title: Plan, weight: 0.5}", with: "    - {id: plan, title: Plan, weight: 0.5}\n  tie_break: [vision]"), line: 26, containing: "tie_break names 'vision'")
+        expectProblem(
+            replacing("    - {id: plan, title: Plan, weight: 0.5}", with: "    - {id: plan, title: Plan, weight: 0.5}\n  tie_break: [vision]"),
+            line: 26, containing: "tie_break names 'vision'")
     }
 }
 
@@ -217,8 +239,9 @@ import WyscWorkflow
         let rules = try WorkflowLoader.load(WorkflowLoaderTests.valid, file: "w.yaml").team
         #expect(rules.allowsSize(rules.minMembers) && rules.allowsSize(rules.maxMembers))
         #expect(!rules.allowsSize(rules.minMembers - 1) && !rules.allowsSize(rules.maxMembers + 1))
-        #expect(rules.sizeProblem(team: "Han River", members: rules.maxMembers + 1)
-            == "team 'Han River' has \(rules.maxMembers + 1) member(s); teams need \(rules.minMembers) to \(rules.maxMembers)")
+        #expect(
+            rules.sizeProblem(team: "Han River", members: rules.maxMembers + 1)
+                == "team 'Han River' has \(rules.maxMembers + 1) member(s); teams need \(rules.minMembers) to \(rules.maxMembers)")
         #expect(rules.sizeProblem(team: "Han River", members: rules.minMembers) == nil)
     }
 }
