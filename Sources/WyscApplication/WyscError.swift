@@ -41,6 +41,8 @@ public struct WyscError: Error, Sendable, CustomStringConvertible {
         /// A token was asked for without what its role needs (a name, a competition).
         public static let tokenSubjectRequired = "token_subject_required"
         public static let tokenCompetitionRequired = "token_competition_required"
+        /// The database's schema is behind this wysc: its operator migrates it.
+        public static let schemaOutdated = "schema_outdated"
         /// The judge has no scorecard for the proposal yet.
         public static let noScorecard = "no_scorecard"
     }

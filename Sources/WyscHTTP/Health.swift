@@ -21,11 +21,10 @@ enum Health {
 
     static func readiness(_ application: WyscApplication.Application) async throws -> Reply {
         do {
-            let states = try await application.pool.withConnection { try Migrator(logger: application.logger).status(on: $0) }
-            let pending = states.filter { $0.status != .applied }
-            guard pending.isEmpty else {
+            let (pending, _) = try await application.pendingMigrations()
+            guard pending == 0 else {
                 return try Reply.json(
-                    Readiness(ready: false, reason: "\(pending.count) migration(s) not applied: run wysc db migrate"), status: .serviceUnavailable)
+                    Readiness(ready: false, reason: "\(pending) migration(s) not applied: run wysc db migrate"), status: .serviceUnavailable)
             }
             return try Reply.json(Readiness(ready: true))
         } catch {

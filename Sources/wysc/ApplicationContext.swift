@@ -11,19 +11,9 @@ extension DatabaseOptions {
     /// Runs `body` with the application on the selected database. The local cluster is started and
     /// migrated as needed; a configured database must already be migrated (`wysc db migrate`).
     func withApplication<R: Sendable>(_ body: (Application) async throws -> R) async throws -> R {
-        try await withPool(migrate: true) { pool in
-            try await Self.requireCurrentSchema(pool)
-            return try await body(Application(pool: pool, logger: .cli))
-        }
-    }
-
-    private static func requireCurrentSchema(_ pool: PostgresPool) async throws {
-        let states = try await pool.withConnection { try Migrator(logger: .cli).status(on: $0) }
-        let pending = states.filter { $0.status == .pending }
-        if !pending.isEmpty {
-            throw CommandFailure(
-                message: "the database is not migrated (\(pending.count) of \(states.count) migration(s) pending): run wysc db migrate",
-                exitCode: CommandFailure.unavailable)
+        try await withOpenedApplication(migrate: true) { application in
+            try await application.requireCurrentSchema()
+            return try await body(application)
         }
     }
 }

@@ -25,8 +25,8 @@ struct DB: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let applied = try await database.withPool(migrate: false) { pool in
-                try await pool.withConnection { try Migrator(logger: Logger.cli).migrate(on: $0) }
+            let applied = try await database.withOpenedApplication(migrate: false) { application in
+                try await application.pool.withConnection { try Migrator(logger: Logger.cli).migrate(on: $0) }
             }
             if applied.isEmpty {
                 Terminal.message("The database is up to date (\(Migration.embedded.count) migration(s) applied).")
@@ -41,8 +41,8 @@ struct DB: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let states = try await database.withPool(migrate: false) { pool in
-                try await pool.withConnection { try Migrator(logger: Logger.cli).status(on: $0) }
+            let states = try await database.withOpenedApplication(migrate: false) { application in
+                try await application.pool.withConnection { try Migrator(logger: Logger.cli).status(on: $0) }
             }
             let table = DataTable(
                 columns: ["version", "file", "status", "applied_at", "execution_ms"],

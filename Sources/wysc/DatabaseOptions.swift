@@ -46,13 +46,12 @@ struct DatabaseOptions: ParsableArguments {
         )
     }
 
-    /// Opens a small pool on the selected database for the length of `body`. With nothing
-    /// configured it starts the local cluster first and, when `migrate` is set, brings its schema up to date.
-    func withPool<R: Sendable>(migrate: Bool, _ body: (PostgresPool) async throws -> R) async throws -> R {
-        let source = self.source
-        let logger = Logger.cli
-        if case .local(let cluster) = source {
-            let outcome = try await runBlocking { try cluster.start(logger: logger) }
+    /// Opens the application on the selected database for the length of `body` (see
+    /// `CompositionRoot`): with nothing configured it starts the local cluster first and, when
+    /// `migrate` is set, brings its schema up to date, saying so on stderr.
+    func withOpenedApplication<R: Sendable>(migrate: Bool, _ body: (Application) async throws -> R) async throws -> R {
+        let opened = try await CompositionRoot.open(source, connections: 2, migrating: migrate ? .localOnly : .never, logger: .cli)
+        if let (cluster, outcome) = opened.localCluster {
             let place = Self.displayPath(cluster.dataDirectory)
             switch outcome {
             case .alreadyRunning: Terminal.message("Using the local PostgreSQL in \(place) (no database configured).")
@@ -60,17 +59,13 @@ struct DatabaseOptions: ParsableArguments {
             case .createdAndStarted: Terminal.message("Using the local PostgreSQL in \(place) (no database configured; created and started it).")
             }
         }
-        let pool = PostgresPool(configuration: source.configuration, maxConnections: 2, logger: logger)
+        if !opened.appliedMigrations.isEmpty { Terminal.message("Applied \(opened.appliedMigrations.count) migration(s) to the local database.") }
         do {
-            if migrate, case .local = source {
-                let applied = try await pool.withConnection { try Migrator(logger: logger).migrate(on: $0) }
-                if !applied.isEmpty { Terminal.message("Applied \(applied.count) migration(s) to the local database.") }
-            }
-            let result = try await body(pool)
-            await pool.close()
+            let result = try await body(opened.application)
+            await opened.application.close()
             return result
         } catch {
-            await pool.close()
+            await opened.application.close()
             throw error
         }
     }

@@ -46,17 +46,9 @@ struct Serve: AsyncParsableCommand {
         var serverLogger = Logger.cli
         if ProcessInfo.processInfo.environment["WYSC_LOG_LEVEL"] == nil { serverLogger.logLevel = .info }
         let logger = serverLogger
-        let source = database.source
-        if case .local(let cluster) = source {
-            _ = try await runBlocking { try cluster.start(logger: logger) }
-        }
-        var configuration = source.configuration
-        configuration.statementTimeout = .seconds(requestTimeout)
-        let pool = PostgresPool(configuration: configuration, maxConnections: connections, acquireTimeout: .seconds(requestTimeout), logger: logger)
-        if case .local = source {
-            _ = try await pool.withConnection { try Migrator(logger: logger).migrate(on: $0) }
-        }
-        let application = Application(pool: pool, logger: logger)
+        let application = try await CompositionRoot.open(
+            database.source, connections: connections, requestTimeout: .seconds(requestTimeout), migrating: .localOnly, logger: logger
+        ).application
         let fromEnvironment = (ProcessInfo.processInfo.environment["WYSC_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let settings = ServerSettings(
@@ -66,10 +58,10 @@ struct Serve: AsyncParsableCommand {
                 Terminal.message("wysc serve: listening on http://\(host):\(bound) (OpenAPI at /openapi.yaml)")
             }
         } catch {
-            await pool.close()
+            await application.close()
             throw error
         }
-        await pool.close()
+        await application.close()
         Terminal.message("wysc serve: stopped.")
     }
 }

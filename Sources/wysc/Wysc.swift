@@ -94,6 +94,7 @@ struct CommandFailure: Error {
         WyscError.Code.assignmentHasScorecards: "wysc assign --rebalance keeps every unaffected assignment",
         WyscError.Code.tokenSubjectRequired: "give it with --for",
         WyscError.Code.tokenCompetitionRequired: "give it with --competition SLUG",
+        WyscError.Code.schemaOutdated: "run wysc db migrate",
     ]
 
     /// Maps the errors of the lower layers; nil for argument-parser's own (help, usage, exit codes).

@@ -12,7 +12,7 @@ import WyscWorkflow
 
     /// The limits in TextField and the schema's CHECK constraints are one definition.
     @Test func textLimitsAgreeWithTheSchema() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         let connection = try test.connect()
         defer { connection.close() }
         for stored in TextField.storedColumns {
@@ -34,7 +34,7 @@ import WyscWorkflow
     }
 
     @Test func anOverlongTeamNameIsRefusedWithAShortMessage() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let name = String(repeating: "팀", count: 100_000)
         let error = await #expect(throws: WyscError.self) {
@@ -91,7 +91,7 @@ import WyscWorkflow
     /// Every operation a workflow gates, tried in every phase: refused, naming the phase, exactly
     /// where the workflow does not allow it.
     @Test func everyGatedOperationIsRefusedOutsideItsPhases() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         let app = test.application
         try await test.competition(workflow: Self.walkWorkflow)
         let slug = "wysc-2026"
@@ -156,7 +156,7 @@ import WyscWorkflow
     }
 
     @Test func numbersAndDatesOutOfRangeAreBadInputNotDatabaseErrors() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         let organizer = self.organizer
         try await test.competition()
         let load = await #expect(throws: WyscError.self) {

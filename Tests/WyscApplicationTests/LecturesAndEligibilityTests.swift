@@ -14,7 +14,7 @@ import WyscWorkflow
 
     /// The WYSC competition in its lectures phase with three teams; "Ana Silva" is a name in two teams.
     func inLectures() async throws -> TestApplication {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let rows = [
             Self.member(2, "Han River Movers", "Seoul National University", "김민준", "minjun@snu.ac.kr", leader: true),

@@ -9,7 +9,7 @@ import WyscWorkflow
     let organizer = TestApplication.organizer
 
     @Test func advancingChecksGuardsAgainstTheDatabaseAndPerformsActions() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
 
@@ -49,7 +49,7 @@ import WyscWorkflow
     }
 
     @Test func teamsOutsideTheSizeLimitsAreNamed() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
         _ = try await app.importTeams(
@@ -65,7 +65,7 @@ import WyscWorkflow
     }
 
     @Test func forcingRecordsTheOverriddenGuardsAndTheReason() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
         let record = try await app.advancePhase(
@@ -82,7 +82,7 @@ import WyscWorkflow
     }
 
     @Test func reopeningGoesBackWithAReasonAndUnfreezesRosters() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
         _ = try await app.importTeams(
@@ -113,7 +113,7 @@ import WyscWorkflow
     }
 
     @Test func advancingFromAPhaseTheCompetitionHasLeftIsAConflict() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
         _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", forceReason: "test", as: organizer)
@@ -128,7 +128,7 @@ import WyscWorkflow
 
     /// Many organizers advance at once from the same phase: exactly one transition is recorded.
     @Test func concurrentAdvancesTakeOneTransition() async throws {
-        let test = try TestApplication(connections: 8)
+        let test = try await TestApplication(connections: 8)
         try await test.competition()
         let app = test.application
         _ = try await app.importTeams(
@@ -156,7 +156,7 @@ import WyscWorkflow
     }
 
     @Test func aFailingActionRollsTheWholeTransitionBack() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         // freeze_rosters runs, then shortlist fails (there is no ranking to shortlist from).
         let workflow = BuiltInWorkflows.wysc.replacingOccurrences(
             of: "    actions:\n      - freeze_rosters\n",
@@ -180,7 +180,7 @@ import WyscWorkflow
 
     @Test func aPassedDeadlineIsRecordedOnceAndClosesItsOperations() async throws {
         let clock = TestClock(Date(timeIntervalSince1970: 1_780_000_000))  // 2026-05-28
-        let test = try TestApplication(clock: clock)
+        let test = try await TestApplication(clock: clock)
         let workflow = BuiltInWorkflows.wysc.replacingOccurrences(
             of: "    allows: [register_team]\n", with: "    allows: [register_team]\n    deadline: 2026-06-01T00:00:00Z\n")
         try await test.competition(workflow: workflow)
@@ -200,7 +200,7 @@ import WyscWorkflow
     }
 
     @Test func onlyOrganizersChangePhasesOrReadTheAuditLog() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
         for actor in [Actor.judge(1), .university(1)] {
@@ -227,7 +227,7 @@ import WyscWorkflow
     }
 
     @Test func theStoredWorkflowGovernsAndSlugsAreChecked() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         let created = try await test.competition()
         #expect(created.phase == "registration")
         let app = test.application

@@ -37,7 +37,7 @@ import WyscWorkflow
 
     /// Teams registered, the competition in its proposals phase, judges added.
     func inProposals(submit: Bool = true, connections: Int = 4) async throws -> TestApplication {
-        let test = try TestApplication(connections: connections)
+        let test = try await TestApplication(connections: connections)
         try await test.competition(workflow: TestWorkflows.proposalsAndScreening)
         let app = test.application
         var rows: [MemberRow] = []
@@ -140,7 +140,7 @@ import WyscWorkflow
     }
 
     @Test func ineligibleTeamsCannotSubmitAndAreToldWhy() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
         _ = try await app.importTeams(

@@ -113,7 +113,7 @@ import WyscWorkflow
     }
 
     @Test func scoringOutsideTheRoundIsRefusedNamingThePhase() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition(workflow: TestWorkflows.judging)
         let refused = await #expect(throws: WyscError.self) {
             try await test.application.submitScorecard(

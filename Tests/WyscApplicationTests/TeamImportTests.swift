@@ -13,7 +13,7 @@ import WyscTestSupport
     }
 
     @Test func everyBadRowIsReportedAndNothingIsWritten() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         _ = try await importing(
             """
@@ -70,7 +70,7 @@ import WyscTestSupport
     }
 
     @Test func namesInEveryScriptAreKeptExactly() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let names = ["김민준", "王芳", "محمد العلي", "Zoë Müller", "Nguyễn Thị Mai", "José \"Pepe\" Álvarez, Jr."]
         var csv = "team,university,name,email,birth_date,role\n"
@@ -91,7 +91,7 @@ import WyscTestSupport
     }
 
     @Test func tenThousandRowsImportInOneGo() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         var rows: [MemberRow] = []
         for team in 0..<2500 {
@@ -110,7 +110,7 @@ import WyscTestSupport
     }
 
     @Test func aUniversitySeesOnlyItsOwnTeamsAndJudgesSeeNone() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let app = test.application
         _ = try await app.importTeams(
@@ -139,7 +139,7 @@ import WyscTestSupport
     }
 
     @Test func universitiesImportAllOrNothingAndAgainWithoutChange() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         let app = test.application
         let csv = "name,city,country\nSeoul National University,Seoul,Republic of Korea\n成都大学,Chengdu,China\n"
         #expect(try await app.importUniversities(CSVDocument(csv, file: "u.csv"), as: organizer) == ImportSummary(added: 2, unchanged: 0))

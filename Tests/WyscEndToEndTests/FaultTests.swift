@@ -26,7 +26,7 @@ import WyscTestSupport
         let cluster = LocalCluster(dataDirectory: home.appendingPathComponent("postgres"))
         defer { _ = try? cluster.stop() }
         try cluster.start(logger: TestDatabase.logger)
-        let fixture = try await JudgingFixture.inScreening(try TestApplication(configuration: cluster.configuration))
+        let fixture = try await JudgingFixture.inScreening(try await TestApplication(configuration: cluster.configuration))
         let app = fixture.application
         let slug = JudgingFixture.slug
 

@@ -57,7 +57,7 @@ import WyscTestSupport
     }
 
     @Test func outOfRangeLoadsAndExpiriesAreRefusedAtTheEdge() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         try await test.competition()
         let url = test.configuration.connectionString!
         let judge = try WyscBinary.run(["judge", "add", "Big Load", "--email", "big@example.org", "--max-load", "3000000000", "--database-url", url])

@@ -113,7 +113,7 @@ import WyscTestSupport
 
     /// Without a trusted proxy, X-Forwarded-For is the client's to forge and changes nothing.
     @Test func aForgedForwardedForIsIgnoredWithoutATrustedProxy() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         let server = try await RunningServer.start(
             test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 1_000, failuresBeforeRefusal: 3))
         defer { Task { await server.stop() } }

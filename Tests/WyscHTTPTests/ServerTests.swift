@@ -243,7 +243,7 @@ struct Callers {
     }
 
     @Test func repeatedBadTokensFromOneAddressAreSlowedThenRefused() async throws {
-        let test = try TestApplication()
+        let test = try await TestApplication()
         let server = try await RunningServer.start(
             test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 2, failuresBeforeRefusal: 5))
         defer { Task { await server.stop() } }

@@ -16,8 +16,9 @@ public struct JudgingFixture: Sendable {
         ("Andes Data", "Universidad de Bogotá"),
     ]
 
-    public static func inScreening(_ test: TestApplication? = nil) async throws -> JudgingFixture {
-        let test = try test ?? TestApplication()
+    public static func inScreening(_ given: TestApplication? = nil) async throws -> JudgingFixture {
+        let test: TestApplication
+        if let given { test = given } else { test = try await TestApplication() }
         let organizer = TestApplication.organizer
         try await test.competition(workflow: TestWorkflows.judging)
         let app = test.application

@@ -19,19 +19,19 @@ public struct TestApplication: Sendable {
     public let clock: TestClock
     public static let organizer = Actor.organizer("ana")
 
-    public init(clock: TestClock = TestClock(), connections: Int = 4) throws {
-        try self.init(configuration: try TestDatabase.create(label: "app"), clock: clock, connections: connections)
+    public init(clock: TestClock = TestClock(), connections: Int = 4) async throws {
+        try await self.init(configuration: try TestDatabase.create(label: "app"), clock: clock, connections: connections)
     }
 
-    /// An application on the database at `configuration` (a private cluster, say), migrated here.
-    public init(configuration: PostgresConfiguration, clock: TestClock = TestClock(), connections: Int = 4) throws {
+    /// An application on the database at `configuration` (a private cluster, say), migrated here,
+    /// opened as the CLI and the server open theirs (`CompositionRoot`).
+    public init(configuration: PostgresConfiguration, clock: TestClock = TestClock(), connections: Int = 4) async throws {
         self.configuration = configuration
-        let connection = try PostgresConnection.connect(configuration, logger: TestDatabase.logger)
-        try Migrator(logger: TestDatabase.logger).migrate(on: connection)
-        connection.close()
         self.clock = clock
-        let pool = PostgresPool(configuration: configuration, maxConnections: connections, logger: TestDatabase.logger)
-        application = Application(pool: pool, logger: TestDatabase.logger, now: { clock.now })
+        application = try await CompositionRoot.open(
+            .url(configuration.connectionString ?? ""), connections: connections, migrating: .always, logger: TestDatabase.logger,
+            now: { clock.now }
+        ).application
     }
 
     /// A direct connection for assertions.
