@@ -23,12 +23,24 @@ public struct AuditFilter: Sendable {
     public var action: String?
     public var limit: Int
 
+    /// How many entries a read returns at most, whatever was asked.
+    public static let limits = 1...10_000
+
+    /// `limit` is brought within `limits`.
     public init(competition: String? = nil, since: Date? = nil, actor: String? = nil, action: String? = nil, limit: Int = 1000) {
         self.competition = competition
         self.since = since
         self.actor = actor
         self.action = action
-        self.limit = limit
+        self.limit = min(max(limit, Self.limits.lowerBound), Self.limits.upperBound)
+    }
+
+    /// A `since` as people write it: a day (2026-05-01, from its start in UTC) or a time
+    /// (2026-05-01T09:00:00Z); nil when it is neither.
+    public static func since(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = text.utf8.count == 10 ? [.withFullDate] : [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 }
 

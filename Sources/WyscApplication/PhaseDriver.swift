@@ -74,7 +74,9 @@ extension Application {
     /// Takes the next transition (or the one to `target`) in one transaction: locks the competition,
     /// evaluates the guards against the database, performs the actions, records the transition and
     /// its audit row. `expectedPhase` makes it a compare-and-set: if the competition has moved on
-    /// since the caller looked, the call is a conflict and changes nothing. `forceReason` takes the
+    /// since the caller looked, the call is a conflict and changes nothing; without it, the phase
+    /// as this call first reads it is expected, so two organizers advancing at once never take two
+    /// steps. `forceReason` takes the
     /// transition even when guards fail, recording them.
     public func advancePhase(
         competition slug: String, to target: String?, expectedPhase: String?, forceReason: String? = nil, as actor: Actor,
@@ -82,11 +84,13 @@ extension Application {
     ) async throws -> TransitionRecord {
         try actor.requireOrganizer("change phases")
         try TextField.reason.check(forceReason, field: "the reason for forcing")
+        let expected: String
+        if let expectedPhase { expected = expectedPhase } else { expected = try await phaseStatus(competition: slug).phase }
         let now = self.now()
         return try await transaction { connection in
             try self.idempotently(idempotency, on: connection) {
                 var record = try Competitions.find(slug, on: connection, lock: .update)
-                try PhaseDriver.requirePhase(expectedPhase, record, on: connection)
+                try PhaseDriver.requirePhase(expected, record, on: connection)
                 try PhaseDriver.noteDeadline(&record, now: now, on: connection)
                 let transition = try PhaseDriver.chooseTransition(record, to: target)
                 let facts = try PhaseDriver.facts(for: transition, of: record, on: connection)

@@ -46,16 +46,16 @@ struct CompetitionController {
             let query = request.uri.queryParameters
             var since: Date?
             if let text = query.get("since") {
-                guard let date = ISO8601DateFormatter().date(from: text) else {
-                    throw APIError(.badRequest, "bad_parameter", "since must be a time such as 2026-05-01T00:00:00Z")
+                guard let date = AuditFilter.since(text) else {
+                    throw APIError(.badRequest, "bad_parameter", "since must be a day or a time such as 2026-05-01 or 2026-05-01T00:00:00Z")
                 }
                 since = date
             }
-            let limit = query.get("limit").flatMap(Int.init) ?? 1000
             return try Reply.json(
                 try await application.auditLog(
                     AuditFilter(
-                        competition: slug, since: since, actor: query.get("actor"), action: query.get("action"), limit: min(max(limit, 1), 10_000)),
+                        competition: slug, since: since, actor: query.get("actor"), action: query.get("action"),
+                        limit: query.get("limit").flatMap(Int.init) ?? 1000),
                     as: try RouteSupport.actor(context))
             ).response
         }

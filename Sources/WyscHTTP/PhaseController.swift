@@ -29,10 +29,9 @@ struct PhaseController {
             let data = try await RouteSupport.body(request, limit: maxBodyBytes)
             return try await writes.idempotent(request, actor: actor, body: data, render: { try Reply.json($0) }) { idempotency in
                 let body = try JSONBody(data, allowed: ["to", "from", "force_reason"])
-                var expected = try body.string("from")
-                if expected == nil { expected = try await application.phaseStatus(competition: slug).phase }
                 return try await application.advancePhase(
-                    competition: slug, to: try body.string("to"), expectedPhase: expected, forceReason: try body.string("force_reason"), as: actor,
+                    competition: slug, to: try body.string("to"), expectedPhase: try body.string("from"),
+                    forceReason: try body.string("force_reason"), as: actor,
                     idempotency: idempotency)
             }
         }

@@ -28,9 +28,7 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         var sinceDate: Date?
         if let since {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = since.count == 10 ? [.withFullDate] : [.withInternetDateTime]
-            guard let date = formatter.date(from: since) else {
+            guard let date = AuditFilter.since(since) else {
                 throw ValidationError("--since must be a date (2026-05-01) or a time (2026-05-01T09:00:00Z), not '\(since)'")
             }
             sinceDate = date

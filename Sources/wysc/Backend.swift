@@ -35,9 +35,7 @@ struct DirectService: CompetitionService {
         try await application.checkTransition(competition: slug, to: to, as: actor)
     }
     func advancePhase(_ slug: String, to: String?, from: String?, forceReason: String?) async throws -> TransitionRecord {
-        var expected = from
-        if expected == nil { expected = try await application.phaseStatus(competition: slug).phase }
-        return try await application.advancePhase(competition: slug, to: to, expectedPhase: expected, forceReason: forceReason, as: actor)
+        try await application.advancePhase(competition: slug, to: to, expectedPhase: from, forceReason: forceReason, as: actor)
     }
     func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus] {
         try await application.teamStatus(competition: slug, team: team, university: university, as: actor)
@@ -74,9 +72,7 @@ struct RemoteService: CompetitionService {
     func phaseStatus(_ slug: String) async throws -> PhaseStatus { try await client.phaseStatus(slug) }
     func checkTransition(_ slug: String, to: String?) async throws -> TransitionCheck { try await client.checkTransition(slug, to: to) }
     func advancePhase(_ slug: String, to: String?, from: String?, forceReason: String?) async throws -> TransitionRecord {
-        var expected = from
-        if expected == nil { expected = try await client.phaseStatus(slug).phase }
-        return try await client.advancePhase(slug, to: to, from: expected, forceReason: forceReason)
+        try await client.advancePhase(slug, to: to, from: from, forceReason: forceReason)
     }
     func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus] {
         try await client.teamStatus(slug, team: team, university: university)

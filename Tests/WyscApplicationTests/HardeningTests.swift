@@ -180,6 +180,14 @@ import WyscWorkflow
         #expect(try await test.application.tokens(as: organizer).isEmpty)
     }
 
+    /// One reading of the audit filter for the CLI and the API: limits clamped, days and times accepted.
+    @Test func auditFiltersAreReadOneWay() {
+        #expect(AuditFilter(limit: -5).limit == 1)
+        #expect(AuditFilter(limit: 50_000_000).limit == 10_000)
+        #expect(AuditFilter.since("2026-05-01") == AuditFilter.since("2026-05-01T00:00:00Z"))
+        #expect(AuditFilter.since("yesterday") == nil)
+    }
+
     @Test func assignmentInstancesWithHugeNumbersAreRefusedOrBounded() throws {
         let proposals = (text: "id,university,city,tags\np1,U,C,mobility\np2,V,D,energy\n", file: "proposals.csv")
         let judges = (text: "id,university,city,tags,max_load\nj1,X,Y,mobility,2\nj2,X,Y,energy,2\n", file: "judges.csv")
