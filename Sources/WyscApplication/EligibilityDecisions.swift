@@ -161,7 +161,7 @@ enum EligibilityDecisions {
             ORDER BY t.name
             """
         ).rows.map { row in
-            let reasons = (try? JSONSerialization.jsonObject(with: Data(try row.decode("reasons", as: String.self).utf8)) as? [String]) ?? []
+            let reasons = try JSONValue.strings(fromArray: try row.decode("reasons"))
             var override: TeamEligibility.Override?
             if let eligible: Bool = try row.decode("override") {
                 override = TeamEligibility.Override(

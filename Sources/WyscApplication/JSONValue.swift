@@ -30,6 +30,12 @@ public enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, Expressib
         }
     }
 
+    /// The strings of a stored JSON array of strings (reasons, overridden guards); other values are skipped.
+    public static func strings(fromArray text: String) throws -> [String] {
+        guard case .array(let items) = try parse(text) else { return [] }
+        return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+
     public static func quote(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {

@@ -126,10 +126,7 @@ extension Application {
                 """
             ).rows.map { row in
                 let overridden: String? = try row.decode("overridden")
-                var guards: [String] = []
-                if let overridden, case .array(let items) = try JSONValue.parse(overridden) {
-                    guards = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-                }
+                let guards = try overridden.map { try JSONValue.strings(fromArray: $0) } ?? []
                 return TransitionRecord(
                     from: try row.decode("from_phase"), to: try row.decode("to_phase"), kind: try row.decode("kind"),
                     reason: try row.decode("reason"), overriddenGuards: guards, actor: try row.decode("actor"),

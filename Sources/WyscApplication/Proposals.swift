@@ -255,7 +255,7 @@ extension EligibilityDecisions {
         case true?: return nil
         case false?:
             if override == false { return "an organizer decided it is not eligible" }
-            let reasons = (try? JSONSerialization.jsonObject(with: Data(try row.decode("reasons", as: String.self).utf8)) as? [String]) ?? []
+            let reasons = try JSONValue.strings(fromArray: try row.decode("reasons"))
             return reasons.joined(separator: "; ")
         case nil: return "its eligibility has not been decided yet (the compute_eligibility action decides it)"
         }

@@ -48,7 +48,7 @@ extension Scoring {
                     judges: standing.totals.count, spread: standing.spread, disagreement: standing.disagreement)
             },
             judges: ranking.judges.map {
-                ResultsReport.JudgeLine(
+                ResultsReport.JudgeSummary(
                     judge: judgeNames[$0.judge]!.0, email: judgeNames[$0.judge]!.1, scorecards: $0.scorecards, mean: $0.mean, spread: $0.spread)
             },
             missingScorecards: missing)

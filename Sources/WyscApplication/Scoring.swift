@@ -165,7 +165,7 @@ extension Application {
                 GROUP BY j.id ORDER BY j.name, j.id
                 """
             ).rows.map { row in
-                JudgingProgress.JudgeLine(
+                JudgingProgress.JudgeProgress(
                     judge: try row.decode("name"), email: try row.decode("email"), assigned: try row.decode("assigned"),
                     submitted: try row.decode("submitted"), drafts: try row.decode("drafts"))
             }

@@ -63,7 +63,7 @@ public struct ScoreRow: Sendable, Hashable {
 }
 
 public struct JudgingProgress: Sendable, Hashable {
-    public struct JudgeLine: Sendable, Hashable {
+    public struct JudgeProgress: Sendable, Hashable {
         public var judge: String
         public var email: String
         public var assigned: Int
@@ -83,7 +83,7 @@ public struct JudgingProgress: Sendable, Hashable {
     public var deadline: Date?
     /// The deadline passed with scorecards missing.
     public var overdue: Bool
-    public var judges: [JudgeLine]
+    public var judges: [JudgeProgress]
     public var proposals: [ProposalLine]
     /// "judge → proposal #id (team)" for every missing scorecard.
     public var missing: [String]
@@ -111,7 +111,7 @@ public struct ResultsReport: Sendable, Hashable, Codable {
         public var disagreement: Bool
     }
 
-    public struct JudgeLine: Sendable, Hashable, Codable {
+    public struct JudgeSummary: Sendable, Hashable, Codable {
         public var judge: String
         public var email: String
         public var scorecards: Int
@@ -123,7 +123,7 @@ public struct ResultsReport: Sendable, Hashable, Codable {
     public var method: NormalizationMethod
     public var published: Bool
     public var lines: [Line]
-    public var judges: [JudgeLine]
+    public var judges: [JudgeSummary]
     public var missingScorecards: Int
 }
 
