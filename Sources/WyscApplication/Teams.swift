@@ -358,16 +358,11 @@ enum TeamImport {
                 FROM team_import WHERE birth_date IS NOT NULL AND birth_date + make_interval(years => \(maxAge)) <= \(reference)::date
                 """
             )
-            try collect(
-                """
-                SELECT s.row_number, 'birth date is missing; the workflow limits age (under ' || \(maxAge) || ' on ' || \(reference) || ')' AS message
-                FROM team_import s WHERE s.birth_date IS NULL
-                """
-            )
+            // A malformed birth date was reported by the row check; only an empty one is missing.
+            for row in rows where row.birthDate.isEmpty {
+                problems.append(.init(row: row.row, message: "birth date is missing; the workflow limits age (under \(maxAge) on \(reference))"))
+            }
         }
-        // A malformed birth date was reported by the row check; don't also call it missing.
-        let malformed = Set(rows.filter { !$0.birthDate.isEmpty && CalendarDate($0.birthDate) == nil }.map(\.row))
-        problems.removeAll { malformed.contains($0.row) && $0.message.hasPrefix("birth date is missing") }
         return problems
     }
 

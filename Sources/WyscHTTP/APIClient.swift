@@ -99,15 +99,11 @@ public struct APIClient: Sendable {
 
     // MARK: The calls the remote CLI makes
 
-    static func competitionPath(_ slug: String) -> String {
-        "api/v1/competitions/\(slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? slug)"
-    }
-
-    public func whoami() async throws -> WhoAmI { try await get("api/v1/whoami") }
-    public func competitions() async throws -> [CompetitionSummary] { try await get("api/v1/competitions") }
-    public func phaseStatus(_ slug: String) async throws -> PhaseStatus { try await get(Self.competitionPath(slug) + "/phase") }
+    public func whoami() async throws -> WhoAmI { try await get(Endpoint.whoami.path()) }
+    public func competitions() async throws -> [CompetitionSummary] { try await get(Endpoint.competitions.path()) }
+    public func phaseStatus(_ slug: String) async throws -> PhaseStatus { try await get(Endpoint.phase.path(slug: slug)) }
     public func checkTransition(_ slug: String, to: String?) async throws -> TransitionCheck {
-        try await get(Self.competitionPath(slug) + "/phase/check", query: ["to": to])
+        try await get(Endpoint.phaseCheck.path(slug: slug), query: ["to": to])
     }
 
     public func advancePhase(_ slug: String, to: String?, from: String?, forceReason: String?) async throws -> TransitionRecord {
@@ -116,23 +112,23 @@ public struct APIClient: Sendable {
         body["from"] = from
         body["force_reason"] = forceReason
         let answer = try await send(
-            "POST", Self.competitionPath(slug) + "/phase/advance", json: try JSONEncoder().encode(body),
+            "POST", Endpoint.phaseAdvance.path(slug: slug), json: try JSONEncoder().encode(body),
             headers: ["Idempotency-Key": UUID().uuidString])
         return try decode(TransitionRecord.self, from: answer)
     }
 
     public func teamStatus(_ slug: String, team: String?, university: String?) async throws -> [TeamStatus] {
-        try await get(Self.competitionPath(slug) + "/teams/status", query: ["team": team, "university": university])
+        try await get(Endpoint.teamStatus.path(slug: slug), query: ["team": team, "university": university])
     }
 
-    public func rubric(_ slug: String) async throws -> Rubric { try await get(Self.competitionPath(slug) + "/rubric") }
+    public func rubric(_ slug: String) async throws -> Rubric { try await get(Endpoint.rubric.path(slug: slug)) }
     public func queue(_ slug: String, judge: String?) async throws -> [QueueItem] {
-        try await get(Self.competitionPath(slug) + "/queue", query: ["judge": judge])
+        try await get(Endpoint.queue.path(slug: slug), query: ["judge": judge])
     }
 
     /// The scorecard as it stands, with its revision; nil when there is none yet.
     public func scorecard(_ slug: String, proposal: Int, judge: String?) async throws -> Scorecard? {
-        let answer = try await send("GET", Self.competitionPath(slug) + "/scorecards/\(proposal)", query: ["judge": judge])
+        let answer = try await send("GET", Endpoint.scorecard.path(slug: slug, proposal: proposal), query: ["judge": judge])
         if answer.status == 404, (try? APIJSON.decoder.decode(APIErrorBody.self, from: answer.body))?.error.code == WyscError.Code.noScorecard {
             return nil
         }
@@ -151,12 +147,12 @@ public struct APIClient: Sendable {
         }
         let json = try JSONEncoder().encode(Body(scores: values, comment: comment, draft: draft, judge: judge))
         let answer = try await send(
-            "PUT", Self.competitionPath(slug) + "/scorecards/\(proposal)", json: json,
+            "PUT", Endpoint.scorecard.path(slug: slug, proposal: proposal), json: json,
             headers: ["Idempotency-Key": UUID().uuidString, "If-Match": "\"\(revision)\""])
         return try decode(ScorecardOutcome.self, from: answer)
     }
 
     public func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
-        try await get(Self.competitionPath(slug) + "/results", query: ["round": round, "method": method.rawValue])
+        try await get(Endpoint.results.path(slug: slug), query: ["round": round, "method": method.rawValue])
     }
 }

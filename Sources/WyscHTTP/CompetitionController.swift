@@ -11,7 +11,7 @@ struct CompetitionController {
     let maxBodyBytes: Int
 
     func register(on api: RouterGroup<WyscRequestContext>) {
-        api.get("whoami") { _, context in
+        api.get(Endpoint.whoami.routerPath) { _, context in
             let credential = try RouteSupport.credential(context)
             let role =
                 switch credential.actor {
@@ -21,7 +21,7 @@ struct CompetitionController {
                 }
             return try Reply.json(WhoAmI(role: role, label: credential.label, competition: credential.competition)).response
         }
-        api.get("competitions") { _, context in
+        api.get(Endpoint.competitions.routerPath) { _, context in
             let credential = try RouteSupport.credential(context)
             var visible = try await application.competitions().filter { credential.competition == nil || $0.slug == credential.competition }
             if !credential.actor.isOrganizer {
@@ -30,7 +30,7 @@ struct CompetitionController {
             }
             return try Reply.json(visible).response
         }
-        api.get("competitions/:slug/teams/status") { request, context in
+        api.get(Endpoint.teamStatus.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let query = request.uri.queryParameters
             return try Reply.json(
@@ -38,10 +38,10 @@ struct CompetitionController {
                     competition: slug, team: query.get("team"), university: query.get("university"), as: try RouteSupport.actor(context))
             ).response
         }
-        api.get("competitions/:slug/rubric") { _, context in
+        api.get(Endpoint.rubric.routerPath) { _, context in
             try Reply.json(try await application.rubric(competition: try RouteSupport.slug(context))).response
         }
-        api.get("competitions/:slug/audit") { request, context in
+        api.get(Endpoint.audit.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let query = request.uri.queryParameters
             var since: Date?

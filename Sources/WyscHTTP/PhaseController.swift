@@ -13,17 +13,17 @@ struct PhaseController {
     var writes: IdempotentWrites { IdempotentWrites(application: application) }
 
     func register(on api: RouterGroup<WyscRequestContext>) {
-        api.get("competitions/:slug/phase") { _, context in
+        api.get(Endpoint.phase.routerPath) { _, context in
             try Reply.json(try await application.phaseStatus(competition: try RouteSupport.slug(context))).response
         }
-        api.get("competitions/:slug/phase/check") { request, context in
+        api.get(Endpoint.phaseCheck.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             return try Reply.json(
                 try await application.checkTransition(
                     competition: slug, to: request.uri.queryParameters.get("to"), as: try RouteSupport.actor(context))
             ).response
         }
-        api.post("competitions/:slug/phase/advance") { request, context in
+        api.post(Endpoint.phaseAdvance.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let actor = try RouteSupport.actor(context)
             let data = try await RouteSupport.body(request, limit: maxBodyBytes)

@@ -13,14 +13,14 @@ struct ScorecardController {
     var writes: IdempotentWrites { IdempotentWrites(application: application) }
 
     func register(on api: RouterGroup<WyscRequestContext>) {
-        api.get("competitions/:slug/queue") { request, context in
+        api.get(Endpoint.queue.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             return try Reply.json(
                 try await application.judgeQueue(
                     judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
             ).response
         }
-        api.get("competitions/:slug/scorecards/:proposal") { request, context in
+        api.get(Endpoint.scorecard.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let proposal = try RouteSupport.proposal(context)
             guard
@@ -33,7 +33,7 @@ struct ScorecardController {
             reply.headers[.eTag] = RouteSupport.etag(card.revision)
             return reply.response
         }
-        api.put("competitions/:slug/scorecards/:proposal") { request, context in
+        api.put(Endpoint.scorecard.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let proposal = try RouteSupport.proposal(context)
             let actor = try RouteSupport.actor(context)
@@ -47,7 +47,7 @@ struct ScorecardController {
                     judge: try body.string("judge"), competition: slug, as: actor, expectedRevision: expected, idempotency: idempotency)
             }
         }
-        api.post("competitions/:slug/conflicts") { request, context in
+        api.post(Endpoint.conflicts.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let data = try await RouteSupport.body(request, limit: maxBodyBytes)
             let body = try JSONBody(data, allowed: ["proposal", "reason", "judge"])
@@ -57,7 +57,7 @@ struct ScorecardController {
                 as: try RouteSupport.actor(context))
             return try Reply.json(["declared": "true"], status: .created).response
         }
-        api.get("competitions/:slug/results") { request, context in
+        api.get(Endpoint.results.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let query = request.uri.queryParameters
             guard let method = NormalizationMethod(rawValue: query.get("method") ?? "zscore") else {

@@ -57,7 +57,7 @@ public enum WyscServer {
         let limiter = FailureLimiter(
             perAddress: .init(slowAfter: settings.failuresBeforeSlowdown, refuseAfter: settings.failuresBeforeRefusal),
             overall: .init(slowAfter: settings.globalFailuresBeforeSlowdown, refuseAfter: settings.globalFailuresBeforeRefusal))
-        let api = router.group("api/v1").add(
+        let api = router.group(RouterPath(Endpoint.prefix)).add(
             middleware: AuthMiddleware(application: application, limiter: limiter, trustedProxies: settings.trustedProxies))
         CompetitionController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         PhaseController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)

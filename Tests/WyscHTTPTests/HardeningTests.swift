@@ -160,3 +160,21 @@ import WyscTestSupport
         #expect(!audit.contains { $0.action.hasPrefix("scorecard.") || $0.action.hasPrefix("conflict.") })
     }
 }
+
+/// The routes the server registers and the requests the client builds come from one list; that list
+/// and the OpenAPI document name the same paths.
+@Suite struct EndpointTests {
+    @Test func everyEndpointIsDocumentedAndEveryDocumentedAPIPathIsAnEndpoint() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../OpenAPI/openapi.yaml")
+        let documented = Set(
+            try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("  /api/") }.map { String($0.dropFirst(2).dropLast()) })
+        let declared = Set(
+            Endpoint.allCases.map { endpoint in
+                "/" + Endpoint.prefix + "/"
+                    + endpoint.rawValue.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            })
+        #expect(declared == documented)
+        #expect(Endpoint.scorecard.path(slug: "wysc 2026", proposal: 17) == "api/v1/competitions/wysc%202026/scorecards/17")
+    }
+}
