@@ -143,61 +143,51 @@ enum Assignments {
             for (p, entry) in entries.enumerated() where entry.teamID == teamID { problem.forbid(proposal: p, judge: j) }
         }
         let flexible = members.map { $0.maxLoad == nil && round.maxLoad == nil }
-        var capacityNote = round.maxLoad.map { "the round's max_load of \($0) (a judge's own max_load wins)" } ?? "the judges' own max_load"
-        if flexible.contains(true) {
-            if let load = AssignmentSolver.smallestFeasibleCapacity(problem, flexible: flexible) {
-                for j in 0..<members.count where flexible[j] { problem.capacity[j] = load }
-                capacityNote =
-                    "the smallest load that lets every proposal get \(k) judges: \(load)"
-                    + (flexible.contains(false) ? " (judges with their own max_load keep it)" : "")
-            } else {
-                for j in 0..<members.count where flexible[j] { problem.capacity[j] = entries.count }
-            }
-        }
 
-        var solution: AssignmentSolution
+        // A rebalance starts from the round's pairs: those of withdrawn judges or of proposals that
+        // left the round go; the planner decides about the rest.
+        var previous: [(judge: Int, proposal: Int)]?
         var changes: [String] = []
-        var existing: [(judge: Int, proposal: Int)] = []
         if rebalance {
-            let rows = try connection.query(
-                "SELECT judge_id, proposal_id FROM assignment WHERE competition_id = \(competition.id) AND round = \(round.id)"
-            ).rows
-            var kept: [(judge: Int, proposal: Int)] = []
-            for row in rows {
+            var still: [(judge: Int, proposal: Int)] = []
+            for row in try connection.query(
+                """
+                SELECT a.judge_id, a.proposal_id, j.name AS judge, t.name AS team FROM assignment a JOIN judge j ON j.id = a.judge_id
+                JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
+                WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) ORDER BY a.proposal_id, a.judge_id
+                """
+            ).rows {
                 let judgeID: Int = try row.decode("judge_id")
                 let proposalID: Int = try row.decode("proposal_id")
-                let withdrawn = judgeIndex[judgeID] == nil
-                let gone = proposalIndex[proposalID] == nil
                 if let j = judgeIndex[judgeID], let p = proposalIndex[proposalID] {
-                    existing.append((j, p))
-                    if !problem.forbidden.contains(proposal: p, judge: j) {
-                        kept.append((j, p))
-                        continue
-                    }
+                    still.append((j, p))
+                } else {
+                    let why = judgeIndex[judgeID] == nil ? "the judge withdrew" : "the proposal left the round"
+                    changes.append("removed \(try row.decode("judge", as: String.self)) from \(try row.decode("team", as: String.self)) (\(why))")
                 }
-                let judge = try connection.query("SELECT name FROM judge WHERE id = \(judgeID)").rows[0].decode("name", as: String.self)
-                let team = try connection.query("SELECT t.name FROM proposal p JOIN team t ON t.id = p.team_id WHERE p.id = \(proposalID)").rows[0]
-                    .decode("name", as: String.self)
-                changes.append(
-                    "removed \(judge) from \(team) (\(withdrawn ? "the judge withdrew" : gone ? "the proposal left the round" : "a conflict of interest"))"
-                )
             }
-            // Keeping every unaffected pair comes first: with a computed load, raise it until that works.
-            var found = keepingAll(problem, kept: kept)
-            if found == nil, flexible.contains(true) {
-                var load = problem.capacity[flexible.firstIndex(of: true)!]
-                while found == nil && load < entries.count {
-                    load += 1
-                    for j in 0..<members.count where flexible[j] { problem.capacity[j] = load }
-                    found = keepingAll(problem, kept: kept)
-                }
-                if found != nil { capacityNote = "the smallest load that keeps every unaffected assignment: \(load)" }
-            }
-            solution = found ?? changingFewest(problem, kept: kept)
-        } else {
-            solution = AssignmentSolver.solve(problem)
+            previous = still
         }
+        let decision = AssignmentPlanner.plan(problem, flexible: flexible, roundMaxLoad: round.maxLoad, previous: previous)
+        problem.capacity = decision.capacity
+        let solution = decision.solution
         guard solution.isComplete else { throw WyscError(.refused, explain(solution, problem: problem, entries: entries, round: round)) }
+        for pair in decision.removed {
+            let why = problem.forbidden.contains(proposal: pair.proposal, judge: pair.judge) ? "a conflict of interest" : "to make room"
+            changes.append("removed \(members[pair.judge].name) from \(entries[pair.proposal].team) (\(why))")
+        }
+        if rebalance {
+            for pair in decision.added { changes.append("added \(members[pair.judge].name) to \(entries[pair.proposal].team)") }
+        }
+        let capacityNote =
+            switch decision.load {
+            case .given(let roundMaxLoad?): "the round's max_load of \(roundMaxLoad) (a judge's own max_load wins)"
+            case .given(nil), .unbounded:
+                round.maxLoad.map { "the round's max_load of \($0) (a judge's own max_load wins)" } ?? "the judges' own max_load"
+            case .smallestFeasible(let load, let someFixed):
+                "the smallest load that lets every proposal get \(k) judges: \(load)" + (someFixed ? " (judges with their own max_load keep it)" : "")
+            case .keepingUnaffected(let load): "the smallest load that keeps every unaffected assignment: \(load)"
+            }
 
         var pairs: [AssignmentPlan.Pair] = []
         var loads = Array(repeating: 0, count: members.count)
@@ -211,46 +201,10 @@ enum Assignments {
             }
             if judges.contains(where: { problem.score(proposal: p, judge: $0) == 0 }) { zeroAffinity.append(entries[p].team) }
         }
-        if rebalance {
-            let before = Set(existing.map { "\($0.judge)-\($0.proposal)" })
-            for (p, judges) in solution.judgesOfProposal.enumerated() {
-                for j in judges where !before.contains("\(j)-\(p)") { changes.append("added \(members[j].name) to \(entries[p].team)") }
-            }
-        }
         return AssignmentPlan(
             round: round.id, pairs: pairs, objective: solution.objective,
             loads: members.enumerated().map { .init(judge: $1.name, email: $1.email, proposals: loads[$0], capacity: problem.capacity[$0]) },
             zeroAffinityTeams: zeroAffinity, capacityNote: capacityNote, changes: changes, saved: false)
-    }
-
-    /// Keeps every still-allowed pair and fills only what is missing, or nil if that cannot be done.
-    static func keepingAll(_ problem: AssignmentProblem, kept: [(judge: Int, proposal: Int)]) -> AssignmentSolution? {
-        var residual = problem
-        var demand = Array(repeating: problem.perProposal, count: problem.proposals)
-        for pair in kept {
-            demand[pair.proposal] = max(0, demand[pair.proposal] - 1)
-            residual.capacity[pair.judge] = max(0, residual.capacity[pair.judge] - 1)
-            residual.forbid(proposal: pair.proposal, judge: pair.judge)
-        }
-        var filled = AssignmentSolver.solve(residual, demand: demand)
-        guard filled.isComplete else { return nil }
-        for pair in kept { filled.judgesOfProposal[pair.proposal].append(pair.judge) }
-        filled.judgesOfProposal = filled.judgesOfProposal.map { $0.sorted() }
-        filled.objective = filled.judgesOfProposal.enumerated().reduce(0) { total, entry in
-            total + entry.element.reduce(0) { $0 + problem.score(proposal: entry.offset, judge: $1) }
-        }
-        return filled
-    }
-
-    /// The full problem with each kept pair worth more than all affinities together, so the optimum
-    /// changes as few assignments as possible and, among those, has the highest affinity.
-    static func changingFewest(_ problem: AssignmentProblem, kept: [(judge: Int, proposal: Int)]) -> AssignmentSolution {
-        var keptSet = PairSet(proposals: problem.proposals, judges: problem.judges)
-        for pair in kept { keptSet.insert(proposal: pair.proposal, judge: pair.judge) }
-        let highest = (0..<problem.proposals).reduce(0) { best, p in
-            max(best, (0..<problem.judges).map { problem.score(proposal: p, judge: $0) }.max() ?? 0)
-        }
-        return AssignmentSolver.solve(problem, preferred: keptSet, preference: problem.proposals * problem.perProposal * (highest + 1) + 1)
     }
 
     /// (judge, team) pairs that may not be assigned: declared conflicts and the round's automatic rules.
