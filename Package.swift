@@ -145,6 +145,9 @@ let package = Package(
             name: "WyscHTTPTests",
             dependencies: [
                 "WyscHTTP", "WyscApplication", "WyscTestSupport", "WyscPostgres", "WyscJudging",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,7 +7,7 @@ import WyscApplication
 public enum APIJSON {
     // Built once: configuring a coder costs more than a small answer takes to encode, and
     // encoding or decoding does not change them.
-    nonisolated(unsafe) public static let encoder: JSONEncoder = {
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
@@ -15,7 +15,7 @@ public enum APIJSON {
         return encoder
     }()
 
-    nonisolated(unsafe) public static let decoder: JSONDecoder = {
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .iso8601
