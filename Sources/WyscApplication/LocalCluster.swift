@@ -224,7 +224,7 @@ public struct LocalCluster: Sendable {
         } else if info.st_uid != owner.0 {
             throw WyscError(
                 .refused,
-                "the socket directory \(path) belongs to another user (uid \(info.st_uid)): someone may be waiting to impersonate the database. Remove it, or use a shorter --data-dir"
+                "the socket directory \(path) belongs to another user (uid \(info.st_uid)): someone may be waiting to impersonate the database. Remove it, or use a data directory with a shorter path"
             )
         }
         if info.st_mode & 0o077 != 0 {

@@ -295,69 +295,71 @@ enum TeamImport {
 
         let rules = competition.definition.team
         var problems: [RowProblems.Problem] = []
-        func collect(_ query: SQLQuery) throws {
+        // The set-based checks find the rows; the messages are written here, in one language, from
+        // what the rows hold.
+        func each(_ query: SQLQuery, _ message: (PostgresRow) throws -> String) throws {
             for row in try connection.query(query).rows {
-                problems.append(.init(row: try row.decode("row_number"), message: try row.decode("message")))
+                problems.append(.init(row: try row.decode("row_number"), message: try message(row)))
             }
         }
-        try collect(
+        func text(_ row: PostgresRow, _ column: String) throws -> String { try row.decode(column, as: String.self) }
+        try each(
             """
-            SELECT s.row_number, 'unknown university ''' || s.university || ''' (add it first)' AS message
-            FROM team_import s WHERE s.university <> '' AND NOT EXISTS (SELECT 1 FROM university u WHERE lower(u.name) = lower(s.university))
+            SELECT s.row_number, s.university FROM team_import s
+            WHERE s.university <> '' AND NOT EXISTS (SELECT 1 FROM university u WHERE lower(u.name) = lower(s.university))
             """
-        )
-        try collect(
+        ) { "unknown university '\(try text($0, "university"))' (add it first)" }
+        try each(
             """
-            SELECT s.row_number, 'team ''' || s.team || ''' is given university ''' || s.university || ''' here but '''
-                   || f.university || ''' on row ' || f.row_number AS message
+            SELECT s.row_number, s.team, s.university, f.university AS first_university, f.row_number AS first_row
             FROM team_import s
             JOIN LATERAL (SELECT university, row_number FROM team_import f WHERE lower(f.team) = lower(s.team) ORDER BY row_number LIMIT 1) f ON true
             WHERE s.team <> '' AND lower(s.university) <> lower(f.university)
             """
-        )
-        try collect(
+        ) { row in
+            "team '\(try text(row, "team"))' is given university '\(try text(row, "university"))' here but '\(try text(row, "first_university"))' on row \(try row.decode("first_row", as: Int.self))"
+        }
+        try each(
             """
-            SELECT min(s.row_number) AS row_number, 'team ''' || min(s.team) || ''' is already registered in competition '
-                   || \(competition.slug) AS message
+            SELECT min(s.row_number) AS row_number, min(s.team) AS team
             FROM team_import s JOIN team t ON t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team)
             GROUP BY lower(s.team)
             """
-        )
-        try collect(
+        ) { "team '\(try text($0, "team"))' is already registered in competition \(competition.slug)" }
+        try each(
             """
-            SELECT row_number, 'email ' || email || ' is also on row ' || first_row || ': one person is in one team' AS message
+            SELECT row_number, email, first_row
             FROM (SELECT row_number, email, min(row_number) OVER (PARTITION BY lower(email)) AS first_row FROM team_import WHERE email <> '') s
             WHERE row_number <> first_row
             """
-        )
-        try collect(
+        ) { "email \(try text($0, "email")) is also on row \(try $0.decode("first_row", as: Int.self)): one person is in one team" }
+        try each(
             """
-            SELECT s.row_number, 'email ' || s.email || ' already belongs to a member of team ''' || t.name || '''' AS message
+            SELECT s.row_number, s.email, t.name AS team
             FROM team_import s JOIN team_member m ON m.competition_id = \(competition.id) AND lower(m.email) = lower(s.email)
             JOIN team t ON t.id = m.team_id
             """
-        )
+        ) { "email \(try text($0, "email")) already belongs to a member of team '\(try text($0, "team"))'" }
         for row in try connection.query(
             "SELECT min(row_number) AS row_number, min(team) AS team, count(*) AS members FROM team_import WHERE team <> '' GROUP BY lower(team)"
         ).rows {
-            if let message = rules.sizeProblem(team: try row.decode("team"), members: try row.decode("members")) {
+            if let message = rules.sizeProblem(team: try text(row, "team"), members: try row.decode("members")) {
                 problems.append(.init(row: try row.decode("row_number"), message: message))
             }
         }
-        try collect(
+        try each(
             """
-            SELECT min(row_number) AS row_number, 'team ''' || min(team) || ''' has ' || count(*) || ' leaders; at most one' AS message
+            SELECT min(row_number) AS row_number, min(team) AS team, count(*) AS leaders
             FROM team_import WHERE team <> '' AND role = 'leader' GROUP BY lower(team) HAVING count(*) > 1
             """
-        )
+        ) { "team '\(try text($0, "team"))' has \(try $0.decode("leaders", as: Int.self)) leaders; at most one" }
         if let maxAge = rules.maxAge, let reference = rules.ageReferenceDate {
-            try collect(
+            try each(
                 """
-                SELECT row_number, name || ' is ' || extract(year FROM age(\(reference)::date, birth_date))::int || ' on ' || \(reference)
-                       || '; members must be under ' || \(maxAge) AS message
+                SELECT row_number, name, extract(year FROM age(\(reference)::date, birth_date))::int AS age
                 FROM team_import WHERE birth_date IS NOT NULL AND birth_date + make_interval(years => \(maxAge)) <= \(reference)::date
                 """
-            )
+            ) { "\(try text($0, "name")) is \(try $0.decode("age", as: Int.self)) on \(reference); members must be under \(maxAge)" }
             // A malformed birth date was reported by the row check; only an empty one is missing.
             for row in rows where row.birthDate.isEmpty {
                 problems.append(.init(row: row.row, message: "birth date is missing; the workflow limits age (under \(maxAge) on \(reference))"))
