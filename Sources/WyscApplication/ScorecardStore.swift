@@ -184,6 +184,13 @@ enum Scoring {
         WyscError(.stale, "someone submitted this scorecard since you read it (you had none): read it again, then send your change")
     }
 
+    /// A scorecard from a row that selected `scores::text AS scores, total::float8 AS total, comment, submitted, revision`.
+    static func scorecard(_ row: PostgresRow, proposal: Int, round: String) throws -> Scorecard {
+        Scorecard(
+            proposal: proposal, round: round, scores: try storedScores(row), total: try row.decode("total"), comment: try row.decode("comment"),
+            submitted: try row.decode("submitted"), revision: try row.decode("revision"))
+    }
+
     /// A row's `scores` (criterion → value, selected as text).
     static func storedScores(_ row: PostgresRow) throws -> [String: Double] {
         guard case .object(let members) = try JSONValue.parse(try row.decode("scores", as: String.self)) else {
@@ -210,10 +217,7 @@ enum Scoring {
                 """
             ).singleRow()
         else { return nil }
-        let scores = try Scoring.storedScores(row)
-        return Scorecard(
-            proposal: proposal, round: round, scores: scores, total: try row.decode("total"), comment: try row.decode("comment"),
-            submitted: try row.decode("submitted"), revision: try row.decode("revision"))
+        return try scorecard(row, proposal: proposal, round: round)
     }
 
     /// Assigned scorecards of a round not submitted yet, as "judge → proposal #id (team)".

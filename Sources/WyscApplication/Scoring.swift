@@ -227,7 +227,7 @@ extension Application {
     }
 
     /// Every scorecard, for the archive (organizers).
-    public func scorecards(round id: String?, competition slug: String, as actor: Actor) async throws -> [ScorecardRecord] {
+    public func scorecards(round id: String?, competition slug: String, as actor: Actor) async throws -> [ArchivedScorecard] {
         try actor.requireOrganizer("export scorecards")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
@@ -240,12 +240,10 @@ extension Application {
                 ORDER BY s.round, s.proposal_id, j.name
                 """
             ).rows.map { row in
-                let scores = try Scoring.storedScores(row)
-                return ScorecardRecord(
-                    round: try row.decode("round"), proposal: try row.decode("proposal_id"), team: try row.decode("team"),
-                    judge: try row.decode("judge"),
-                    email: try row.decode("email"), scores: scores, total: try row.decode("total"), comment: try row.decode("comment"),
-                    submitted: try row.decode("submitted"), revision: try row.decode("revision"), updatedAt: try row.decode("updated_at"))
+                ArchivedScorecard(
+                    scorecard: try Scoring.scorecard(row, proposal: try row.decode("proposal_id"), round: try row.decode("round")),
+                    team: try row.decode("team"), judge: try row.decode("judge"), email: try row.decode("email"),
+                    updatedAt: try row.decode("updated_at"))
             }
         }
     }

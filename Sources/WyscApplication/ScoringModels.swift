@@ -138,16 +138,11 @@ public struct Scorecard: Sendable, Hashable, Codable {
     public var revision: Int
 }
 
-public struct ScorecardRecord: Sendable, Hashable {
-    public var round: String
-    public var proposal: Int
+/// A scorecard as the archive lists it: the card, with who wrote it about which team, and when.
+public struct ArchivedScorecard: Sendable, Hashable {
+    public var scorecard: Scorecard
     public var team: String
     public var judge: String
     public var email: String
-    public var scores: [String: Double]
-    public var total: Double?
-    public var comment: String
-    public var submitted: Bool
-    public var revision: Int
     public var updatedAt: Date
 }

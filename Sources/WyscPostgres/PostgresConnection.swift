@@ -185,7 +185,7 @@ public final class PostgresConnection: Sendable {
             }
             do throws(PostgresError) {
                 return try Self.consume(result, connection: connection, binds: binds)
-            } catch  where error.sqlState == "0A000" || error.sqlState == "26000" {
+            } catch  where error.sqlState == .featureNotSupported || error.sqlState == .invalidStatementName {
                 // The schema changed under a prepared statement ("cached plan must not change result
                 // type") or it is gone: forget it, so the next call prepares it again.
                 raw?.prepared[sql] = nil

@@ -21,6 +21,9 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, ExpressibleByStrin
     public static let insufficientPrivilege: SQLState = "42501"
     public static let undefinedTable: SQLState = "42P01"
     public static let lockNotAvailable: SQLState = "55P03"
+    /// "cached plan must not change result type": a prepared statement outlived a schema change.
+    public static let featureNotSupported: SQLState = "0A000"
+    public static let invalidStatementName: SQLState = "26000"
     /// A statement cancelled, by statement_timeout among others.
     public static let queryCanceled: SQLState = "57014"
     public static let adminShutdown: SQLState = "57P01"

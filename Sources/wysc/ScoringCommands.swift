@@ -364,12 +364,13 @@ struct ResultsCommand: AsyncParsableCommand {
             let criteria = rubric.criteria.map(\.id)
             let table = DataTable(
                 columns: ["round", "proposal", "team", "judge", "email"] + criteria + ["total", "comment", "submitted", "revision", "updated_at"],
-                rows: cards.map { card in
-                    [.text(card.round), .integer(card.proposal), .text(card.team), .text(card.judge), .text(card.email)]
+                rows: cards.map { archived in
+                    let card = archived.scorecard
+                    return [.text(card.round), .integer(card.proposal), .text(archived.team), .text(archived.judge), .text(archived.email)]
                         + criteria.map { card.scores[$0].map { .text(String(format: "%g", $0)) } ?? .null }
                         + [
                             card.total.map { .text(String(format: "%.2f", $0)) } ?? .null, .text(card.comment), .bool(card.submitted),
-                            .integer(card.revision), .text(card.updatedAt.rfc3339),
+                            .integer(card.revision), .text(archived.updatedAt.rfc3339),
                         ]
                 })
             Terminal.output(table.render(output.format))
