@@ -63,20 +63,12 @@ enum Scoring {
         return round
     }
 
-    struct Card {
-        var judge: Judges.Reference
-        var proposal: Int
-        var scores: [String: Double]
-        var total: Double?
-        var comment: String
-        var submitted: Bool
-    }
-
-    /// Everything about a scorecard that can be refused, checked before anything is written.
+    /// Everything about a scorecard that can be refused, checked before anything is written; the
+    /// scorecard to write (revision 0: not stored yet).
     static func check(
         judge: Judges.Reference, proposal: Int, values: [String: String], comment: String, draft: Bool, round: JudgingRound,
         competition: CompetitionRecord, on connection: PostgresConnection
-    ) throws -> Card {
+    ) throws -> Scorecard {
         try TextField.comment.check(comment, field: "the comment")
         // The assignment, the withdrawal and what the conflict rules look at, in one round trip.
         let assigned = try connection.query(
@@ -109,29 +101,30 @@ enum Scoring {
             throw WyscError(.badInput, "the scorecard for proposal #\(proposal) is not valid: \(error)")
         }
         let complete = scores.count == competition.definition.rubric.criteria.count
-        return Card(
-            judge: judge, proposal: proposal, scores: scores, total: complete ? competition.definition.rubric.weightedTotal(scores) : nil,
-            comment: comment, submitted: !draft)
+        return Scorecard(
+            proposal: proposal, round: round.id, scores: scores, total: complete ? competition.definition.rubric.weightedTotal(scores) : nil,
+            comment: comment, submitted: !draft, revision: 0)
     }
 
     /// Stores a scorecard, or a revision of it. `onlyIfNew`: the caller saw no scorecard, so one
     /// written meanwhile (another terminal's first submission) makes this stale, not a revision.
     static func write(
-        _ card: Card, round: JudgingRound, competition: CompetitionRecord, actor: Actor, onlyIfNew: Bool = false, on connection: PostgresConnection
+        _ card: Scorecard, judge: Judges.Reference, round: JudgingRound, competition: CompetitionRecord, actor: Actor, onlyIfNew: Bool = false,
+        on connection: PostgresConnection
     ) throws -> ScorecardOutcome {
         let scoresJSON = JSONValue.object(card.scores.mapValues { JSONValue.number($0) })
         let existing = try connection.query(
             """
             SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
-            WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(card.judge.id) AND proposal_id = \(card.proposal) FOR UPDATE
+            WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge.id) AND proposal_id = \(card.proposal) FOR UPDATE
             """
         ).singleRow()
-        let subject = "scorecard:\(round.id)/#\(card.proposal)/\(card.judge.email)"
+        let subject = "scorecard:\(round.id)/#\(card.proposal)/\(judge.email)"
         var after: [String: JSONValue] = [
             "scores": scoresJSON, "total": card.total.map(JSONValue.number) ?? .null, "comment": .string(card.comment),
             "submitted": .bool(card.submitted),
         ]
-        if actor != .judge(card.judge.id) { after["on_behalf_of"] = .string(card.judge.email) }
+        if actor != .judge(judge.id) { after["on_behalf_of"] = .string(judge.email) }
         if existing != nil && onlyIfNew { throw staleFirstScorecard() }
         if let existing {
             let oldScores = try Scoring.storedScores(existing)
@@ -145,7 +138,7 @@ enum Scoring {
                 """
                 UPDATE scorecard SET scores = \(PostgresJSON(text: scoresJSON.encoded))::jsonb, total = \(card.total), comment = \(card.comment),
                     submitted = \(card.submitted), revision = revision + 1, updated_at = now(), updated_by = \(actor.description)
-                WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(card.judge.id) AND proposal_id = \(card.proposal)
+                WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge.id) AND proposal_id = \(card.proposal)
                 """)
             try Audit.record(
                 on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,
@@ -163,14 +156,14 @@ enum Scoring {
         let inserted = try connection.query(
             """
             INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, submitted, updated_by)
-            VALUES (\(competition.id), \(round.id), \(card.judge.id), \(card.proposal), \(PostgresJSON(text: scoresJSON.encoded))::jsonb, \(card.total),
+            VALUES (\(competition.id), \(round.id), \(judge.id), \(card.proposal), \(PostgresJSON(text: scoresJSON.encoded))::jsonb, \(card.total),
                     \(card.comment), \(card.submitted), \(actor.description))
             ON CONFLICT DO NOTHING
             """
         ).affectedRows
         if inserted == 0 {
             if onlyIfNew { throw staleFirstScorecard() }
-            return try write(card, round: round, competition: competition, actor: actor, on: connection)
+            return try write(card, judge: judge, round: round, competition: competition, actor: actor, on: connection)
         }
         try Audit.record(
             on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,

@@ -68,7 +68,7 @@ extension Application {
                     }
                 }
                 return try Scoring.write(
-                    card, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0, on: connection)
+                    card, judge: judge, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0, on: connection)
             }
         }
     }
@@ -115,7 +115,7 @@ extension Application {
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let round = try Scoring.roundOpenForScoring(competition, now: now)
             var problems: [RowProblems.Problem] = []
-            var cards: [Scoring.Card] = []
+            var cards: [(judge: Judges.Reference, card: Scorecard)] = []
             var seen: [String: Int] = [:]
             for row in rows {
                 do {
@@ -126,18 +126,18 @@ extension Application {
                     if let first = seen[key] { throw WyscError(.badInput, "the same judge and proposal as row \(first)") }
                     seen[key] = row.row
                     let judge = try Judges.find(row.judge, competition: competition, on: connection)
-                    cards.append(
-                        try Scoring.check(
-                            judge: judge, proposal: proposal, values: row.values, comment: row.comment, draft: false, round: round,
-                            competition: competition, on: connection))
+                    let card = try Scoring.check(
+                        judge: judge, proposal: proposal, values: row.values, comment: row.comment, draft: false, round: round,
+                        competition: competition, on: connection)
+                    cards.append((judge, card))
                 } catch let error as WyscError {
                     problems.append(.init(row: row.row, message: error.message))
                 }
             }
             guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
             var summary = ImportSummary(added: 0, unchanged: 0)
-            for card in cards {
-                switch try Scoring.write(card, round: round, competition: competition, actor: actor, on: connection).change {
+            for (judge, card) in cards {
+                switch try Scoring.write(card, judge: judge, round: round, competition: competition, actor: actor, on: connection).change {
                 case .added: summary.added += 1
                 case .revised: summary.changed += 1
                 case .unchanged: summary.unchanged += 1
