@@ -9,26 +9,56 @@ public struct ProposalInput: Sendable, Hashable {
     public var abstract: String
     public var link: String?
     public var tags: [String]
+    /// The version's files, in order; nil keeps the files of the version before (none for a first one).
+    public var files: [ProposalDocument]?
+    /// Files named in the input that could not be read: reported with the row's other problems.
+    public var unreadableFiles: [String] = []
 
-    public init(team: String, title: String, abstract: String, link: String?, tags: [String]) {
+    public init(team: String, title: String, abstract: String, link: String?, tags: [String], files: [ProposalDocument]? = nil) {
         self.team = team
         self.title = title
         self.abstract = abstract
         self.link = link
         self.tags = tags
+        self.files = files
     }
 
-    /// The rows of a form export: team,title,abstract,link,tags (tags separated by ';').
-    public static func rows(of document: CSVDocument) throws(WyscError) -> [(row: Int, input: ProposalInput)] {
-        let columns = try document.columns(required: ["team", "title", "abstract"], optional: ["link", "tags"])
+    /// The rows of a form export: team,title,abstract,link,tags,files (tags and files separated by
+    /// ';'). File names are resolved in `filesDirectory` and may not leave it; an empty files cell
+    /// keeps the files of the team's previous version.
+    public static func rows(of document: CSVDocument, filesDirectory: String? = nil) throws(WyscError) -> [(row: Int, input: ProposalInput)] {
+        let columns = try document.columns(required: ["team", "title", "abstract"], optional: ["link", "tags", "files"])
         return document.records.map { record in
             let link = record.value(columns["link"])
-            return (
-                record.row,
-                ProposalInput(
-                    team: record.value(columns["team"]), title: record.value(columns["title"]), abstract: record.value(columns["abstract"]),
-                    link: link.isEmpty ? nil : link, tags: splitTags(record.value(columns["tags"])))
-            )
+            var input = ProposalInput(
+                team: record.value(columns["team"]), title: record.value(columns["title"]), abstract: record.value(columns["abstract"]),
+                link: link.isEmpty ? nil : link, tags: splitTags(record.value(columns["tags"])))
+            let names = record.value(columns["files"]).split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !names.isEmpty else { return (record.row, input) }
+            guard let filesDirectory else {
+                input.unreadableFiles.append("files are named but no directory to find them in was given (--files DIR)")
+                return (record.row, input)
+            }
+            var files: [ProposalDocument] = []
+            for name in names {
+                let parts = name.split(separator: "/")
+                guard !name.hasPrefix("/"), !parts.contains(".."), !name.contains("\\") else {
+                    input.unreadableFiles.append("file \(quoted(name)) must be a name inside \(filesDirectory), not a path out of it")
+                    continue
+                }
+                let path = URL(fileURLWithPath: filesDirectory).appendingPathComponent(name).path
+                guard FileManager.default.fileExists(atPath: path) else {
+                    input.unreadableFiles.append("file \(quoted(name)) was not found in \(filesDirectory)")
+                    continue
+                }
+                do throws(WyscError) {
+                    files.append(try ProposalDocument.inspect(path: path, maxBytes: ProposalFileRules.largestFileBytes))
+                } catch {
+                    input.unreadableFiles.append(error.message)
+                }
+            }
+            input.files = files
+            return (record.row, input)
         }
     }
 
@@ -47,9 +77,23 @@ public struct ProposalInput: Sendable, Hashable {
             TextField.problems([
                 ("team", team, .name), ("title", title, .title), ("abstract", abstract, .abstract), ("link", link ?? "", .link),
             ]) + [TextField.tagsProblem(tags, field: "tags")].compactMap { $0 }
-        problems += textProblems
+        problems += textProblems + unreadableFiles
         if textProblems.isEmpty, let link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) || URL(string: link)?.host == nil {
             problems.append("link \(quoted(link)) is not an http(s) address")
+        }
+        return problems
+    }
+
+    /// Why the files may not be attached under the workflow's rules.
+    func fileProblems(_ rules: ProposalFileRules) -> [String] {
+        guard let files else { return [] }
+        var problems = files.compactMap { $0.problem(rules) }
+        if files.count > rules.maxFiles {
+            problems.append("\(files.count) files given; a proposal may carry at most \(rules.maxFiles)")
+        }
+        var names: Set<String> = []
+        for file in files where !names.insert(file.name.lowercased()).inserted {
+            problems.append("file \(quoted(file.name)) is given twice")
         }
         return problems
     }
@@ -91,7 +135,9 @@ extension Application {
             var seen: [String: Int] = [:]
             var resolved: [(row: Int, teamID: Int, teamName: String, input: ProposalInput)] = []
             for (row, input) in rows {
-                for message in input.problems() { problems.append(.init(row: row, message: message)) }
+                for message in input.problems() + input.fileProblems(competition.definition.proposalFiles) {
+                    problems.append(.init(row: row, message: message))
+                }
                 guard !input.team.isEmpty else { continue }
                 if let first = seen[input.team.lowercased()] {
                     problems.append(.init(row: row, message: "team \(quoted(input.team)) appears again (first on row \(first))"))
@@ -147,20 +193,6 @@ extension Application {
             return try rows.map(ProposalStore.decode)
         }
     }
-
-    /// Every version of a team's proposal, oldest first.
-    public func proposalVersions(competition slug: String, team: String, as actor: Actor) async throws -> [Proposal] {
-        let current = try await proposals(competition: slug, team: team, as: actor)[0]
-        return try await transaction { connection in
-            try connection.query(
-                """
-                SELECT v.proposal_id AS id, \(current.team) AS team, \(current.university) AS university, v.version, v.title, v.abstract, v.link,
-                       v.tags, v.submitted_at, v.submitted_by
-                FROM proposal_version v WHERE v.proposal_id = \(current.id) ORDER BY v.version
-                """
-            ).rows.map(ProposalStore.decode)
-        }
-    }
 }
 
 extension ImportSummary {
@@ -179,27 +211,31 @@ enum ProposalStore {
         let current = try connection.query(
             "SELECT id, version, title, abstract, link, tags FROM proposal WHERE team_id = \(teamID) FOR UPDATE"
         ).singleRow()
-        let after: [String: JSONValue] = [
+        var after: [String: JSONValue] = [
             "title": .string(title), "link": .optional(input.link), "tags": .array(input.tags.map(JSONValue.string)),
         ]
+        if let files = input.files { after["files"] = .array(files.map(auditEntry)) }
         if let current {
+            let id: Int = try current.decode("id")
+            let version: Int = try current.decode("version")
+            let previousFiles = try fileKeys(proposal: id, version: version, on: connection)
             let same =
                 try current.decode("title", as: String.self) == title && current.decode("abstract", as: String.self) == abstract
                 && current.decode("link", as: String?.self) == input.link && current.decode("tags", as: [String].self) == input.tags
+                && (input.files == nil || input.files!.map { FileKey(name: $0.name, sha256: $0.sha256) } == previousFiles)
             if same { return ImportSummary(added: 0, unchanged: 1) }
-            let id: Int = try current.decode("id")
-            let version: Int = try current.decode("version") + 1
             try connection.query(
                 """
-                UPDATE proposal SET version = \(version), title = \(title), abstract = \(abstract), link = \(input.link), tags = \(input.tags),
+                UPDATE proposal SET version = \(version + 1), title = \(title), abstract = \(abstract), link = \(input.link), tags = \(input.tags),
                     submitted_at = now(), submitted_by = \(actor.description)
                 WHERE id = \(id)
                 """)
             try recordVersion(id, on: connection)
+            try storeFiles(input.files, proposal: id, version: version + 1, previous: previousFiles, on: connection)
             try Audit.record(
                 on: connection, actor: actor, action: "proposal.submit", subject: "team:\(teamName)", competitionID: competition.id,
-                before: ["version": .integer(version - 1), "title": .string(try current.decode("title"))],
-                after: after.merging(["version": .integer(version)]) { $1 })
+                before: ["version": .integer(version), "title": .string(try current.decode("title"))],
+                after: after.merging(["version": .integer(version + 1)]) { $1 })
             return ImportSummary(added: 0, changed: 1, unchanged: 0)
         }
         // A concurrent first submission for the same team may insert first: then this is a new version of it.
@@ -216,10 +252,41 @@ enum ProposalStore {
         }
         let id: Int = try inserted.decode("id")
         try recordVersion(id, on: connection)
+        try storeFiles(input.files, proposal: id, version: 1, previous: [], on: connection)
         try Audit.record(
             on: connection, actor: actor, action: "proposal.submit", subject: "team:\(teamName)", competitionID: competition.id,
             after: after.merging(["version": 1]) { $1 })
         return ImportSummary(added: 1, unchanged: 0)
+    }
+
+    struct FileKey: Hashable {
+        var name: String
+        var sha256: Data
+    }
+
+    static func fileKeys(proposal: Int, version: Int, on connection: PostgresConnection) throws -> [FileKey] {
+        try connection.query(
+            "SELECT name, sha256 FROM proposal_file WHERE proposal_id = \(proposal) AND version = \(version) ORDER BY number"
+        ).rows.map { FileKey(name: try $0.decode("name"), sha256: try $0.decode("sha256")) }
+    }
+
+    /// The version's files: those given, or (nil) the previous version's again.
+    static func storeFiles(
+        _ files: [ProposalDocument]?, proposal: Int, version: Int, previous: [FileKey], on connection: PostgresConnection
+    ) throws {
+        let keys = files?.map { FileKey(name: $0.name, sha256: $0.sha256) } ?? previous
+        for document in files ?? [] { try DocumentStore.store(document, on: connection) }
+        for (index, key) in keys.enumerated() {
+            try connection.query(
+                """
+                INSERT INTO proposal_file (proposal_id, version, number, name, sha256)
+                VALUES (\(proposal), \(version), \(index + 1), \(key.name), \(key.sha256))
+                """)
+        }
+    }
+
+    static func auditEntry(_ document: ProposalDocument) -> JSONValue {
+        .object(["name": .string(document.name), "sha256": .string(hexadecimal(document.sha256)), "size": .integer(document.size)])
     }
 
     static func recordVersion(_ id: Int, on connection: PostgresConnection) throws {

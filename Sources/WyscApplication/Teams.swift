@@ -190,13 +190,15 @@ extension Application {
             let firstRound = competition.definition.rounds.first?.id ?? ""
             for row in try connection.query(
                 """
-                SELECT p.team_id, p.version, p.title, p.submitted_at,
+                SELECT p.id, p.team_id, p.version, p.title, p.submitted_at,
+                       (SELECT count(*) FROM proposal_file f WHERE f.proposal_id = p.id AND f.version = p.version) AS files,
                        (SELECT count(*) FROM assignment a WHERE a.proposal_id = p.id AND a.round = \(firstRound)) AS judges
                 FROM proposal p WHERE p.competition_id = \(competition.id) AND p.team_id = ANY(\(teams.map(\.id)))
                 """
             ).rows {
                 reviews[try row.decode("team_id")] = TeamTimeline.Review(
-                    title: try row.decode("title"), version: try row.decode("version"), submittedAt: try row.decode("submitted_at"),
+                    proposal: try row.decode("id"), files: try row.decode("files"), title: try row.decode("title"),
+                    version: try row.decode("version"), submittedAt: try row.decode("submitted_at"),
                     judges: try row.decode("judges"))
             }
             return teams.map { team in
@@ -406,6 +408,8 @@ enum TeamImport {
 enum TeamTimeline {
     /// A team's proposal and how many judges review it; never who they are.
     struct Review {
+        var proposal: Int
+        var files: Int
         var title: String
         var version: Int
         var submittedAt: Date
@@ -483,7 +487,10 @@ enum TeamTimeline {
         if let review {
             steps.append(
                 .init(
-                    step: "proposal", state: "done", detail: "received: '\(review.title)' (version \(review.version), \(review.submittedAt.rfc3339))")
+                    step: "proposal", state: "done",
+                    detail:
+                        "received: #\(review.proposal) '\(review.title)' (version \(review.version), \(review.submittedAt.rfc3339)"
+                        + (review.files == 0 ? ")" : review.files == 1 ? ", 1 file)" : ", \(review.files) files)"))
             )
         } else if decision?.eligible == false && proposalStage >= 0 {
             steps.append(.init(step: "proposal", state: "no", detail: "not eligible to submit one"))

@@ -152,6 +152,34 @@ public struct APIClient: Sendable {
         return try decode(ScorecardOutcome.self, from: answer)
     }
 
+    /// A proposal's current version, or every version.
+    public func proposal(_ slug: String, number: Int, allVersions: Bool, judge: String? = nil) async throws -> [ProposalView] {
+        try await get(Endpoint.proposal.path(slug: slug, proposal: number), query: ["versions": allVersions ? "all" : nil, "judge": judge])
+    }
+
+    /// Bytes `range` of a proposal's file, only while it is still the file of `file.sha256` (If-Range).
+    public func proposalFilePiece(
+        _ slug: String, proposal: Int, file: ProposalFile, range: Range<Int>, judge: String? = nil
+    ) async throws -> Data {
+        let answer = try await send(
+            "GET", Endpoint.proposalFile.path(slug: slug, proposal: proposal, file: file.number), query: ["judge": judge],
+            headers: ["Range": "bytes=\(range.lowerBound)-\(range.upperBound - 1)", "If-Range": "\"\(file.sha256)\""])
+        if answer.status == 200 {
+            throw APIClientError(
+                status: 200, code: "file_changed", message: "file \(file.number) of proposal #\(proposal) changed on the server: download it again")
+        }
+        guard answer.status == 206 else {
+            _ = try decode(APIErrorBody.self, from: answer)  // throws the server's error
+            throw APIClientError(status: answer.status, code: "bad_answer", message: "the server answered \(answer.status)")
+        }
+        guard answer.body.count == range.count else {
+            throw APIClientError(
+                status: 206, code: "bad_answer",
+                message: "the server sent \(answer.body.count) bytes of file \(file.number) instead of \(range.count)")
+        }
+        return answer.body
+    }
+
     public func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
         try await get(Endpoint.results.path(slug: slug), query: ["round": round, "method": method.rawValue])
     }

@@ -139,6 +139,53 @@ enum OpenAPIDocument {
               responses:
                 "200": {description: Queue, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/QueueItem"}}}}}
                 "403": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/proposals/{proposal}:
+            parameters:
+              - {$ref: "#/components/parameters/Slug"}
+              - {name: proposal, in: path, required: true, schema: {type: integer, minimum: 1}}
+            get:
+              summary: A proposal as the caller may read it. Judges see only their assignments (no team in a blind round), universities their own teams.
+              parameters:
+                - {name: versions, in: query, required: false, schema: {type: string, enum: [current, all], default: current}}
+                - {name: judge, in: query, required: false, schema: {type: string}, description: Organizers only; see what this judge (by email) sees.}
+              responses:
+                "200": {description: The current version, or every version oldest first, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/ProposalView"}}}}}
+                "400": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/proposals/{proposal}/files/{file}:
+            parameters:
+              - {$ref: "#/components/parameters/Slug"}
+              - {name: proposal, in: path, required: true, schema: {type: integer, minimum: 1}}
+              - {name: file, in: path, required: true, schema: {type: integer, minimum: 1}, description: The file's number in the proposal's current version.}
+            get:
+              summary: A file of a proposal, streamed. Its ETag is its SHA-256; a byte Range (with If-Range) resumes an interrupted download.
+              parameters:
+                - {name: Range, in: header, required: false, schema: {type: string, example: bytes=1048576-}}
+                - {name: If-Range, in: header, required: false, schema: {type: string}}
+                - {name: If-None-Match, in: header, required: false, schema: {type: string}}
+                - {name: judge, in: query, required: false, schema: {type: string}, description: Organizers only; download as this judge (by email).}
+              responses:
+                "200":
+                  description: The whole file
+                  headers:
+                    ETag: {schema: {type: string}}
+                    Accept-Ranges: {schema: {type: string}}
+                    Content-Disposition: {schema: {type: string}, description: A neutral name (proposal-17-plan.pdf) in a blind round.}
+                  content: {application/octet-stream: {schema: {type: string, format: binary}}}
+                "206":
+                  description: The requested range
+                  headers:
+                    ETag: {schema: {type: string}}
+                    Content-Range: {schema: {type: string}}
+                  content: {application/octet-stream: {schema: {type: string, format: binary}}}
+                "304": {description: Not modified (If-None-Match named the file's ETag)}
+                "400": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "416": {$ref: "#/components/responses/Error"}
           /api/v1/competitions/{slug}/scorecards/{proposal}:
             parameters:
               - {$ref: "#/components/parameters/Slug"}
@@ -307,6 +354,32 @@ enum OpenAPIDocument {
                 criteria:
                   type: array
                   items: {type: object, properties: {id: {type: string}, title: {type: string}, guidance: {type: string}, weight: {type: number}}}
+            ProposalView:
+              type: object
+              required: [proposal, version, title, abstract, tags, submitted_at, blind, files]
+              properties:
+                proposal: {type: integer}
+                version: {type: integer}
+                title: {type: string}
+                abstract: {type: string}
+                link: {type: string}
+                tags: {type: array, items: {type: string}}
+                submitted_at: {type: string, format: date-time}
+                submitted_by: {type: string, description: Organizers only.}
+                team: {type: string, description: Absent in a blind round.}
+                university: {type: string, description: Absent in a blind round.}
+                blind: {type: boolean}
+                files:
+                  type: array
+                  items:
+                    type: object
+                    required: [number, name, media_type, size, sha256]
+                    properties:
+                      number: {type: integer}
+                      name: {type: string}
+                      media_type: {type: string}
+                      size: {type: integer}
+                      sha256: {type: string, pattern: "^[0-9a-f]{64}$"}
             QueueItem:
               type: object
               properties:

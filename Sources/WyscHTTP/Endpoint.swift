@@ -12,6 +12,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case teamStatus = "competitions/:slug/teams/status"
     case rubric = "competitions/:slug/rubric"
     case queue = "competitions/:slug/queue"
+    case proposal = "competitions/:slug/proposals/:proposal"
+    case proposalFile = "competitions/:slug/proposals/:proposal/files/:file"
     case scorecard = "competitions/:slug/scorecards/:proposal"
     case conflicts = "competitions/:slug/conflicts"
     case results = "competitions/:slug/results"
@@ -24,11 +26,12 @@ public enum Endpoint: String, CaseIterable, Sendable {
     var routerPath: RouterPath { RouterPath(rawValue) }
 
     /// The path of a request: the pattern with its parameters filled in (percent-encoded).
-    public func path(slug: String? = nil, proposal: Int? = nil) -> String {
+    public func path(slug: String? = nil, proposal: Int? = nil, file: Int? = nil) -> String {
         let filled = rawValue.split(separator: "/").map { part -> String in
             switch part {
             case ":slug": slug.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 } ?? String(part)
             case ":proposal": proposal.map(String.init) ?? String(part)
+            case ":file": file.map(String.init) ?? String(part)
             default: String(part)
             }
         }

@@ -62,6 +62,7 @@ public enum WyscServer {
         CompetitionController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         PhaseController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         ScorecardController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        ProposalController(application: application).register(on: api)
         return router
     }
 }

@@ -18,6 +18,8 @@ public enum TextField: String, Sendable, CaseIterable {
     /// A workshop mentor's note.
     case note
     case abstract
+    /// The name of a file a team uploads with its proposal.
+    case fileName
 
     public var maxCharacters: Int {
         switch self {
@@ -30,6 +32,7 @@ public enum TextField: String, Sendable, CaseIterable {
         case .reason: 2_000
         case .note: 2_000
         case .abstract: 20_000
+        case .fileName: 255
         }
     }
 
@@ -37,7 +40,7 @@ public enum TextField: String, Sendable, CaseIterable {
     public var multiline: Bool {
         switch self {
         case .comment, .reason, .note, .abstract: true
-        case .name, .email, .title, .tag, .link: false
+        case .name, .email, .title, .tag, .link, .fileName: false
         }
     }
 
@@ -55,7 +58,7 @@ public enum TextField: String, Sendable, CaseIterable {
         ("proposal_version", "title", .title), ("proposal_version", "abstract", .abstract), ("proposal_version", "link", .link),
         ("judge", "name", .name), ("judge", "email", .email), ("judge", "university", .name), ("judge", "city", .name),
         ("judge", "country", .name), ("judge", "withdrawn_reason", .reason), ("declared_conflict", "reason", .reason),
-        ("scorecard", "comment", .comment), ("audit_log", "reason", .reason),
+        ("scorecard", "comment", .comment), ("audit_log", "reason", .reason), ("proposal_file", "name", .fileName),
     ]
 }
 
@@ -69,7 +72,7 @@ extension TextField {
                 return "\(field) contains a NUL character (at character \(count)), which cannot be stored"
             }
             if Self.isControl(scalar) && !(multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t")) {
-                let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+                let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4, with: "0")
                 return "\(field) contains the control character \(code) (at character \(count))" + (multiline ? "" : "; it must be one line of text")
             }
         }
@@ -126,7 +129,8 @@ public func quoted(_ value: String, limit: Int = 60) -> String {
 }
 
 extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+    /// The text right-aligned in `width` characters.
+    public func leftPadded(to width: Int, with pad: Character = " ") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -17,6 +17,8 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var workshops: [Workshop]
     /// Who may go on after lectures and workshops; nil when the workflow has no such rules.
     public var eligibility: EligibilityRules?
+    /// What files a proposal may carry (`proposal_files`; PDF up to 20 MB when absent).
+    public var proposalFiles: ProposalFileRules = .standard
 
     public func phase(_ id: String) -> Phase? { phases.first { $0.id == id } }
     public func lecture(_ id: String) -> Lecture? { lectures.first { $0.id == id } }

@@ -167,7 +167,10 @@ private struct Reader {
         guard
             let top = mapping(
                 root, "the workflow",
-                allowed: ["workflow", "title", "phases", "transitions", "team", "rubric", "rounds", "lectures", "workshops", "eligibility"])
+                allowed: [
+                    "workflow", "title", "phases", "transitions", "team", "rubric", "rounds", "lectures", "workshops", "eligibility",
+                    "proposal_files",
+                ])
         else {
             return nil
         }
@@ -218,10 +221,12 @@ private struct Reader {
                 "the action compute_eligibility needs an 'eligibility' section (min_lectures, attendance_minutes, quiz_max, quiz_pass_average, min_workshops)"
             )
         }
+        let proposalFiles = top["proposal_files"].map { self.proposalFileRules($0) } ?? .standard
         guard let rubric else { return nil }
         return WorkflowDefinition(
             id: id, title: title, phases: phases.map(\.value), transitions: transitions.map(\.value), team: team, rubric: rubric,
-            rounds: rounds.map(\.value), lectures: lectures.map(\.value), workshops: workshops.map(\.value), eligibility: eligibility
+            rounds: rounds.map(\.value), lectures: lectures.map(\.value), workshops: workshops.map(\.value), eligibility: eligibility,
+            proposalFiles: proposalFiles
         )
     }
 
@@ -381,6 +386,34 @@ private struct Reader {
             problem(entries["age_reference_date"], "age_reference_date must be a date such as 2026-09-01")
         }
         return TeamRules(minMembers: minimum, maxMembers: maximum, maxAge: maxAge, ageReferenceDate: reference)
+    }
+
+    /// `proposal_files: {types: [pdf, png], max_file_size_mb: 20, max_files: 5}`; what is left out keeps its standard value.
+    mutating func proposalFileRules(_ node: Node) -> ProposalFileRules {
+        var rules = ProposalFileRules.standard
+        guard let entries = mapping(node, "proposal_files", allowed: ["types", "max_file_size_mb", "max_files"]) else { return rules }
+        if let types = entries["types"] {
+            var allowed: [DocumentType] = []
+            for item in sequence(types, "'types' in proposal_files") {
+                guard let name = item.string, let type = DocumentType(rawValue: name) else {
+                    problem(
+                        item,
+                        "'\(item.string ?? "a \(item.kindName)")' is not a file type wysc knows (expected one of: \(DocumentType.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
+                    continue
+                }
+                if allowed.contains(type) { problem(item, "file type '\(name)' appears twice in proposal_files") }
+                allowed.append(type)
+            }
+            if case .sequence(let items) = types, items.isEmpty { problem(types, "'types' in proposal_files lists no file type") }
+            rules.allowedTypes = allowed
+        }
+        let largest = ProposalFileRules.largestFileBytes / 1_000_000
+        if let megabytes = integer(entries, "max_file_size_mb", in: "proposal_files", parent: node, range: 1...largest, required: false) {
+            rules.maxFileBytes = megabytes * 1_000_000
+        }
+        if let count = integer(entries, "max_files", in: "proposal_files", parent: node, range: 1...20, required: false) { rules.maxFiles = count }
+        return rules
     }
 
     /// YYYY-MM-DD naming a real day (no 2026-02-30).

@@ -23,6 +23,11 @@ protocol CompetitionService: Sendable {
         _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?
     ) async throws -> ScorecardOutcome
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport
+    func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView]
+    /// Reads a file of a proposal from `offset` to its end, a piece at a time.
+    func downloadProposalFile(
+        _ slug: String, proposal: Int, file: ProposalFile, from offset: Int, judge: String?, into body: (Data) async throws -> Void
+    ) async throws
 }
 
 struct DirectService: CompetitionService {
@@ -52,6 +57,18 @@ struct DirectService: CompetitionService {
     }
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
         try await application.results(round: round, method: method, competition: slug, as: actor)
+    }
+    func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView] {
+        try await application.readProposal(reference, allVersions: allVersions, judge: judge, competition: slug, as: actor)
+    }
+    func downloadProposalFile(
+        _ slug: String, proposal: Int, file: ProposalFile, from offset: Int, judge: String?, into body: (Data) async throws -> Void
+    ) async throws {
+        let current = try await application.proposalFile(proposal: proposal, file: file.number, judge: judge, competition: slug, as: actor)
+        guard current.sha256 == file.sha256 else {
+            throw WyscError(.stale, "file \(file.number) of proposal #\(proposal) changed meanwhile: download it again")
+        }
+        try await application.readProposalFile(current, range: offset..<current.size, into: body)
     }
 }
 
@@ -90,6 +107,23 @@ struct RemoteService: CompetitionService {
     }
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
         try await client.results(slug, round: round, method: method)
+    }
+    func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView] {
+        guard case .number(let number) = reference else {
+            throw WyscError(.badInput, "through a server, name the proposal by its number (wysc judge queue or wysc team status shows it)")
+        }
+        return try await client.proposal(slug, number: number, allVersions: allVersions, judge: judge)
+    }
+    /// Range requests of 1 MiB: memory stays bounded and an interrupted download resumes where it stopped.
+    func downloadProposalFile(
+        _ slug: String, proposal: Int, file: ProposalFile, from offset: Int, judge: String?, into body: (Data) async throws -> Void
+    ) async throws {
+        var position = offset
+        while position < file.size {
+            let end = min(file.size, position + (1 << 20))
+            try await body(try await client.proposalFilePiece(slug, proposal: proposal, file: file, range: position..<end, judge: judge))
+            position = end
+        }
     }
 }
 

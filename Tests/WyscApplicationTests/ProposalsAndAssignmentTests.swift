@@ -74,7 +74,7 @@ import WyscWorkflow
         input.abstract = "Second draft, with a budget."
         let second = try await app.submitProposal(input, competition: "wysc-2026", as: organizer)
         #expect(second.proposal.version == 2)
-        let versions = try await app.proposalVersions(competition: "wysc-2026", team: "Han River Movers", as: organizer)
+        let versions = try await app.readProposal(.team("Han River Movers"), allVersions: true, competition: "wysc-2026", as: organizer)
         #expect(versions.map(\.abstract) == ["First draft.", "Second draft, with a budget."])
         let audit = try await app.auditLog(AuditFilter(action: "proposal.submit"), as: organizer)
         #expect(audit.count == 2)
@@ -265,7 +265,7 @@ import WyscWorkflow
         let seoul = try await app.universities().first { $0.city == "Seoul" }!
         let status = try await app.teamStatus(competition: "wysc-2026", team: "Han River Movers", university: nil, as: .university(seoul.id))
         let steps = Dictionary(uniqueKeysWithValues: status[0].steps.map { ($0.step, $0) })
-        #expect(steps["proposal"]?.detail.hasPrefix("received: 'Idea of Han River Movers' (version 1,") == true)
+        #expect(steps["proposal"]?.detail.contains("'Idea of Han River Movers' (version 1,") == true)
         #expect(steps["review"]?.detail == "under review by 2 judges")
         let late = await #expect(throws: WyscError.self) {
             try await app.submitProposal(
@@ -294,7 +294,7 @@ import WyscWorkflow
         }
         #expect(outcomes.count == 24)
         #expect(outcomes.reduce(0) { $0 + $1.added } == 1)
-        let versions = try await app.proposalVersions(competition: "wysc-2026", team: "Han River Movers", as: organizer)
+        let versions = try await app.readProposal(.team("Han River Movers"), allVersions: true, competition: "wysc-2026", as: organizer)
         #expect(versions.count == 1 + outcomes.reduce(0) { $0 + $1.changed })
     }
 

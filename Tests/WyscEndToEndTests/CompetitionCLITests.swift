@@ -3,6 +3,7 @@ import Testing
 import WyscApplication
 import WyscPostgres
 import WyscTestSupport
+import WyscWorkflow
 
 /// Organizers running a competition with the built `wysc`, against a real PostgreSQL.
 @Suite struct CompetitionCLITests {
@@ -368,6 +369,7 @@ import WyscTestSupport
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-score-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try TestWorkflows.judging.write(toFile: directory + "/w.yaml", atomically: true, encoding: .utf8)
+        try SimplePDF.make(title: "Luces", lines: ["Street lights that dim."]).write(to: URL(fileURLWithPath: directory + "/luces.pdf"))
         for step in [
             ["db", "migrate"], ["competition", "create", "judging", "--workflow", directory + "/w.yaml"],
             ["university", "add", "Universidad de Lima", "--city", "Lima", "--country", "Peru"],
@@ -376,7 +378,10 @@ import WyscTestSupport
             ["phase", "advance"],
             ["judge", "add", "Dr. Amina Yusuf", "--email", "amina@example.org", "--city", "Nairobi"],
             ["judge", "add", "Prof. Kim Ji-woo", "--email", "kim@example.org", "--city", "Seoul"],
-            ["proposal", "submit", "--team", "Lima Lights", "--title", "Luces inteligentes", "--abstract", "Street lights that dim."],
+            [
+                "proposal", "submit", "--team", "Lima Lights", "--title", "Luces inteligentes", "--abstract", "Street lights that dim.",
+                "--file", directory + "/luces.pdf",
+            ],
             ["proposal", "submit", "--team", "Lima Buses", "--title", "Buses que cuentan", "--abstract", "Buses that count."],
             ["phase", "advance"],
         ] {
@@ -384,6 +389,41 @@ import WyscTestSupport
             #expect(outcome.status == 0, "\(step): \(outcome.stderr)")
         }
         return (url, directory)
+    }
+
+    @Test func proposalsCarryTheirFilesFromTheCommandLine() throws {
+        let (url, directory) = try prepared()
+        let pdf = try Data(contentsOf: URL(fileURLWithPath: directory + "/luces.pdf"))
+        var digest = DocumentDigest()
+        digest.update(pdf)
+        let show = try WyscBinary.run(
+            ["proposal", "show", "Lima Lights", "--database-url", url], environment: WyscBinary.environment(["COLUMNS": "40"]))
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("Team: Lima Lights — Universidad de Lima"))
+        #expect(
+            show.stdout.contains("  1  luces.pdf  \(byteCountText(pdf.count).leftPadded(to: 8))  sha256 \(digest.finalize().prefix(16))…"),
+            "\(show.stdout)")
+        let json = try WyscBinary.run(["proposal", "show", "1", "--database-url", url, "--format", "json"])
+        #expect(json.stdout.contains("\"sha256\" : \"\(digest.finalize())\""), "\(json.stdout)")
+        let get = try WyscBinary.run(["proposal", "get", "1", "--output", directory + "/out", "--database-url", url])
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/out/luces.pdf")) == pdf)
+        let none = try WyscBinary.run(["proposal", "get", "2", "--output", directory + "/out", "--database-url", url])
+        #expect(none.status == 65, "\(none.status)")
+        #expect(none.stderr.contains("proposal #2 has no files"))
+        // The submission phase is over: a text file named .pdf would have been refused anyway.
+        try "hello".write(toFile: directory + "/fake.pdf", atomically: true, encoding: .utf8)
+        let late = try WyscBinary.run([
+            "proposal", "submit", "--team", "Lima Lights", "--title", "T", "--abstract", "A", "--file", directory + "/fake.pdf", "--database-url",
+            url,
+        ])
+        #expect(late.status != 0)
+        let missing = try WyscBinary.run([
+            "proposal", "submit", "--team", "Lima Lights", "--title", "T", "--abstract", "A", "--file", directory + "/nope.pdf", "--database-url",
+            url,
+        ])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("nope.pdf' does not exist"), "\(missing.stderr)")
     }
 
     @Test func judgesScoreWithSetFileAndOnATerminal() throws {
@@ -471,6 +511,44 @@ import WyscTestSupport
         #expect(remoteQueue.status == 0, "\(remoteQueue.stderr)")
         #expect(remoteQueue.stdout == directQueue.stdout)
         let proposal = remoteQueue.stdout.split(separator: "\r\n")[1].split(separator: ",")[0]
+
+        // She reads the proposal: the same text as an organizer previewing it as her, without the team (blind round).
+        let shown = try WyscBinary.run(["proposal", "show", String(proposal)], environment: judge.merging(["COLUMNS": "60"]) { $1 })
+        let shownDirect = try WyscBinary.run(
+            ["proposal", "show", String(proposal), "--judge", "amina@example.org", "--database-url", url],
+            environment: WyscBinary.environment(["COLUMNS": "60"]))
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout == shownDirect.stdout)
+        #expect(shown.stdout.contains("Blind review: the team and its university are not shown."))
+        #expect(shown.stdout.contains("proposal-\(proposal)-plan.pdf"))
+        #expect(!JudgingFixture.teams.contains { shown.stdout.contains($0.0) || shown.stdout.contains($0.1) }, "\(shown.stdout)")
+        let others = try await fixture.application.proposals(competition: JudgingFixture.slug, as: organizer)
+        let hers = others.first { String($0.id) == proposal }!
+        let plan = JudgingFixture.plan(JudgingFixture.teams.firstIndex { $0.0 == hers.team }!)
+        let notAssigned = others.first { String($0.id) != proposal && !remoteQueue.stdout.contains("\r\n\($0.id),") }!
+        let refused = try WyscBinary.run(["proposal", "show", String(notAssigned.id)], environment: judge)
+        #expect(refused.status == 77)
+        #expect(refused.stderr.contains("proposal #\(notAssigned.id) is not assigned to you"))
+
+        // A download resumes after what arrived before, and a damaged one is deleted, not kept.
+        let downloads = home + "/downloads"
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        let target = downloads + "/proposal-\(proposal)-plan.pdf"
+        try plan.prefix(1000).write(to: URL(fileURLWithPath: target + ".part"))
+        let get = try WyscBinary.run(["proposal", "get", String(proposal), "--output", downloads], environment: judge)
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == plan)
+        #expect(!FileManager.default.fileExists(atPath: target + ".part"))
+        try FileManager.default.removeItem(atPath: target)
+        try Data(repeating: 0x41, count: 1000).write(to: URL(fileURLWithPath: target + ".part"))
+        let damaged = try WyscBinary.run(["proposal", "get", String(proposal), "--output", downloads], environment: judge)
+        #expect(damaged.status != 0)
+        #expect(damaged.stderr.contains("arrived damaged"), "\(damaged.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target + ".part") && !FileManager.default.fileExists(atPath: target))
+        let direct = try WyscBinary.run(
+            ["proposal", "get", String(proposal), "--output", downloads, "--judge", "amina@example.org", "--database-url", url])
+        #expect(direct.status == 0, "\(direct.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == plan)
 
         let score = try WyscBinary.run(
             ["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)

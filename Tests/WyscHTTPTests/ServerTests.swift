@@ -86,6 +86,9 @@ struct Callers {
         let aminas = try await queue(server, callers.amina)
         let notAminas = try await queue(server, callers.elena).first { !aminas.contains($0) }!
         let score = #"{"scores": {"idea": 7, "plan": 6}}"#
+        let proposals = try await fixture.application.proposals(competition: JudgingFixture.slug, as: TestApplication.organizer)
+        let bogotas = Set(proposals.filter { $0.university == "Universidad de Bogotá" }.map(\.id))
+        let university = { (proposal: Int) in bogotas.contains(proposal) ? 200 : 403 }
         struct Case {
             var method: String
             var path: String
@@ -105,6 +108,11 @@ struct Callers {
             Case(method: "GET", path: "\(Self.base)/scorecards/\(aminas[0])", expected: (400, 404, 403)),
             Case(method: "PUT", path: "\(Self.base)/scorecards/\(notAminas)", body: score, expected: (400, 403, 403)),
             Case(method: "PUT", path: "\(Self.base)/scorecards/\(aminas[0])", body: score, expected: (400, 201, 403)),
+            Case(method: "GET", path: "\(Self.base)/proposals/\(aminas[0])", expected: (200, 200, university(aminas[0]))),
+            Case(method: "GET", path: "\(Self.base)/proposals/\(notAminas)", expected: (200, 403, university(notAminas))),
+            Case(method: "GET", path: "\(Self.base)/proposals/\(aminas[0])/files/1", expected: (200, 200, university(aminas[0]))),
+            Case(method: "GET", path: "\(Self.base)/proposals/\(notAminas)/files/1", expected: (200, 403, university(notAminas))),
+            Case(method: "GET", path: "\(Self.base)/proposals/\(aminas[0])/files/2", expected: (404, 404, university(aminas[0]) == 200 ? 404 : 403)),
             Case(
                 method: "POST", path: "\(Self.base)/conflicts", body: #"{"proposal": \#(aminas[1]), "reason": "knows the team"}"#,
                 expected: (400, 201, 403)),
@@ -278,9 +286,10 @@ struct Callers {
         #expect(document + "\n" == (try String(contentsOf: file, encoding: .utf8)), "run Scripts/embed-resources")
         // Every documented path exists: none answers 404 for want of a route.
         let paths = document.split(separator: "\n").filter { $0.hasPrefix("  /") }.map { $0.dropFirst(2).dropLast().description }
-        #expect(paths.count == 16)
+        #expect(paths.count == 18)
         for path in paths {
             let concrete = path.replacingOccurrences(of: "{slug}", with: JudgingFixture.slug).replacingOccurrences(of: "{proposal}", with: "1")
+                .replacingOccurrences(of: "{file}", with: "1")
             let method = path.hasSuffix("/advance") || path.hasSuffix("/conflicts") ? "POST" : path.contains("{proposal}") ? "GET" : "GET"
             let answer = try await server.client(callers.organizer).send(
                 method, String(concrete.dropFirst()),

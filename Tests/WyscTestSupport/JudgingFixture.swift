@@ -16,6 +16,11 @@ public struct JudgingFixture: Sendable {
         ("Andes Data", "Universidad de Bogotá"),
     ]
 
+    /// The PDF each team attached (team index → bytes): distinct per team.
+    public static func plan(_ index: Int) -> Data {
+        SimplePDF.make(title: "Idea \(index)", lines: (0..<200).map { "Line \($0) of the plan of team \(index)." })
+    }
+
     public static func inScreening(_ given: TestApplication? = nil) async throws -> JudgingFixture {
         let test: TestApplication
         if let given { test = given } else { test = try await TestApplication() }
@@ -42,7 +47,14 @@ public struct JudgingFixture: Sendable {
         ]
         _ = try await app.addJudges(panel.enumerated().map { ($0 + 2, $1, "2") }, file: "j.csv", competition: slug, as: organizer)
         _ = try await app.importProposals(
-            teams.enumerated().map { (row: $0 + 2, input: ProposalInput(team: $1.0, title: "Idea \($0)", abstract: "A.", link: nil, tags: [])) },
+            teams.enumerated().map {
+                (
+                    row: $0 + 2,
+                    input: ProposalInput(
+                        team: $1.0, title: "Idea \($0)", abstract: "A.", link: nil, tags: [],
+                        files: [ProposalDocument(name: "\($1.0) plan.pdf", bytes: Self.plan($0))])
+                )
+            },
             file: "p.csv", competition: slug, as: organizer)
         _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "proposals", as: organizer)
         let ids = Dictionary(uniqueKeysWithValues: try await app.judges(competition: slug, as: organizer).map { ($0.email, $0.id) })

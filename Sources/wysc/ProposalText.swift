@@ -1,0 +1,172 @@
+import Foundation
+import WyscApplication
+import WyscHTTP
+import WyscWorkflow
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A proposal as people read it at a terminal, and as data.
+enum ProposalText {
+    static func render(_ view: ProposalView, width: Int) -> String {
+        var lines: [String] = []
+        lines.append("Proposal #\(view.proposal), version \(view.version), submitted \(view.submittedAt.rfc3339)")
+        if let team = view.team {
+            lines.append("Team: \(team) — \(view.university ?? "")")
+        } else if view.blind {
+            lines.append("Blind review: the team and its university are not shown.")
+        }
+        lines.append("")
+        lines.append(view.title)
+        if !view.tags.isEmpty { lines.append("Tags: " + view.tags.joined(separator: ", ")) }
+        if let link = view.link { lines.append("Link: \(link)") }
+        lines.append("")
+        for paragraph in view.abstract.components(separatedBy: "\n") {
+            lines += wrap(paragraph, width: max(20, width - 2)).map { $0.isEmpty ? "" : "  " + $0 }
+        }
+        lines.append("")
+        if view.files.isEmpty {
+            lines.append("No files.")
+        } else {
+            lines.append("Files:")
+            let names = view.files.map { DisplayWidth.of($0.name) }.max() ?? 0
+            for file in view.files {
+                let pad = String(repeating: " ", count: names - DisplayWidth.of(file.name))
+                lines.append("  \(file.number)  \(file.name)\(pad)  \(byteCountText(file.size).leftPadded(to: 8))  sha256 \(file.sha256.prefix(16))…")
+            }
+            lines.append("Download them with: wysc proposal get \(view.proposal)")
+        }
+        if let by = view.submittedBy { lines.append("Submitted by \(by).") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Words to lines of at most `width` columns (a longer word gets a line of its own).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        var used = 0
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            let size = DisplayWidth.of(String(word))
+            if used > 0 && used + 1 + size > width {
+                lines.append(line)
+                line = ""
+                used = 0
+            }
+            line += (used > 0 ? " " : "") + word
+            used += (used > 0 ? 1 : 0) + size
+        }
+        lines.append(line)
+        return lines
+    }
+
+    static func json(_ views: [ProposalView]) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(views)
+    }
+
+    static func table(_ views: [ProposalView]) -> DataTable {
+        DataTable(
+            columns: ["proposal", "version", "team", "university", "title", "tags", "link", "submitted_at", "files", "abstract"],
+            rows: views.map { view in
+                [
+                    .integer(view.proposal), .integer(view.version), view.team.map(Cell.text) ?? .null, view.university.map(Cell.text) ?? .null,
+                    .text(view.title), .text(view.tags.joined(separator: ";")), view.link.map(Cell.text) ?? .null, .text(view.submittedAt.rfc3339),
+                    .text(view.files.map(\.name).joined(separator: ";")), .text(view.abstract),
+                ]
+            })
+    }
+}
+
+/// Downloads into a directory: each file to NAME.part, checked against its SHA-256, then renamed.
+enum ProposalDownload {
+    static func files(
+        of view: ProposalView, only number: Int?, slug: String, judge: String?, into directory: String, service: any CompetitionService
+    ) async throws -> [(path: String, file: ProposalFile)] {
+        let chosen = view.files.filter { number == nil || $0.number == number }
+        if chosen.isEmpty {
+            throw WyscError(
+                .notFound,
+                view.files.isEmpty
+                    ? "proposal #\(view.proposal) has no files" : "proposal #\(view.proposal) has no file \(number!) (it has \(view.files.count))")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var saved: [(String, ProposalFile)] = []
+        for file in chosen {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(file.name).path
+            if try digest(of: path) == file.sha256 {
+                saved.append((path, file))
+                continue
+            }
+            let partial = path + ".part"
+            var hasher = DocumentDigest()
+            var offset = 0
+            // Resume: what arrived before is hashed again and kept.
+            if FileManager.default.fileExists(atPath: partial) {
+                offset = try hash(partial, into: &hasher)
+                if offset > file.size {
+                    try FileManager.default.removeItem(atPath: partial)
+                    offset = 0
+                    hasher = DocumentDigest()
+                }
+            }
+            let descriptor = open(partial, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o644)
+            guard descriptor >= 0 else {
+                throw CommandFailure(message: "cannot write \(partial): \(String(cString: strerror(errno)))", exitCode: CommandFailure.failure)
+            }
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+            let progress = ProgressBar()
+            var received = offset
+            try await service.downloadProposalFile(slug, proposal: view.proposal, file: file, from: offset, judge: judge) { bytes in
+                try handle.write(contentsOf: bytes)
+                hasher.update(bytes)
+                received += bytes.count
+                progress.update(file.name, done: received, total: file.size)
+            }
+            try handle.close()
+            progress.finish()
+            guard hasher.finalize() == file.sha256 else {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw CommandFailure(
+                    message: "\(file.name) arrived damaged (its SHA-256 is not \(file.sha256)); it was deleted: run the command again",
+                    exitCode: CommandFailure.failure)
+            }
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+            saved.append((path, file))
+        }
+        return saved
+    }
+
+    /// The SHA-256 of a file already on disk, or nil when there is none.
+    static func digest(of path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var hasher = DocumentDigest()
+        _ = try hash(path, into: &hasher)
+        return hasher.finalize()
+    }
+
+    static func hash(_ path: String, into hasher: inout DocumentDigest) throws -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+        defer { try? handle.close() }
+        var total = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(chunk)
+            total += chunk.count
+        }
+        return total
+    }
+}
+
+extension Terminal {
+    /// The terminal's width in columns: of stdout when it is a terminal, else $COLUMNS, else 80.
+    static var columns: Int {
+        var size = winsize()
+        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(text), value > 0 { return value }
+        return 80
+    }
+}
