@@ -132,6 +132,7 @@ public enum BuiltInWorkflows {
             title: Screening
             reviews_per_proposal: 3
             blind_review: true
+            feedback_to_teams: true      # each team reads its judges' feedback, unsigned, once results are published
             conflicts: {same_university: true, same_city: true}
           - id: finals
             title: Finals

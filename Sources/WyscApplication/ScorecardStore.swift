@@ -66,10 +66,17 @@ enum Scoring {
     /// Everything about a scorecard that can be refused, checked before anything is written; the
     /// scorecard to write (revision 0: not stored yet).
     static func check(
-        judge: Judges.Reference, proposal: Int, values: [String: String], comment: String, draft: Bool, round: JudgingRound,
+        judge: Judges.Reference, proposal: Int, values: [String: String], comment: String, feedback: String, draft: Bool, round: JudgingRound,
         competition: CompetitionRecord, on connection: PostgresConnection
     ) throws -> Scorecard {
         try TextField.comment.check(comment, field: "the comment")
+        try TextField.comment.check(feedback, field: "the feedback")
+        if !round.feedbackToTeams && !feedback.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw WyscError(
+                .badInput,
+                "round '\(round.id)' sends no feedback to teams (its workflow does not set feedback_to_teams): write your notes as the comment, which only organizers read"
+            )
+        }
         // The assignment, the withdrawal and what the conflict rules look at, in one round trip.
         let assigned = try connection.query(
             """
@@ -103,7 +110,7 @@ enum Scoring {
         let complete = scores.count == competition.definition.rubric.criteria.count
         return Scorecard(
             proposal: proposal, round: round.id, scores: scores, total: complete ? competition.definition.rubric.weightedTotal(scores) : nil,
-            comment: comment, submitted: !draft, revision: 0)
+            comment: comment, feedback: feedback, submitted: !draft, revision: 0)
     }
 
     /// Stores a scorecard, or a revision of it. `onlyIfNew`: the caller saw no scorecard, so one
@@ -115,29 +122,30 @@ enum Scoring {
         let scoresJSON = JSONValue.object(card.scores.mapValues { JSONValue.number($0) })
         let existing = try connection.query(
             """
-            SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
+            SELECT scores::text AS scores, total::float8 AS total, comment, feedback, submitted, revision FROM scorecard
             WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge.id) AND proposal_id = \(card.proposal) FOR UPDATE
             """
         ).singleRow()
         let subject = "scorecard:\(round.id)/#\(card.proposal)/\(judge.email)"
         var after: [String: JSONValue] = [
             "scores": scoresJSON, "total": card.total.map(JSONValue.number) ?? .null, "comment": .string(card.comment),
-            "submitted": .bool(card.submitted),
+            "feedback": .string(card.feedback), "submitted": .bool(card.submitted),
         ]
         if actor != .judge(judge.id) { after["on_behalf_of"] = .string(judge.email) }
         if existing != nil && onlyIfNew { throw staleFirstScorecard() }
         if let existing {
             let oldScores = try Scoring.storedScores(existing)
             let oldComment: String = try existing.decode("comment")
+            let oldFeedback: String = try existing.decode("feedback")
             let oldSubmitted: Bool = try existing.decode("submitted")
             let revision: Int = try existing.decode("revision")
-            if oldScores == card.scores && oldComment == card.comment && oldSubmitted == card.submitted {
+            if oldScores == card.scores && oldComment == card.comment && oldFeedback == card.feedback && oldSubmitted == card.submitted {
                 return ScorecardOutcome(change: .unchanged, total: card.total, revision: revision, submitted: card.submitted)
             }
             try connection.query(
                 """
                 UPDATE scorecard SET scores = \(PostgresJSON(text: scoresJSON.encoded))::jsonb, total = \(card.total), comment = \(card.comment),
-                    submitted = \(card.submitted), revision = revision + 1, updated_at = now(), updated_by = \(actor.description)
+                    feedback = \(card.feedback), submitted = \(card.submitted), revision = revision + 1, updated_at = now(), updated_by = \(actor.description)
                 WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge.id) AND proposal_id = \(card.proposal)
                 """)
             try Audit.record(
@@ -146,7 +154,8 @@ enum Scoring {
                 before: [
                     "scores": .object(oldScores.mapValues { JSONValue.number($0) }),
                     "total": (try existing.decode("total", as: Double?.self)).map(JSONValue.number) ?? .null,
-                    "comment": .string(oldComment), "submitted": .bool(oldSubmitted), "revision": .integer(revision),
+                    "comment": .string(oldComment), "feedback": .string(oldFeedback), "submitted": .bool(oldSubmitted),
+                    "revision": .integer(revision),
                 ],
                 after: after.merging(["revision": .integer(revision + 1)]) { $1 })
             return ScorecardOutcome(change: .revised, total: card.total, revision: revision + 1, submitted: card.submitted)
@@ -155,9 +164,9 @@ enum Scoring {
         // original) may insert first. Then this one is a revision of that row.
         let inserted = try connection.query(
             """
-            INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, submitted, updated_by)
+            INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, feedback, submitted, updated_by)
             VALUES (\(competition.id), \(round.id), \(judge.id), \(card.proposal), \(PostgresJSON(text: scoresJSON.encoded))::jsonb, \(card.total),
-                    \(card.comment), \(card.submitted), \(actor.description))
+                    \(card.comment), \(card.feedback), \(card.submitted), \(actor.description))
             ON CONFLICT DO NOTHING
             """
         ).affectedRows
@@ -177,11 +186,11 @@ enum Scoring {
         WyscError(.stale, "someone submitted this scorecard since you read it (you had none): read it again, then send your change")
     }
 
-    /// A scorecard from a row that selected `scores::text AS scores, total::float8 AS total, comment, submitted, revision`.
+    /// A scorecard from a row that selected `scores::text AS scores, total::float8 AS total, comment, feedback, submitted, revision`.
     static func scorecard(_ row: PostgresRow, proposal: Int, round: String) throws -> Scorecard {
         Scorecard(
             proposal: proposal, round: round, scores: try storedScores(row), total: try row.decode("total"), comment: try row.decode("comment"),
-            submitted: try row.decode("submitted"), revision: try row.decode("revision"))
+            feedback: try row.decode("feedback"), submitted: try row.decode("submitted"), revision: try row.decode("revision"))
     }
 
     /// A row's `scores` (criterion → value, selected as text).
@@ -205,7 +214,7 @@ enum Scoring {
         guard
             let row = try connection.query(
                 """
-                SELECT scores::text AS scores, total::float8 AS total, comment, submitted, revision FROM scorecard
+                SELECT scores::text AS scores, total::float8 AS total, comment, feedback, submitted, revision FROM scorecard
                 WHERE competition_id = \(competition.id) AND round = \(round) AND judge_id = \(judge) AND proposal_id = \(proposal)\(clause)
                 """
             ).singleRow()

@@ -21,7 +21,10 @@ extension Application {
             guard let round else { return [] }
             return try connection.query(
                 """
-                SELECT p.id, p.title, p.tags, t.name AS team, u.name AS university, s.submitted, s.total::float8 AS total
+                SELECT p.id, p.title, p.tags, t.name AS team, u.name AS university, s.submitted, s.total::float8 AS total,
+                       (SELECT count(*) FROM proposal_file f WHERE f.proposal_id = p.id AND f.version = p.version) AS files,
+                       (SELECT count(*) FROM proposal_file f JOIN proposal_file_read r ON r.proposal_id = f.proposal_id AND r.sha256 = f.sha256
+                         WHERE f.proposal_id = p.id AND f.version = p.version AND r.judge_id = a.judge_id) AS opened
                 FROM assignment a JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
                 LEFT JOIN scorecard s ON s.competition_id = a.competition_id AND s.round = a.round AND s.judge_id = a.judge_id AND s.proposal_id = a.proposal_id
                 WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = \(judge.id)
@@ -33,7 +36,8 @@ extension Application {
                     proposal: try row.decode("id"), round: round.id, title: try row.decode("title"), tags: try row.decode("tags"),
                     team: round.blindReview ? nil : try row.decode("team"), university: round.blindReview ? nil : try row.decode("university"),
                     status: submitted == nil ? "not started" : submitted! ? "submitted" : "draft", total: try row.decode("total"),
-                    deadline: competition.definition.phase(round.phase)?.deadline)
+                    deadline: competition.definition.phase(round.phase)?.deadline, feedbackToTeams: round.feedbackToTeams,
+                    files: try row.decode("files"), filesOpened: try row.decode("opened"))
             }
         }
     }
@@ -44,7 +48,8 @@ extension Application {
     /// sent again changes nothing. `expectedRevision` makes it a compare-and-set (0: only if the
     /// judge has no scorecard for it yet); `idempotency` makes a retry replay the first answer.
     public func submitScorecard(
-        proposal: Int, values: [String: String], comment: String?, draft: Bool, judge email: String?, competition slug: String, as actor: Actor,
+        proposal: Int, values: [String: String], comment: String?, feedback: String? = nil, draft: Bool, judge email: String?,
+        competition slug: String, as actor: Actor,
         expectedRevision: Int? = nil, idempotency: IdempotentRequest<ScorecardOutcome>? = nil
     ) async throws -> ScorecardOutcome {
         let now = self.now()
@@ -54,7 +59,8 @@ extension Application {
                 let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
                 let round = try Scoring.roundOpenForScoring(competition, now: now)
                 let card = try Scoring.check(
-                    judge: judge, proposal: proposal, values: values, comment: comment ?? "", draft: draft, round: round, competition: competition,
+                    judge: judge, proposal: proposal, values: values, comment: comment ?? "", feedback: feedback ?? "", draft: draft, round: round,
+                    competition: competition,
                     on: connection)
                 if let expectedRevision {
                     let current =
@@ -127,7 +133,8 @@ extension Application {
                     seen[key] = row.row
                     let judge = try Judges.find(row.judge, competition: competition, on: connection)
                     let card = try Scoring.check(
-                        judge: judge, proposal: proposal, values: row.values, comment: row.comment, draft: false, round: round,
+                        judge: judge, proposal: proposal, values: row.values, comment: row.comment, feedback: row.feedback, draft: false,
+                        round: round,
                         competition: competition, on: connection)
                     cards.append((judge, card))
                 } catch let error as WyscError {
@@ -234,7 +241,7 @@ extension Application {
             return try connection.query(
                 """
                 SELECT s.round, s.proposal_id, t.name AS team, j.name AS judge, j.email, s.scores::text AS scores, s.total::float8 AS total,
-                       s.comment, s.submitted, s.revision, s.updated_at
+                       s.comment, s.feedback, s.submitted, s.revision, s.updated_at
                 FROM scorecard s JOIN judge j ON j.id = s.judge_id JOIN proposal p ON p.id = s.proposal_id JOIN team t ON t.id = p.team_id
                 WHERE s.competition_id = \(competition.id) AND (\(id)::text IS NULL OR s.round = \(id))
                 ORDER BY s.round, s.proposal_id, j.name

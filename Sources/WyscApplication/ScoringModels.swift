@@ -14,6 +14,11 @@ public struct QueueItem: Sendable, Hashable, Codable {
     public var status: String
     public var total: Double?
     public var deadline: Date?
+    /// Whether the round asks for feedback for the team.
+    public var feedbackToTeams: Bool
+    /// How many files the proposal has, and how many of them this judge has downloaded.
+    public var files: Int
+    public var filesOpened: Int
 }
 
 /// What happened to a scorecard.
@@ -32,32 +37,34 @@ public struct ScorecardOutcome: Sendable, Hashable, Codable {
     }
 }
 
-/// One row of an offline scoring file: judge,proposal,<criterion>…,comment.
+/// One row of an offline scoring file: judge,proposal,<criterion>…,comment,feedback.
 public struct ScoreRow: Sendable, Hashable {
     public var row: Int
     public var judge: String
     public var proposal: String
     public var values: [String: String]
     public var comment: String
+    public var feedback: String
 
-    public init(row: Int, judge: String, proposal: String, values: [String: String], comment: String) {
+    public init(row: Int, judge: String, proposal: String, values: [String: String], comment: String, feedback: String = "") {
         self.row = row
         self.judge = judge
         self.proposal = proposal
         self.values = values
         self.comment = comment
+        self.feedback = feedback
     }
 
-    /// Every column other than judge, proposal and comment is a criterion (empty cells are left out).
+    /// Every column other than judge, proposal, comment and feedback is a criterion (empty cells are left out).
     public static func rows(of document: CSVDocument) throws(WyscError) -> [ScoreRow] {
-        let columns = try document.columns(required: ["judge", "proposal"], optional: ["comment"])
-        let criteria = document.header.enumerated().filter { !["judge", "proposal", "comment"].contains($0.element) }
+        let columns = try document.columns(required: ["judge", "proposal"], optional: ["comment", "feedback"])
+        let criteria = document.header.enumerated().filter { !["judge", "proposal", "comment", "feedback"].contains($0.element) }
         return document.records.map { record in
             var values: [String: String] = [:]
             for (index, name) in criteria where !record.value(index).isEmpty { values[name] = record.value(index) }
             return ScoreRow(
                 row: record.row, judge: record.value(columns["judge"]), proposal: record.value(columns["proposal"]), values: values,
-                comment: record.value(columns["comment"]))
+                comment: record.value(columns["comment"]), feedback: record.value(columns["feedback"]))
         }
     }
 }
@@ -133,7 +140,10 @@ public struct Scorecard: Sendable, Hashable, Codable {
     public var round: String
     public var scores: [String: Double]
     public var total: Double?
+    /// Private to the organizers.
     public var comment: String
+    /// For the team, in rounds with feedback_to_teams.
+    public var feedback: String
     public var submitted: Bool
     public var revision: Int
 }

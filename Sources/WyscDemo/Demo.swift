@@ -159,11 +159,38 @@ extension DemoPlan {
             let extra = clusters.randomElement(using: &generator)!
             if !tags.contains(extra) { tags.append(extra) }
         }
+        let title = "\(idea.title) in \(team.city)"
+        // The plan as a one-page PDF, as a team would upload it.
+        let plan = SimplePDF.make(
+            title: title,
+            lines: [
+                "Topic: \(tags.joined(separator: ", "))", "", "1. The problem in \(team.city)", "2. The pilot: where, who, for how long",
+                "3. The data it needs and who owns it", "4. Budget and partners", "5. How we will know it worked",
+            ])
         return ProposalInput(
-            team: team.name, title: "\(idea.title) in \(team.city)",
+            team: team.name, title: title,
             abstract:
                 "\(team.name) of \(team.university) proposes: \(idea.title.lowercased()). The plan covers a pilot in \(team.city), who benefits, the data it needs and what it costs.",
-            link: "https://proposals.example.org/\(abs(team.id))", tags: tags)
+            link: "https://proposals.example.org/\(abs(team.id))", tags: tags,
+            files: [ProposalDocument(name: "\(idea.title.lowercased().replacingOccurrences(of: " ", with: "-")).pdf", bytes: plan)])
+    }
+
+    /// A judge's feedback to a team, in keeping with the score they gave.
+    public static func feedback(total: Double, scale: Int, generator: inout SeededGenerator) -> String {
+        let strong = [
+            "A clear problem and a credible pilot; the budget is realistic.", "Strong use of open data; talk to the city's transport office early.",
+            "Convincing partners and a measurable goal.",
+        ]
+        let middling = [
+            "A good idea; the plan needs a smaller first pilot and a budget per item.", "Say who owns the data and how residents consent to it.",
+            "The benefits are clear; how the pilot is evaluated is not yet.",
+        ]
+        let weak = [
+            "The problem is real, but the solution is not yet specific: who uses it, where, and how often?",
+            "Costs and partners are missing; start from one neighbourhood.",
+        ]
+        let choices = total >= Double(scale) * 0.7 ? strong : total >= Double(scale) * 0.5 ? middling : weak
+        return choices.randomElement(using: &generator)!
     }
 
     static let judgeNames = [
@@ -324,7 +351,7 @@ extension Application {
             inputs.append((inputs.count + 2, DemoPlan.proposal(for: team, generator: &generator)))
         }
         let submitted = try await importProposals(inputs, file: "proposals.csv", competition: slug, as: organizer)
-        report("Proposals: \(submitted.added) received from \(eligible.count) eligible teams.")
+        report("Proposals: \(submitted.added) received from \(eligible.count) eligible teams, each with its plan as a PDF.")
         if var revised = inputs.first?.input {
             revised.abstract += " Version 2 adds a budget."
             _ = try await submitProposal(revised, competition: slug, as: organizer)
@@ -360,10 +387,11 @@ extension Application {
                     values[criterion.id] = String(
                         Int(min(Double(definition.rubric.scaleMax), max(Double(definition.rubric.scaleMin), raw.rounded()))))
                 }
+                let total = definition.rubric.weightedTotal((try? definition.rubric.validate(values)) ?? [:])
                 _ = try await submitScorecard(
-                    proposal: item.proposal, values: values, comment: "Scored in the \(round.title) round.", draft: false, judge: nil,
-                    competition: slug,
-                    as: .judge(judge.id))
+                    proposal: item.proposal, values: values, comment: "Scored in the \(round.title) round.",
+                    feedback: round.feedbackToTeams ? DemoPlan.feedback(total: total, scale: definition.rubric.scaleMax, generator: &generator) : nil,
+                    draft: false, judge: nil, competition: slug, as: .judge(judge.id))
                 scored += 1
             }
         }
@@ -391,6 +419,16 @@ extension Application {
                 let rank = status.steps.first(where: { $0.step == "rank" })
             {
                 report("  \(winner.team)'s university now sees: rank \(rank.detail)")
+            }
+            if let line = final.lines.last, let university = try await universities().first(where: { $0.name == line.university }),
+                let feedback = try? await teamFeedback(team: line.team, competition: slug, as: .university(university.id)).first
+            {
+                report("  \(line.team)'s university reads its feedback from round '\(feedback.round)' (unsigned):")
+                for review in feedback.reviews { report("    \(review.judge): \(review.feedback)") }
+                let averages = feedback.criteria.map {
+                    "\($0.criterion) \(String(format: "%.1f", $0.team)) (round \(String(format: "%.1f", $0.round)))"
+                }
+                report("    criterion averages: " + averages.joined(separator: ", "))
             }
             return
         }

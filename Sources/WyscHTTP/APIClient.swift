@@ -137,19 +137,25 @@ public struct APIClient: Sendable {
 
     /// Sends a scorecard over the revision the caller read (If-Match), once (Idempotency-Key).
     public func submitScorecard(
-        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?, revision: Int
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, feedback: String? = nil, draft: Bool, judge: String?,
+        revision: Int
     ) async throws -> ScorecardOutcome {
         struct Body: Encodable {
             var scores: [String: String]
             var comment: String?
+            var feedback: String?
             var draft: Bool
             var judge: String?
         }
-        let json = try JSONEncoder().encode(Body(scores: values, comment: comment, draft: draft, judge: judge))
+        let json = try JSONEncoder().encode(Body(scores: values, comment: comment, feedback: feedback, draft: draft, judge: judge))
         let answer = try await send(
             "PUT", Endpoint.scorecard.path(slug: slug, proposal: proposal), json: json,
             headers: ["Idempotency-Key": UUID().uuidString, "If-Match": "\"\(revision)\""])
         return try decode(ScorecardOutcome.self, from: answer)
+    }
+
+    public func feedback(_ slug: String, team: String?) async throws -> [TeamFeedback] {
+        try await get(Endpoint.feedback.path(slug: slug), query: ["team": team])
     }
 
     /// A proposal's current version, or every version.

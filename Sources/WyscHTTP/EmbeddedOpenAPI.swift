@@ -186,6 +186,17 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "416": {$ref: "#/components/responses/Error"}
+          /api/v1/competitions/{slug}/feedback:
+            parameters: [{$ref: "#/components/parameters/Slug"}]
+            get:
+              summary: The judges' feedback to teams (rounds with feedback_to_teams), unsigned, with criterion averages. Universities see their own teams' once results are published.
+              parameters:
+                - {name: team, in: query, required: false, schema: {type: string}}
+              responses:
+                "200": {description: Feedback per team and round, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/TeamFeedback"}}}}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
           /api/v1/competitions/{slug}/scorecards/{proposal}:
             parameters:
               - {$ref: "#/components/parameters/Slug"}
@@ -216,7 +227,8 @@ enum OpenAPIDocument {
                       required: [scores]
                       properties:
                         scores: {type: object, additionalProperties: {type: number}, description: Criterion id to value on the rubric's scale.}
-                        comment: {type: string}
+                        comment: {type: string, maxLength: 10000, description: Private to the organizers.}
+                        feedback: {type: string, maxLength: 10000, description: For the team (rounds with feedback_to_teams).}
                         draft: {type: boolean}
                         judge: {type: string, description: The judge's email (organizers entering a paper scorecard).}
               responses:
@@ -354,6 +366,21 @@ enum OpenAPIDocument {
                 criteria:
                   type: array
                   items: {type: object, properties: {id: {type: string}, title: {type: string}, guidance: {type: string}, weight: {type: number}}}
+            TeamFeedback:
+              type: object
+              required: [team, university, round, proposal, reviews, criteria]
+              properties:
+                team: {type: string}
+                university: {type: string}
+                contact: {type: string, description: The team leader's email (organizers only).}
+                round: {type: string}
+                proposal: {type: integer}
+                reviews:
+                  type: array
+                  items: {type: object, properties: {judge: {type: string, example: Judge A}, total: {type: number}, feedback: {type: string}}}
+                criteria:
+                  type: array
+                  items: {type: object, properties: {criterion: {type: string}, title: {type: string}, team: {type: number}, round: {type: number}}}
             ProposalView:
               type: object
               required: [proposal, version, title, abstract, tags, submitted_at, blind, files]
@@ -392,6 +419,9 @@ enum OpenAPIDocument {
                 status: {type: string, enum: [not started, draft, submitted]}
                 total: {type: number}
                 deadline: {type: string, format: date-time}
+                feedback_to_teams: {type: boolean}
+                files: {type: integer, description: How many files the proposal has.}
+                files_opened: {type: integer, description: How many of them this judge has downloaded.}
             Scorecard:
               type: object
               properties:
@@ -400,6 +430,7 @@ enum OpenAPIDocument {
                 scores: {type: object, additionalProperties: {type: number}}
                 total: {type: number}
                 comment: {type: string}
+                feedback: {type: string}
                 submitted: {type: boolean}
                 revision: {type: integer}
             ScorecardOutcome:

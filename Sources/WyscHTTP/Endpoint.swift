@@ -17,6 +17,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case scorecard = "competitions/:slug/scorecards/:proposal"
     case conflicts = "competitions/:slug/conflicts"
     case results = "competitions/:slug/results"
+    case feedback = "competitions/:slug/feedback"
     case audit = "competitions/:slug/audit"
 
     /// Where the API lives on the server.

@@ -40,9 +40,10 @@ struct ScorecardController {
             let data = try await RouteSupport.body(request, limit: maxBodyBytes)
             let expected = try request.headers[.ifMatch].map(RouteSupport.revision)
             return try await writes.idempotent(request, actor: actor, body: data, render: Self.scorecardReply) { idempotency in
-                let body = try JSONBody(data, allowed: ["scores", "comment", "draft", "judge"])
+                let body = try JSONBody(data, allowed: ["scores", "comment", "feedback", "draft", "judge"])
                 return try await application.submitScorecard(
                     proposal: proposal, values: try body.scores("scores"), comment: try body.string("comment"),
+                    feedback: try body.string("feedback"),
                     draft: try body.bool("draft") ?? false,
                     judge: try body.string("judge"), competition: slug, as: actor, expectedRevision: expected, idempotency: idempotency)
             }
@@ -56,6 +57,13 @@ struct ScorecardController {
                 proposal: proposal, reason: try body.requiredString("reason"), judge: try body.string("judge"), competition: slug,
                 as: try RouteSupport.actor(context))
             return try Reply.json(["declared": "true"], status: .created).response
+        }
+        api.get(Endpoint.feedback.routerPath) { request, context in
+            let slug = try RouteSupport.slug(context)
+            return try Reply.json(
+                try await application.teamFeedback(
+                    team: request.uri.queryParameters.get("team"), competition: slug, as: try RouteSupport.actor(context))
+            ).response
         }
         api.get(Endpoint.results.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)

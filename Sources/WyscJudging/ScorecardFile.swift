@@ -1,16 +1,20 @@
 import WyscWorkflow
 import Yams
 
-/// A scorecard written as a file for `wysc score --file`: `{scores: {criterion: value, …}, comment: …}`
+/// A scorecard written as a file for `wysc score --file`: `{scores: {criterion: value, …}, comment: …, feedback: …}`
 /// or the criteria at the top level; YAML or JSON (JSON is YAML). Values stay text: the rubric
 /// validates them.
 public struct ScorecardFile: Sendable, Hashable {
     public var values: [String: String]
+    /// Private to the organizers.
     public var comment: String?
+    /// For the team.
+    public var feedback: String?
 
-    public init(values: [String: String], comment: String?) {
+    public init(values: [String: String], comment: String?, feedback: String? = nil) {
         self.values = values
         self.comment = comment
+        self.feedback = feedback
     }
 
     public static func parse(_ text: String, file: String) throws(SafeYAML.Refusal) -> ScorecardFile {
@@ -22,6 +26,7 @@ public struct ScorecardFile: Sendable, Hashable {
             throw refuse(root, "expected a mapping of criteria to values, or {scores: …, comment: …}")
         }
         var comment: String?
+        var feedback: String?
         var scoresNode: Node?
         var values: [String: String] = [:]
         func scalar(_ node: Node, _ what: String) throws(SafeYAML.Refusal) -> String {
@@ -33,6 +38,8 @@ public struct ScorecardFile: Sendable, Hashable {
             switch name {
             case "comment":
                 comment = try scalar(value, "comment")
+            case "feedback":
+                feedback = try scalar(value, "feedback")
             case "scores":
                 scoresNode = value
             default:
@@ -49,6 +56,6 @@ public struct ScorecardFile: Sendable, Hashable {
                 values[name] = try scalar(value, "the score of '\(name)'")
             }
         }
-        return ScorecardFile(values: values, comment: comment)
+        return ScorecardFile(values: values, comment: comment, feedback: feedback)
     }
 }

@@ -11,7 +11,7 @@ public enum TextField: String, Sendable, CaseIterable {
     /// Topic tags and expertise, each.
     case tag
     case link
-    /// A scorecard's comment.
+    /// A scorecard's comment (private to organizers) or its feedback (for the team).
     case comment
     /// Why something was done: a conflict, a withdrawal, an override, a forced or reopened phase.
     case reason
@@ -58,7 +58,8 @@ public enum TextField: String, Sendable, CaseIterable {
         ("proposal_version", "title", .title), ("proposal_version", "abstract", .abstract), ("proposal_version", "link", .link),
         ("judge", "name", .name), ("judge", "email", .email), ("judge", "university", .name), ("judge", "city", .name),
         ("judge", "country", .name), ("judge", "withdrawn_reason", .reason), ("declared_conflict", "reason", .reason),
-        ("scorecard", "comment", .comment), ("audit_log", "reason", .reason), ("proposal_file", "name", .fileName),
+        ("scorecard", "comment", .comment), ("scorecard", "feedback", .comment), ("audit_log", "reason", .reason),
+        ("proposal_file", "name", .fileName),
     ]
 }
 

@@ -253,6 +253,8 @@ public struct JudgingRound: Sendable, Hashable {
     public var maxLoad: Int?
     /// The phase in which this round's scorecards are submitted (default: the phase with the round's id).
     public var phase: String
+    /// Judges write feedback for the team, which its university reads (anonymized) once results are published.
+    public var feedbackToTeams: Bool = false
 }
 
 extension ActionUse: CustomStringConvertible {

@@ -540,7 +540,10 @@ private struct Reader {
     mutating func round(_ node: Node) -> (value: JudgingRound, node: Node)? {
         guard
             let entries = mapping(
-                node, "a round", allowed: ["id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load", "phase"]),
+                node, "a round",
+                allowed: [
+                    "id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load", "phase", "feedback_to_teams",
+                ]),
             let id = identifier(entries, "id", in: "a round", parent: node)
         else { return nil }
         let reviews = integer(entries, "reviews_per_proposal", in: "round '\(id)'", parent: node, range: 1...50) ?? 1
@@ -558,7 +561,8 @@ private struct Reader {
                 reviewsPerProposal: reviews, conflictSameUniversity: sameUniversity, conflictSameCity: sameCity,
                 blindReview: flag(entries, "blind_review", in: "round '\(id)'", default: false),
                 maxLoad: integer(entries, "max_load", in: "round '\(id)'", parent: node, range: 1...100_000, required: false),
-                phase: text(entries, "phase", in: "round '\(id)'", parent: node, required: false) ?? id
+                phase: text(entries, "phase", in: "round '\(id)'", parent: node, required: false) ?? id,
+                feedbackToTeams: flag(entries, "feedback_to_teams", in: "round '\(id)'", default: false)
             ), node
         )
     }

@@ -20,10 +20,11 @@ protocol CompetitionService: Sendable {
     func judgeQueue(_ slug: String, judge: String?) async throws -> [QueueItem]
     func rubric(_ slug: String) async throws -> Rubric
     func submitScorecard(
-        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, feedback: String?, draft: Bool, judge: String?
     ) async throws -> ScorecardOutcome
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport
     func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView]
+    func teamFeedback(_ slug: String, team: String?) async throws -> [TeamFeedback]
     /// Reads a file of a proposal from `offset` to its end, a piece at a time.
     func downloadProposalFile(
         _ slug: String, proposal: Int, file: ProposalFile, from offset: Int, judge: String?, into body: (Data) async throws -> Void
@@ -50,13 +51,16 @@ struct DirectService: CompetitionService {
     }
     func rubric(_ slug: String) async throws -> Rubric { try await application.rubric(competition: slug) }
     func submitScorecard(
-        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, feedback: String?, draft: Bool, judge: String?
     ) async throws -> ScorecardOutcome {
         try await application.submitScorecard(
-            proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, competition: slug, as: actor)
+            proposal: proposal, values: values, comment: comment, feedback: feedback, draft: draft, judge: judge, competition: slug, as: actor)
     }
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
         try await application.results(round: round, method: method, competition: slug, as: actor)
+    }
+    func teamFeedback(_ slug: String, team: String?) async throws -> [TeamFeedback] {
+        try await application.teamFeedback(team: team, competition: slug, as: actor)
     }
     func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView] {
         try await application.readProposal(reference, allVersions: allVersions, judge: judge, competition: slug, as: actor)
@@ -99,15 +103,16 @@ struct RemoteService: CompetitionService {
     /// Reads the scorecard's revision first and sends the change over it: if someone changed it in
     /// between (the same judge in another terminal), the server refuses with 412 instead of overwriting.
     func submitScorecard(
-        _ slug: String, proposal: Int, values: [String: String], comment: String?, draft: Bool, judge: String?
+        _ slug: String, proposal: Int, values: [String: String], comment: String?, feedback: String?, draft: Bool, judge: String?
     ) async throws -> ScorecardOutcome {
         let revision = try await client.scorecard(slug, proposal: proposal, judge: judge)?.revision ?? 0
         return try await client.submitScorecard(
-            slug, proposal: proposal, values: values, comment: comment, draft: draft, judge: judge, revision: revision)
+            slug, proposal: proposal, values: values, comment: comment, feedback: feedback, draft: draft, judge: judge, revision: revision)
     }
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport {
         try await client.results(slug, round: round, method: method)
     }
+    func teamFeedback(_ slug: String, team: String?) async throws -> [TeamFeedback] { try await client.feedback(slug, team: team) }
     func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView] {
         guard case .number(let number) = reference else {
             throw WyscError(.badInput, "through a server, name the proposal by its number (wysc judge queue or wysc team status shows it)")

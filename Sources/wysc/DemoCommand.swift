@@ -46,7 +46,7 @@ struct Demo: AsyncParsableCommand {
             "Demo competition '\(summary.slug)': \(summary.teams) teams, \(summary.members) members from \(summary.universities) universities; now in phase '\(summary.finalPhase)' (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)."
         )
         Terminal.message(
-            "Look around: wysc team status --competition \(summary.slug) | wysc phase history --competition \(summary.slug) | wysc audit --competition \(summary.slug)"
+            "Look around: wysc team status --competition \(summary.slug) | wysc proposal show 1 --competition \(summary.slug) | wysc results feedback --competition \(summary.slug) | wysc audit --competition \(summary.slug)"
         )
     }
 }

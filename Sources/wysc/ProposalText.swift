@@ -163,10 +163,55 @@ enum ProposalDownload {
 
 extension Terminal {
     /// The terminal's width in columns: of stdout when it is a terminal, else $COLUMNS, else 80.
-    static var columns: Int {
+    static var columns: Int { width(of: STDOUT_FILENO) }
+    /// The same for what is written to stderr (interactive scoring).
+    static var errorColumns: Int { width(of: STDERR_FILENO) }
+
+    private static func width(of descriptor: Int32) -> Int {
         var size = winsize()
-        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if isatty(descriptor) == 1, ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         if let text = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(text), value > 0 { return value }
         return 80
+    }
+}
+
+/// A team's feedback as people read it, and as rows for a mail merge.
+enum FeedbackText {
+    static func render(_ feedback: TeamFeedback, width: Int) -> String {
+        var lines = ["\(feedback.team) — \(feedback.university), round '\(feedback.round)', proposal #\(feedback.proposal)"]
+        if let contact = feedback.contact { lines.append("Contact: \(contact)") }
+        lines.append("")
+        for review in feedback.reviews {
+            lines.append("\(review.judge) (total \(String(format: "%.2f", review.total))):")
+            let text = review.feedback.isEmpty ? "(no feedback written)" : review.feedback
+            for paragraph in text.components(separatedBy: "\n") {
+                lines += ProposalText.wrap(paragraph, width: max(20, width - 2)).map { $0.isEmpty ? "" : "  " + $0 }
+            }
+        }
+        lines.append("")
+        let titles = feedback.criteria.map { DisplayWidth.of($0.title) }.max() ?? 0
+        lines.append("Criterion averages (this team / the round):")
+        for criterion in feedback.criteria {
+            let pad = String(repeating: " ", count: titles - DisplayWidth.of(criterion.title))
+            lines.append("  \(criterion.title)\(pad)  \(String(format: "%.2f", criterion.team)) / \(String(format: "%.2f", criterion.round))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One row per review; each team's criterion averages repeat on its rows.
+    static func table(_ feedback: [TeamFeedback]) -> DataTable {
+        let criteria = feedback.first?.criteria.map(\.criterion) ?? []
+        return DataTable(
+            columns: ["team", "university", "contact", "round", "proposal", "judge", "total", "feedback"]
+                + criteria.flatMap { ["\($0)_team", "\($0)_round"] },
+            rows: feedback.flatMap { team in
+                team.reviews.map { review in
+                    [
+                        .text(team.team), .text(team.university), team.contact.map(Cell.text) ?? .null, .text(team.round), .integer(team.proposal),
+                        .text(review.judge), .text(String(format: "%.2f", review.total)), .text(review.feedback),
+                    ]
+                        + team.criteria.flatMap { [Cell.text(String(format: "%.2f", $0.team)), .text(String(format: "%.2f", $0.round))] }
+                }
+            })
     }
 }

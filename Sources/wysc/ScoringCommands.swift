@@ -22,7 +22,8 @@ struct QueueCommand: AsyncParsableCommand {
         commandName: "queue",
         abstract: "A judge's assigned proposals for the round being scored: title, topics, status, deadline.",
         discussion: """
-            Team and university names are hidden when the round is blind.
+            Team and university names are hidden when the round is blind. "files" is how many files \
+            the proposal has and "opened" how many of them the judge has downloaded.
 
             Examples:
               wysc judge queue --judge amina@example.org
@@ -38,12 +39,13 @@ struct QueueCommand: AsyncParsableCommand {
             try await service.judgeQueue(try await competition.resolve(service), judge: judge.resolved)
         }
         let table = DataTable(
-            columns: ["proposal", "round", "title", "tags", "team", "status", "total", "deadline"],
+            columns: ["proposal", "round", "title", "tags", "team", "status", "total", "deadline", "files", "opened"],
             rows: items.map { item in
                 [
                     .integer(item.proposal), .text(item.round), .text(item.title), .text(item.tags.joined(separator: ", ")),
                     .text(item.team.map { "\($0) (\(item.university ?? ""))" } ?? "(blind review)"), .text(item.status),
                     item.total.map { .text(String(format: "%.2f", $0)) } ?? .null, item.deadline.map { .text($0.rfc3339) } ?? .null,
+                    .integer(item.files), .integer(item.filesOpened),
                 ]
             })
         Terminal.output(table.render(output.format))
@@ -56,18 +58,22 @@ struct ScoreCommand: AsyncParsableCommand {
         commandName: "score",
         abstract: "Score a proposal against the rubric: interactively on a terminal, or with --set or --file.",
         discussion: """
-            On a terminal, wysc walks the rubric: each criterion's title, guidance and scale; a bad value \
-            is asked again; then the weighted total, a comment, and a confirmation. A judge may revise until \
+            On a terminal, wysc first shows the proposal (as proposal show does) and offers to download \
+            its files; then it walks the rubric: each criterion's title, guidance and scale; a bad value \
+            is asked again; then the weighted total, feedback for the team (in rounds that send it), a \
+            private comment for the organizers, and a confirmation. --next takes the next proposal of \
+            the queue without a submitted scorecard. A judge may revise until \
             the round closes; every revision is kept in the audit log. Sending the same scorecard again \
             changes nothing.
 
             Examples:
               wysc score 17 --judge amina@example.org
+              wysc score --next
               wysc score 17 --judge amina@example.org --set innovation=8 --set impact=7 --set feasibility=6 \\
-                --set sustainability=9 --set presentation=7 --comment "Strong pilot plan"
-              wysc score 17 --judge amina@example.org --file scorecard.yaml    # {scores: {innovation: 8, …}, comment: …}
+                --set sustainability=9 --set presentation=7 --feedback "A strong pilot plan" --comment "Knows the field"
+              wysc score 17 --judge amina@example.org --file scorecard.yaml    # {scores: {innovation: 8, …}, feedback: …, comment: …}
               wysc score 17 --judge amina@example.org --set innovation=8 --draft
-              wysc score import offline-scores.csv     # judge,proposal,<criterion>…,comment
+              wysc score import offline-scores.csv     # judge,proposal,<criterion>…,comment,feedback
             """,
         subcommands: [Card.self, Import.self],
         defaultSubcommand: Card.self
@@ -75,55 +81,99 @@ struct ScoreCommand: AsyncParsableCommand {
 
     struct Card: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "card", abstract: "Score one proposal (the default: wysc score PROPOSAL).")
-        @Argument(help: "The proposal's number, as the queue shows it.") var proposal: String
+        @Argument(help: "The proposal's number, as the queue shows it.") var proposal: String?
+        @Flag(help: "The next proposal of the queue without a submitted scorecard.") var next = false
         @Option(name: .customLong("set"), help: ArgumentHelp("A criterion's value, CRITERION=VALUE; repeat for each.", valueName: "criterion=value"))
         var values: [String] = []
-        @Option(help: "A scorecard file, YAML or JSON: {scores: {criterion: value, …}, comment: …}.") var file: String?
-        @Option(help: "A comment for the team and the organizers.") var comment: String?
+        @Option(help: "A scorecard file, YAML or JSON: {scores: {criterion: value, …}, comment: …, feedback: …}.") var file: String?
+        @Option(help: "A private comment for the organizers (the team never sees it).") var comment: String?
+        @Option(help: "Feedback for the team, shown to its university once results are published (rounds with feedback_to_teams).")
+        var feedback: String?
         @Flag(help: "Save as a draft: may be incomplete, does not count until submitted.") var draft = false
         @OptionGroup var judge: JudgeOptions
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var service: ServiceOptions
 
+        func validate() throws {
+            if (proposal == nil) == !next { throw ValidationError("name the proposal (wysc score 17) or ask for the next one (wysc score --next)") }
+        }
+
         func run() async throws {
-            guard let number = Int(proposal.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
-                throw ValidationError("the proposal is its number in the queue (e.g. 17), not '\(proposal)'")
+            var number: Int?
+            if let proposal {
+                guard case .number(let value) = ProposalReference(parsing: proposal) else {
+                    throw ValidationError("the proposal is its number in the queue (e.g. 17), not '\(proposal)'")
+                }
+                number = value
             }
-            let outcome = try await service.withService { service in
+            let interactive = file == nil && values.isEmpty
+            if interactive && isatty(STDIN_FILENO) != 1 {
+                throw CommandFailure(
+                    message: "not on a terminal: give the scores with --set CRITERION=VALUE (one per criterion) or --file FILE",
+                    exitCode: CommandFailure.usage)
+            }
+            let (scored, outcome) = try await service.withService { service in
                 let slug = try await competition.resolve(service)
-                var scores: [String: String] = [:]
-                var note = comment
+                var item: QueueItem?
+                if next || interactive {
+                    let queue = try await service.judgeQueue(slug, judge: judge.resolved)
+                    if next {
+                        guard let open = queue.first(where: { $0.status != "submitted" }) else {
+                            throw CommandFailure(
+                                message: queue.isEmpty
+                                    ? "no proposals are assigned to this judge in the current round"
+                                    : "every proposal of the queue (\(queue.count)) has a submitted scorecard: nothing is left to score",
+                                exitCode: CommandFailure.failure)
+                        }
+                        number = open.proposal
+                    }
+                    item = queue.first { $0.proposal == number }
+                }
+                let proposal = number!
+                var card = ScorecardFile(values: [:], comment: comment, feedback: feedback)
                 var draft = self.draft
                 if let file {
-                    (scores, note) = try ScorecardInput.read(file, comment: comment)
+                    card = try ScorecardInput.read(file, comment: comment, feedback: feedback)
                 } else if !values.isEmpty {
-                    scores = try ScorecardInput.pairs(values)
-                } else if isatty(STDIN_FILENO) == 1 {
+                    card.values = try ScorecardInput.pairs(values)
+                } else {
+                    let view = try await service.readProposal(slug, .number(proposal), allVersions: false, judge: judge.resolved)[0]
+                    Terminal.message(ProposalText.render(view, width: Terminal.errorColumns))
+                    if !view.files.isEmpty, InteractiveScorecard.confirm("Download its \(view.files.count) file(s) into this directory first? [y/N] ")
+                    {
+                        for (path, _) in try await ProposalDownload.files(
+                            of: view, only: nil, slug: slug, judge: judge.resolved, into: ".", service: service)
+                        {
+                            Terminal.success("saved \(path)")
+                        }
+                    }
                     let rubric = try await service.rubric(slug)
-                    guard let answers = InteractiveScorecard.ask(rubric, proposal: number) else {
+                    guard let answers = InteractiveScorecard.ask(rubric, proposal: proposal, feedbackToTeams: item?.feedbackToTeams ?? false)
+                    else {
                         throw CommandFailure(message: "nothing was saved", exitCode: CommandFailure.failure)
                     }
-                    (scores, note, draft) = (answers.values, answers.comment, answers.draft)
-                } else {
-                    throw CommandFailure(
-                        message: "not on a terminal: give the scores with --set CRITERION=VALUE (one per criterion) or --file FILE",
-                        exitCode: CommandFailure.usage)
+                    (card, draft) = (answers.card, answers.draft)
                 }
-                return try await service.submitScorecard(slug, proposal: number, values: scores, comment: note, draft: draft, judge: judge.resolved)
+                return (
+                    proposal,
+                    try await service.submitScorecard(
+                        slug, proposal: proposal, values: card.values, comment: card.comment, feedback: card.feedback, draft: draft,
+                        judge: judge.resolved)
+                )
             }
             let total = outcome.total.map { String(format: "%.2f", $0) } ?? "incomplete"
             switch outcome.change {
-            case .unchanged: Terminal.message("Proposal #\(number): unchanged (the same scorecard is already saved; total \(total)).")
+            case .unchanged: Terminal.message("Proposal #\(scored): unchanged (the same scorecard is already saved; total \(total)).")
             case .added, .revised:
                 let what = outcome.submitted ? "submitted" : "saved as a draft"
-                Terminal.success("Proposal #\(number): scorecard \(what) (revision \(outcome.revision), weighted total \(total)).")
+                Terminal.success("Proposal #\(scored): scorecard \(what) (revision \(outcome.revision), weighted total \(total)).")
             }
         }
     }
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Scorecards from a file (judge,proposal,<criterion>…,comment) for judges who scored offline; all or nothing.")
+            abstract: "Scorecards from a file (judge,proposal,<criterion>…,comment,feedback) for judges who scored offline; all or nothing.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
@@ -152,12 +202,15 @@ enum ScorecardInput {
         return scores
     }
 
-    /// `{scores: {criterion: value}, comment: text}`, or the criteria at the top level; YAML or JSON.
-    static func read(_ path: String, comment: String?) throws -> ([String: String], String?) {
+    /// `{scores: {criterion: value}, comment: text, feedback: text}`, or the criteria at the top level;
+    /// YAML or JSON. The file's texts win over the options'.
+    static func read(_ path: String, comment: String?, feedback: String?) throws -> ScorecardFile {
         let text = try InputFile.read(path)
         do {
-            let card = try WyscJudging.ScorecardFile.parse(text, file: path)
-            return (card.values, card.comment ?? comment)
+            var card = try WyscJudging.ScorecardFile.parse(text, file: path)
+            card.comment = card.comment ?? comment
+            card.feedback = card.feedback ?? feedback
+            return card
         } catch {
             let place = error.line.map { ":\($0):\(error.column ?? 1)" } ?? ""
             throw CommandFailure(message: "\(path)\(place): \(error.message)", exitCode: CommandFailure.badInput)
@@ -168,16 +221,22 @@ enum ScorecardInput {
 /// Scoring on a terminal: one question per criterion, asked again until the answer is on the scale.
 enum InteractiveScorecard {
     struct Answers {
-        var values: [String: String]
-        var comment: String?
+        var card: ScorecardFile
         var draft: Bool
     }
 
-    static func ask(_ rubric: Rubric, proposal: Int) -> Answers? {
-        func prompt(_ text: String) -> String? {
-            FileHandle.standardError.write(Data(text.utf8))
-            return readLine(strippingNewline: true)
-        }
+    static func prompt(_ text: String) -> String? {
+        FileHandle.standardError.write(Data(text.utf8))
+        return readLine(strippingNewline: true)
+    }
+
+    /// A yes/no question; anything but yes is no.
+    static func confirm(_ question: String) -> Bool {
+        guard let answer = prompt(question)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        return answer == "y" || answer == "yes"
+    }
+
+    static func ask(_ rubric: Rubric, proposal: Int, feedbackToTeams: Bool) -> Answers? {
         Terminal.message("Scoring proposal #\(proposal): \(rubric.criteria.count) criteria, each from \(rubric.scaleMin) to \(rubric.scaleMax).")
         var values: [String: String] = [:]
         for (index, criterion) in rubric.criteria.enumerated() {
@@ -196,12 +255,20 @@ enum InteractiveScorecard {
         }
         let scores = (try? rubric.validate(values)) ?? [:]
         Terminal.message("\nWeighted total: \(String(format: "%.2f", rubric.weightedTotal(scores))) of \(rubric.scaleMax)")
-        guard let comment = prompt("Comment (optional, one line): ") else { return nil }
+        var feedback: String?
+        if feedbackToTeams {
+            guard let text = prompt("Feedback for the team (its university reads it, unsigned, once results are published; one line): ") else {
+                return nil
+            }
+            feedback = text.isEmpty ? nil : text
+        }
+        guard let comment = prompt("Private comment for the organizers (the team never sees it; optional, one line): ") else { return nil }
+        let card = ScorecardFile(values: values, comment: comment.isEmpty ? nil : comment, feedback: feedback)
         while true {
             guard let answer = prompt("Submit this scorecard? [y]es, save as [d]raft, [n]o: ")?.lowercased() else { return nil }
             switch answer {
-            case "y", "yes": return Answers(values: values, comment: comment.isEmpty ? nil : comment, draft: false)
-            case "d", "draft": return Answers(values: values, comment: comment.isEmpty ? nil : comment, draft: true)
+            case "y", "yes": return Answers(card: card, draft: false)
+            case "d", "draft": return Answers(card: card, draft: true)
             case "n", "no": return nil
             default: continue
             }
@@ -274,10 +341,41 @@ struct ResultsCommand: AsyncParsableCommand {
               wysc results --judges                   # each judge's mean and spread
               wysc results publish
               wysc results scorecards --format csv > scorecards-2026.csv
+              wysc results feedback --format csv > feedback-2026.csv   # to mail each team its feedback
             """,
-        subcommands: [Show.self, Publish.self, Scorecards.self],
+        subcommands: [Show.self, Publish.self, Scorecards.self, Feedback.self],
         defaultSubcommand: Show.self
     )
+
+    struct Feedback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The judges' feedback to each team, unsigned, with its criterion averages against the round's.",
+            discussion: """
+                Rounds whose workflow sets feedback_to_teams. A university sees its own teams' feedback once \
+                the results are published; organizers at any time, with each team's contact for mailing it out.
+
+                Examples:
+                  wysc results feedback
+                  wysc results feedback --team "Han River Movers"
+                  wysc results feedback --format csv > feedback.csv
+                """)
+        @Option(help: "Only this team.") var team: String?
+        @OptionGroup var competition: CompetitionOptions
+        @OptionGroup var service: ServiceOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let feedback = try await service.withService { service in
+                try await service.teamFeedback(try await competition.resolve(service), team: team)
+            }
+            guard output.format == .table else {
+                Terminal.output(FeedbackText.table(feedback).render(output.format))
+                return
+            }
+            Terminal.outputText(feedback.map { FeedbackText.render($0, width: Terminal.columns) }.joined(separator: "\n"))
+            if feedback.isEmpty { Terminal.message("No feedback yet: no submitted scorecard in a round that sends feedback to teams.") }
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "The ranking of a round (the default: wysc results).")
@@ -363,13 +461,16 @@ struct ResultsCommand: AsyncParsableCommand {
             }
             let criteria = rubric.criteria.map(\.id)
             let table = DataTable(
-                columns: ["round", "proposal", "team", "judge", "email"] + criteria + ["total", "comment", "submitted", "revision", "updated_at"],
+                columns: ["round", "proposal", "team", "judge", "email"] + criteria + [
+                    "total", "comment", "feedback", "submitted", "revision", "updated_at",
+                ],
                 rows: cards.map { archived in
                     let card = archived.scorecard
                     return [.text(card.round), .integer(card.proposal), .text(archived.team), .text(archived.judge), .text(archived.email)]
                         + criteria.map { card.scores[$0].map { .text(String(format: "%g", $0)) } ?? .null }
                         + [
-                            card.total.map { .text(String(format: "%.2f", $0)) } ?? .null, .text(card.comment), .bool(card.submitted),
+                            card.total.map { .text(String(format: "%.2f", $0)) } ?? .null, .text(card.comment), .text(card.feedback),
+                            .bool(card.submitted),
                             .integer(card.revision), .text(archived.updatedAt.rfc3339),
                         ]
                 })

@@ -219,6 +219,32 @@ import WyscWorkflow
         #expect(noFile?.message == "proposal #\(seoul.proposal) has no file 2 (it has 1)")
     }
 
+    @Test func feedbackIsRefusedInARoundThatSendsNoneAndTheQueueCountsOpenedFiles() async throws {
+        let test = try await inProposals()
+        let app = test.application
+        let judges = ["ana@example.org", "ben@example.org", "chloe@example.org"].enumerated().map {
+            ($0 + 2, JudgeInput(name: "Judge \($0)", email: $1, university: "", city: "Lima", country: "Peru", expertise: [], maxLoad: nil), "")
+        }
+        _ = try await app.addJudges(judges, file: "j.csv", competition: slug, as: organizer)
+        let pdf = ProposalDocument(name: "plan.pdf", bytes: SimplePDF.make(title: "Plan", lines: []))
+        for team in ["Han River Movers", "Panda Power"] {
+            _ = try await app.submitProposal(input(team, files: [pdf]), competition: slug, as: organizer)
+        }
+        _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "proposals", as: organizer)
+        let ana = Actor.judge(try await app.judges(competition: slug, as: organizer).first { $0.email == "ana@example.org" }!.id)
+        let item = try await app.judgeQueue(judge: nil, competition: slug, as: ana)[0]
+        #expect(!item.feedbackToTeams && item.files == 1 && item.filesOpened == 0)
+        _ = try await app.proposalFile(proposal: item.proposal, file: 1, competition: slug, as: ana)
+        #expect(try await app.judgeQueue(judge: nil, competition: slug, as: ana)[0].filesOpened == 1)
+        let error = await #expect(throws: WyscError.self) {
+            try await app.submitScorecard(
+                proposal: item.proposal, values: ["idea": "7"], comment: nil, feedback: "Nice", draft: false, judge: nil, competition: slug, as: ana)
+        }
+        #expect(error?.message.contains("round 'screening' sends no feedback to teams") == true)
+        let noRound = await #expect(throws: WyscError.self) { try await app.teamFeedback(competition: slug, as: organizer) }
+        #expect(noRound?.kind == .notFound)
+    }
+
     @Test func referencesAndNeutralNames() {
         #expect(ProposalReference(parsing: "17") == .number(17))
         #expect(ProposalReference(parsing: "#17") == .number(17))

@@ -235,6 +235,59 @@ import WyscWorkflow
         #expect(archive.count == 12)
     }
 
+    @Test func feedbackReachesOnlyTheTeamsOwnUniversityAfterPublicationUnsigned() async throws {
+        let setup = try await inScreening()
+        let app = setup.application
+        let marks = ["Idea 0": ("3", "3"), "Idea 1": ("9", "8"), "Idea 2": ("8", "7"), "Idea 3": ("6", "6")]
+        for email in setup.judges.keys.sorted() {
+            for item in try await queue(setup, email) {
+                #expect(item.feedbackToTeams && item.files == 1 && item.filesOpened == 0)
+                let (idea, plan) = marks[item.title]!
+                _ = try await app.submitScorecard(
+                    proposal: item.proposal, values: ["idea": idea, "plan": plan], comment: "private note of \(email)",
+                    feedback: "Advice on \(item.title) from a judge", draft: false, judge: nil, competition: "wysc-2026",
+                    as: .judge(setup.judges[email]!))
+            }
+        }
+        let bogota = try await app.universities().first { $0.city == "Bogotá" }!
+        let early = await #expect(throws: WyscError.self) { try await app.teamFeedback(competition: "wysc-2026", as: .university(bogota.id)) }
+        #expect(early?.kind == .permissionDenied)
+        let judge = await #expect(throws: WyscError.self) {
+            try await app.teamFeedback(competition: "wysc-2026", as: .judge(setup.judges["amina@example.org"]!))
+        }
+        #expect(judge?.kind == .permissionDenied)
+
+        // Organizers read it before publication, with each team's contact, never the private comments.
+        let all = try await app.teamFeedback(competition: "wysc-2026", as: organizer)
+        #expect(all.count == 4)
+        #expect(all.allSatisfy { $0.round == "screening" && $0.reviews.map(\.judge) == ["Judge A", "Judge B"] && $0.contact != nil })
+        let json = String(decoding: try JSONEncoder().encode(all), as: UTF8.self)
+        #expect(!json.contains("private note"))
+        for email in setup.judges.keys { #expect(!json.contains(email)) }
+        let one = all.first { $0.team == "Bogotá Bikes" }!
+        let title = try await app.proposals(competition: "wysc-2026", team: "Bogotá Bikes", as: organizer)[0].title
+        #expect(one.reviews.allSatisfy { $0.feedback == "Advice on \(title) from a judge" })
+        let (idea, plan) = marks[title]!
+        #expect(one.criteria.map(\.criterion) == ["idea", "plan"])
+        #expect(one.criteria[0].team == Double(idea)! && one.criteria[1].team == Double(plan)!)
+        // The round's averages: every submitted scorecard, two per proposal.
+        #expect(abs(one.criteria[0].round - (3.0 + 9 + 8 + 6) / 4) < 1e-9)
+
+        // Through finals to publication.
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "screening", as: organizer)
+        try await scoreAll(setup, marks: ["Idea 1": ("7", "7"), "Idea 2": ("9", "9")])
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "finals", as: organizer)
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "results", as: organizer)
+
+        let seen = try await app.teamFeedback(competition: "wysc-2026", as: .university(bogota.id))
+        #expect(Set(seen.map(\.team)) == ["Bogotá Bikes", "Andes Data"], "its own teams, and only the round that sends feedback")
+        #expect(seen.allSatisfy { $0.contact == nil })
+        let notTheirs = await #expect(throws: WyscError.self) {
+            try await app.teamFeedback(team: "Han River Movers", competition: "wysc-2026", as: .university(bogota.id))
+        }
+        #expect(notTheirs?.kind == .notFound)
+    }
+
     /// A judge's client retries while the first attempt is still running, or two terminals send at
     /// once: every call succeeds, one adds the scorecard, the others revise it or change nothing.
     @Test func concurrentFirstSubmissionsOfOneScorecardAllSucceed() async throws {

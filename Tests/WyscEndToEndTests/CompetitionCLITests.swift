@@ -439,12 +439,14 @@ import WyscWorkflow
         #expect(noTerminal.stderr.contains("not on a terminal: give the scores with --set"))
 
         let set = try WyscBinary.run([
-            "score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url,
+            "score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--feedback",
+            "Bright idea; show the costs", "--database-url", url,
         ])
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stderr.contains("scorecard submitted (revision 1, weighted total 7.20)"))
         let retry = try WyscBinary.run([
-            "score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--database-url", url,
+            "score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", "plan=6", "--comment", "Bright", "--feedback",
+            "Bright idea; show the costs", "--database-url", url,
         ])
         #expect(retry.stderr.contains("unchanged"))
 
@@ -455,7 +457,7 @@ import WyscWorkflow
 
         // On a terminal (a pseudo-terminal from script(1)): a bad answer is asked again.
         let answers = directory + "/answers.txt"
-        try "11\n7\n6\nGood idea\ny\n".write(toFile: answers, atomically: true, encoding: .utf8)
+        try "n\n11\n7\n6\nClear and useful\nGood idea\ny\n".write(toFile: answers, atomically: true, encoding: .utf8)
         let command = [WyscBinary.path, "score", "1", "--judge", "kim@example.org", "--database-url", "'\(url)'"].joined(separator: " ")
         let stdout = directory + "/tty.out"
         let status = try ChildProcess.run(
@@ -475,9 +477,17 @@ import WyscWorkflow
         #expect(
             results.stdout.contains("1,2,Lima Buses,Universidad de Lima,Buses que cuentan,8.20,8.20,1,Dr. Amina Yusuf 8.20,0.00,no"),
             "\(results.stdout)")
+        let feedback = try WyscBinary.run(["results", "feedback", "--database-url", url, "--format", "csv"])
+        #expect(
+            feedback.stdout.hasPrefix("team,university,contact,round,proposal,judge,total,feedback,idea_team,idea_round,plan_team,plan_round\r\n"))
+        #expect(
+            feedback.stdout.contains("Lima Lights,Universidad de Lima,sofia@ulima.pe,screening,1,Judge A,7.20,Bright idea; show the costs,7.50,8.00"),
+            "\(feedback.stdout)")
+        #expect(feedback.stdout.contains("Lima Lights,Universidad de Lima,sofia@ulima.pe,screening,1,Judge B,6.60,Clear and useful,"))
+        #expect(!feedback.stdout.contains("Bright,") && !feedback.stdout.contains("Good idea"), "private comments stay private")
         let archive = try WyscBinary.run(["results", "scorecards", "--database-url", url, "--format", "csv"])
-        #expect(archive.stdout.hasPrefix("round,proposal,team,judge,email,idea,plan,total,comment,submitted,revision,updated_at\r\n"))
-        #expect(archive.stdout.contains("screening,2,Lima Buses,Dr. Amina Yusuf,amina@example.org,9,7,8.20,Reliable buses,yes,1,"))
+        #expect(archive.stdout.hasPrefix("round,proposal,team,judge,email,idea,plan,total,comment,feedback,submitted,revision,updated_at\r\n"))
+        #expect(archive.stdout.contains("screening,2,Lima Buses,Dr. Amina Yusuf,amina@example.org,9,7,8.20,Reliable buses,,yes,1,"))
     }
 }
 

@@ -117,6 +117,7 @@ struct Callers {
                 method: "POST", path: "\(Self.base)/conflicts", body: #"{"proposal": \#(aminas[1]), "reason": "knows the team"}"#,
                 expected: (400, 201, 403)),
             Case(method: "GET", path: "\(Self.base)/results", expected: (200, 403, 403)),
+            Case(method: "GET", path: "\(Self.base)/feedback", expected: (200, 403, 403)),
             Case(method: "GET", path: "\(Self.base)/audit", expected: (200, 403, 403)),
         ]
         for entry in cases {
@@ -181,7 +182,7 @@ struct Callers {
             ))
         #expect(
             try await error(#"{"scores": {"idea": 7, "plan": 6}, "mood": "happy"}"#) == (
-                400, "unknown_field: unknown field 'mood' (expected: comment, draft, judge, scores)"
+                400, "unknown_field: unknown field 'mood' (expected: comment, draft, feedback, judge, scores)"
             ))
         #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "draft": "yes"}"#) == (400, "wrong_type: field 'draft' must be true or false"))
         #expect(try await error(#"{"scores": {"idea": true, "plan": 6}}"#) == (400, "wrong_type: field 'scores.idea' must be a number"))
@@ -286,7 +287,7 @@ struct Callers {
         #expect(document + "\n" == (try String(contentsOf: file, encoding: .utf8)), "run Scripts/embed-resources")
         // Every documented path exists: none answers 404 for want of a route.
         let paths = document.split(separator: "\n").filter { $0.hasPrefix("  /") }.map { $0.dropFirst(2).dropLast().description }
-        #expect(paths.count == 18)
+        #expect(paths.count == 19)
         for path in paths {
             let concrete = path.replacingOccurrences(of: "{slug}", with: JudgingFixture.slug).replacingOccurrences(of: "{proposal}", with: "1")
                 .replacingOccurrences(of: "{file}", with: "1")

@@ -34,7 +34,7 @@ extension TestWorkflows {
 }
 
 extension TestWorkflows {
-    /// registration → proposals → screening (blind, 2 reviews) → finals (top 2, 2 reviews) → results →
+    /// registration → proposals → screening (blind, 2 reviews, feedback to teams) → finals (top 2, 2 reviews) → results →
     /// closed (publish); rubric idea 60% / plan 40% on 1–10, ties broken by idea; same-university conflicts.
     public static let judging = """
         workflow: judging
@@ -60,7 +60,7 @@ extension TestWorkflows {
           criteria: [{id: idea, title: Idea, weight: 0.6}, {id: plan, title: Plan, weight: 0.4}]
           tie_break: [idea]
         rounds:
-          - {id: screening, reviews_per_proposal: 2, blind_review: true, conflicts: {same_university: true, same_city: false}}
+          - {id: screening, reviews_per_proposal: 2, blind_review: true, feedback_to_teams: true, conflicts: {same_university: true, same_city: false}}
           - {id: finals, reviews_per_proposal: 2, conflicts: {same_university: true, same_city: false}}
         """
 }
