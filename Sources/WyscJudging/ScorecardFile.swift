@@ -44,7 +44,9 @@ public struct ScorecardFile: Sendable, Hashable {
                 scoresNode = value
             default:
                 if values[name] != nil { throw refuse(key, "'\(name)' appears twice") }
-                values[name] = try scalar(value, "the score of '\(name)'")
+                let score = try scalar(value, "the score of '\(name)'")
+                // A template's blank is "not given": the rubric then names it as missing.
+                if !score.allSatisfy(\.isWhitespace) { values[name] = score }
             }
         }
         if let scoresNode {
@@ -53,7 +55,9 @@ public struct ScorecardFile: Sendable, Hashable {
             for (key, value) in scores {
                 let name = try scalar(key, "a criterion")
                 if values[name] != nil { throw refuse(key, "'\(name)' appears twice") }
-                values[name] = try scalar(value, "the score of '\(name)'")
+                let score = try scalar(value, "the score of '\(name)'")
+                // A template's blank is "not given": the rubric then names it as missing.
+                if !score.allSatisfy(\.isWhitespace) { values[name] = score }
             }
         }
         return ScorecardFile(values: values, comment: comment, feedback: feedback)

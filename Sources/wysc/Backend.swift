@@ -25,6 +25,8 @@ protocol CompetitionService: Sendable {
     func results(_ slug: String, round: String?, method: NormalizationMethod) async throws -> ResultsReport
     func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView]
     func teamFeedback(_ slug: String, team: String?) async throws -> [TeamFeedback]
+    /// The judge a token speaks for (remote), or nil (direct mode acts for the judge named with --judge).
+    func tokenJudge() async throws -> String?
     /// Reads a file of a proposal from `offset` to its end, a piece at a time.
     func downloadProposalFile(
         _ slug: String, proposal: Int, file: ProposalFile, from offset: Int, judge: String?, into body: (Data) async throws -> Void
@@ -62,6 +64,7 @@ struct DirectService: CompetitionService {
     func teamFeedback(_ slug: String, team: String?) async throws -> [TeamFeedback] {
         try await application.teamFeedback(team: team, competition: slug, as: actor)
     }
+    func tokenJudge() async throws -> String? { nil }
     func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView] {
         try await application.readProposal(reference, allVersions: allVersions, judge: judge, competition: slug, as: actor)
     }
@@ -113,6 +116,12 @@ struct RemoteService: CompetitionService {
         try await client.results(slug, round: round, method: method)
     }
     func teamFeedback(_ slug: String, team: String?) async throws -> [TeamFeedback] { try await client.feedback(slug, team: team) }
+    func tokenJudge() async throws -> String? {
+        let caller = try await client.whoami()
+        // A judge token's label is "judge EMAIL" (see createToken).
+        guard caller.role == "judge" else { return nil }
+        return caller.label.hasPrefix("judge ") ? String(caller.label.dropFirst("judge ".count)) : caller.label
+    }
     func readProposal(_ slug: String, _ reference: ProposalReference, allVersions: Bool, judge: String?) async throws -> [ProposalView] {
         guard case .number(let number) = reference else {
             throw WyscError(.badInput, "through a server, name the proposal by its number (wysc judge queue or wysc team status shows it)")

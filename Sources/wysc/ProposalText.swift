@@ -215,3 +215,85 @@ enum FeedbackText {
             })
     }
 }
+
+/// A judge's queue written out for reviewing offline (`wysc judge queue --export DIR`).
+enum OfflineReview {
+    static func export(_ items: [QueueItem], slug: String, judge: String?, into directory: String, service: any CompetitionService) async throws {
+        guard !items.isEmpty else { throw WyscError(.notFound, "no proposals are assigned to this judge in the current round: nothing to export") }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let rubric = try await service.rubric(slug)
+        let email = try await service.tokenJudge() ?? judge ?? ""
+        try write(rubricText(rubric), to: directory + "/rubric.txt")
+        var rows: [[Cell]] = []
+        for item in items {
+            let folder = "\(directory)/proposal-\(item.proposal)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let view = try await service.readProposal(slug, .number(item.proposal), allVersions: false, judge: judge)[0]
+            try write(Terminal.printable(ProposalText.render(view, width: 80), keepingLineBreaks: true), to: folder + "/proposal.txt")
+            if !view.files.isEmpty {
+                _ = try await ProposalDownload.files(of: view, only: nil, slug: slug, judge: judge, into: folder, service: service)
+            }
+            try write(template(item, rubric: rubric), to: folder + "/scorecard.yaml")
+            rows.append([.text(email), .integer(item.proposal)] + rubric.criteria.map { _ in Cell.null } + [.null, .null])
+        }
+        let sheet = DataTable(columns: ["judge", "proposal"] + rubric.criteria.map(\.id) + ["comment", "feedback"], rows: rows)
+        try write(sheet.render(.csv), to: directory + "/scores.csv")
+        try write(readme(items, rubric: rubric), to: directory + "/README.txt")
+        Terminal.success("Exported \(items.count) proposal(s) of round '\(items[0].round)' to \(directory) (see README.txt there).")
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    static func oneLine(_ text: String) -> String {
+        Terminal.printable(text, keepingLineBreaks: false).replacingOccurrences(of: "\\n", with: " ")
+    }
+
+    static func rubricText(_ rubric: Rubric) -> String {
+        var lines = ["Rubric: each criterion from \(rubric.scaleMin) to \(rubric.scaleMax); the total is weighted.", ""]
+        for criterion in rubric.criteria {
+            lines.append("\(criterion.id): \(criterion.title) (weight \(String(format: "%g", criterion.weight * 100))%)")
+            if let guidance = criterion.guidance {
+                lines += ProposalText.wrap(Terminal.printable(guidance, keepingLineBreaks: false), width: 76).map { "  " + $0 }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A scorecard file with blanks: `wysc score N --file` reads it back once filled in.
+    static func template(_ item: QueueItem, rubric: Rubric) -> String {
+        var lines = [
+            "# Scorecard for proposal #\(item.proposal), round '\(item.round)'. Give each criterion a value from \(rubric.scaleMin) to \(rubric.scaleMax),",
+            "# then send it: wysc score \(item.proposal) --file proposal-\(item.proposal)/scorecard.yaml",
+            "scores:",
+        ]
+        for criterion in rubric.criteria {
+            let note = "\(criterion.title), weight \(String(format: "%g", criterion.weight * 100))%" + (criterion.guidance.map { ": " + $0 } ?? "")
+            lines.append("  \(criterion.id):     # \(oneLine(note))")
+        }
+        if item.feedbackToTeams {
+            lines.append("# Feedback for the team: its university reads it, unsigned, once results are published.")
+            lines.append("feedback: \"\"")
+        }
+        lines.append("# A private comment for the organizers; the team never sees it.")
+        lines.append("comment: \"\"")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func readme(_ items: [QueueItem], rubric: Rubric) -> String {
+        let deadline = items.compactMap(\.deadline).first.map { " Scorecards are due by \($0.rfc3339)." } ?? ""
+        return """
+            Your proposals for round '\(items[0].round)' (\(items.count)), to review offline.\(deadline)
+
+            rubric.txt                    the criteria, their weights and guidance
+            proposal-N/proposal.txt       the proposal: title, abstract, tags, links, files
+            proposal-N/<files>            its documents, checked against their SHA-256
+            proposal-N/scorecard.yaml     fill in, then: wysc score N --file proposal-N/scorecard.yaml
+            scores.csv                    or fill in this sheet and send it to the organizers (wysc score import)
+
+            Proposals: \(items.map { "#\($0.proposal)" }.joined(separator: ", "))
+
+            """
+    }
+}

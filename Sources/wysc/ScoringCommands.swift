@@ -25,10 +25,17 @@ struct QueueCommand: AsyncParsableCommand {
             Team and university names are hidden when the round is blind. "files" is how many files \
             the proposal has and "opened" how many of them the judge has downloaded.
 
+            --export DIR writes what is needed to review offline: each proposal's text and files, the \
+            rubric, a scorecard template per proposal for wysc score N --file, and scores.csv for an \
+            organizer's wysc score import.
+
             Examples:
               wysc judge queue --judge amina@example.org
               wysc judge queue --judge amina@example.org --format json
+              wysc judge queue --export ~/judging
             """)
+    @Option(help: ArgumentHelp("Write everything needed to review offline into this directory.", valueName: "directory"))
+    var export: String?
     @OptionGroup var judge: JudgeOptions
     @OptionGroup var competition: CompetitionOptions
     @OptionGroup var service: ServiceOptions
@@ -36,7 +43,12 @@ struct QueueCommand: AsyncParsableCommand {
 
     func run() async throws {
         let items = try await service.withService { service in
-            try await service.judgeQueue(try await competition.resolve(service), judge: judge.resolved)
+            let slug = try await competition.resolve(service)
+            let items = try await service.judgeQueue(slug, judge: judge.resolved)
+            if let export {
+                try await OfflineReview.export(items, slug: slug, judge: judge.resolved, into: export, service: service)
+            }
+            return items
         }
         let table = DataTable(
             columns: ["proposal", "round", "title", "tags", "team", "status", "total", "deadline", "files", "opened"],

@@ -465,6 +465,10 @@ import WyscWorkflow
             stderrPath: stdout)
         let screen = try String(contentsOfFile: stdout, encoding: .utf8)
         #expect(status == 0, "\(screen)")
+        #expect(screen.contains("Proposal #1, version 1"), "the proposal comes before the rubric")
+        #expect(screen.contains("Blind review: the team and its university are not shown.") && !screen.contains("Lima Lights"))
+        #expect(screen.contains("Download its 1 file(s) into this directory first? [y/N]"))
+        #expect(screen.contains("Feedback for the team"))
         #expect(screen.contains("[1/2] Idea — weight 60%"))
         #expect(screen.contains("11 is off the scale 1–10: try again"))
         #expect(screen.contains("Weighted total: 6.60 of 10"))
@@ -567,6 +571,31 @@ import WyscWorkflow
         let again = try WyscBinary.run(
             ["score", String(proposal), "--set", "idea=8", "--set", "plan=6", "--comment", "Sent from afar"], environment: judge)
         #expect(again.stderr.contains("unchanged"))
+        // Offline: the export holds each proposal's text and files, the rubric and templates that score --file reads back.
+        let offline = home + "/offline"
+        let export = try WyscBinary.run(["judge", "queue", "--export", offline], environment: judge)
+        #expect(export.status == 0, "\(export.stderr)")
+        let second = String(remoteQueue.stdout.split(separator: "\r\n")[2].split(separator: ",")[0])
+        for name in ["README.txt", "rubric.txt", "scores.csv", "proposal-\(second)/proposal.txt", "proposal-\(second)/proposal-\(second)-plan.pdf"] {
+            #expect(FileManager.default.fileExists(atPath: offline + "/" + name), "\(name)")
+        }
+        let exportedText = try String(contentsOfFile: offline + "/proposal-\(second)/proposal.txt", encoding: .utf8)
+        #expect(!JudgingFixture.teams.contains { exportedText.contains($0.0) }, "blind in the export too")
+        let sheet = try String(contentsOfFile: offline + "/scores.csv", encoding: .utf8)
+        #expect(sheet.hasPrefix("judge,proposal,idea,plan,comment,feedback\r\namina@example.org,"), "\(sheet)")
+        let templatePath = offline + "/proposal-\(second)/scorecard.yaml"
+        let template = try String(contentsOfFile: templatePath, encoding: .utf8)
+        let blank = try WyscBinary.run(["score", second, "--file", templatePath], environment: judge)
+        #expect(blank.status == 65 && blank.stderr.contains("missing criteria"), "\(blank.stderr)")
+        let filled = template.replacingOccurrences(of: "  idea:     #", with: "  idea: 9   #").replacingOccurrences(of: "  plan:     #", with: "  plan: 7   #")
+            .replacingOccurrences(of: "feedback: \"\"", with: "feedback: \"Show the budget\"")
+        try filled.write(toFile: templatePath, atomically: true, encoding: .utf8)
+        let offlineScore = try WyscBinary.run(["score", second, "--file", templatePath], environment: judge)
+        #expect(offlineScore.status == 0, "\(offlineScore.stderr) \(filled)")
+        #expect(offlineScore.stderr.contains("weighted total 8.20"))
+        let next = try WyscBinary.run(["score", "--next", "--set", "idea=5", "--set", "plan=5"], environment: judge)
+        #expect(next.status == 1 && next.stderr.contains("nothing is left to score"), "\(next.stderr)")
+
         let notHers = try WyscBinary.run(["judge", "queue", "--judge", "elena@example.org"], environment: judge)
         #expect(notHers.status == 77)
 
