@@ -21,10 +21,13 @@ public struct APIClient: Sendable {
     public let server: URL
     public let token: String?
     let session: URLSession
+    /// Called with the server's API version when it is newer than this client's.
+    let newerServer: (@Sendable (Int) -> Void)?
 
-    public init(server: URL, token: String?, timeout: TimeInterval = 30) {
+    public init(server: URL, token: String?, timeout: TimeInterval = 30, newerServer: (@Sendable (Int) -> Void)? = nil) {
         self.server = server
         self.token = token
+        self.newerServer = newerServer
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         session = URLSession(configuration: configuration)
@@ -63,7 +66,11 @@ public struct APIClient: Sendable {
                 }
                 var fields: [String: String] = [:]
                 for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }
-                return Answer(status: http.statusCode, headers: fields, body: data)
+                let answer = Answer(status: http.statusCode, headers: fields, body: data)
+                if let text = answer.header(WyscAPI.versionHeader), let version = Int(text), version > WyscAPI.version {
+                    newerServer?(version)
+                }
+                return answer
             } catch let error as APIClientError {
                 throw error
             } catch {

@@ -6,7 +6,7 @@ enum OpenAPIDocument {
         openapi: 3.0.3
         info:
           title: wysc API
-          version: 0.1.0
+          version: 0.2.0
           description: |
             The HTTP admin endpoint of wysc (`wysc serve`), the engine of the World Youth Smart City
             Innovation Competition. Every /api/v1 route needs a personal token (`wysc token create`)

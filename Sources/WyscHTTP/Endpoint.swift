@@ -1,6 +1,13 @@
 import Foundation
 import Hummingbird
 
+/// The API's version, sent on every answer as `Wysc-API-Version`. It grows when routes or fields are
+/// added; a client older than its server says so (its commands may lack what the server offers).
+public enum WyscAPI {
+    public static let version = 2
+    public static let versionHeader = "Wysc-API-Version"
+}
+
 /// Every route of the JSON API, named once: the controllers register these patterns and the API
 /// client builds its requests from them, so the two cannot drift apart.
 public enum Endpoint: String, CaseIterable, Sendable {

@@ -39,6 +39,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         metrics.record(route: route, method: request.method.rawValue, status: response.status.code, elapsed: elapsed)
         response.headers[HTTPField.Name("X-Request-Id")!] = context.id
+        response.headers[HTTPField.Name(WyscAPI.versionHeader)!] = String(WyscAPI.version)
         logger.info(
             "request",
             metadata: [

@@ -171,7 +171,7 @@ struct ServiceOptions: ParsableArguments {
         guard let token else {
             throw CommandFailure(message: "no token for \(address): run wysc login --server \(address)", exitCode: CommandFailure.permissionDenied)
         }
-        return APIClient(server: url, token: token)
+        return APIClient(server: url, token: token, newerServer: NewerServerWarning.once)
     }
 }
 
@@ -180,6 +180,22 @@ extension CompetitionOptions {
         if let slug, !slug.isEmpty { return slug }
         if let slug = ProcessInfo.processInfo.environment["WYSC_COMPETITION"], !slug.isEmpty { return slug }
         return try await service.onlyCompetition()
+    }
+}
+
+/// Said once per command: this wysc is older than the server it talks to.
+enum NewerServerWarning {
+    private static let warned = NSLock()
+    nonisolated(unsafe) private static var done = false
+
+    @Sendable static func once(_ version: Int) {
+        warned.lock()
+        defer { warned.unlock() }
+        guard !done else { return }
+        done = true
+        Terminal.warning(
+            "the server speaks API version \(version) and this wysc \(Wysc.version) knows version \(WyscAPI.version): it may lack commands the server offers; install the newer wysc (see the README's \"For judges and universities\")"
+        )
     }
 }
 

@@ -41,7 +41,7 @@ struct Login: AsyncParsableCommand {
             token = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard !token.isEmpty else { throw CommandFailure(message: "no token was given", exitCode: CommandFailure.usage) }
-        let who = try await APIClient(server: url, token: token).whoami()
+        let who = try await APIClient(server: url, token: token, newerServer: NewerServerWarning.once).whoami()
         try LoginStore.save(.init(server: server, token: token))
         Terminal.success(
             "Logged in to \(server) as \(who.label)\(who.competition.map { " (competition \($0))" } ?? ""). The token is in \(LoginStore.path.path).")

@@ -6,7 +6,7 @@ import WyscPostgres
 
 @main
 struct Wysc: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = "0.2.0"
 
     static let configuration = CommandConfiguration(
         commandName: "wysc",

@@ -9,7 +9,7 @@ import WyscTestSupport
     @Test func printsItsVersionAndGroupedHelp() throws {
         let version = try WyscBinary.run(["--version"])
         #expect(version.status == 0)
-        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.2.0")
         let help = try WyscBinary.run(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("SETTING UP (ORGANIZERS AND OPERATORS) SUBCOMMANDS"))
