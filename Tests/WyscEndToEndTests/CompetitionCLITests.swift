@@ -587,8 +587,10 @@ import WyscWorkflow
         let template = try String(contentsOfFile: templatePath, encoding: .utf8)
         let blank = try WyscBinary.run(["score", second, "--file", templatePath], environment: judge)
         #expect(blank.status == 65 && blank.stderr.contains("missing criteria"), "\(blank.stderr)")
-        let filled = template.replacingOccurrences(of: "  idea:     #", with: "  idea: 9   #").replacingOccurrences(of: "  plan:     #", with: "  plan: 7   #")
-            .replacingOccurrences(of: "feedback: \"\"", with: "feedback: \"Show the budget\"")
+        let filled = template.replacingOccurrences(of: "  idea:     #", with: "  idea: 9   #").replacingOccurrences(
+            of: "  plan:     #", with: "  plan: 7   #"
+        )
+        .replacingOccurrences(of: "feedback: \"\"", with: "feedback: \"Show the budget\"")
         try filled.write(toFile: templatePath, atomically: true, encoding: .utf8)
         let offlineScore = try WyscBinary.run(["score", second, "--file", templatePath], environment: judge)
         #expect(offlineScore.status == 0, "\(offlineScore.stderr) \(filled)")

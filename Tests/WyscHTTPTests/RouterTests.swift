@@ -47,7 +47,9 @@ import WyscTestSupport
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let seen = Mutex<[Int]>([])
-            let api = APIClient(server: URL(string: "http://127.0.0.1:\(client.port!)")!, token: "t") { version in seen.withLock { $0.append(version) } }
+            let api = APIClient(server: URL(string: "http://127.0.0.1:\(client.port!)")!, token: "t") { version in
+                seen.withLock { $0.append(version) }
+            }
             _ = try await api.whoami()
             #expect(seen.withLock { $0 } == [WyscAPI.version + 1])
         }

@@ -221,6 +221,19 @@ import WyscWorkflow
         #expect(definition.rubric.tieBreak == ["idea"])
         #expect(definition.rounds[0].phase == "judging")
         #expect(definition.phases[0].graceMinutes == 30)
+        #expect(definition.rounds[0].feedbackToTeams)
+        #expect(definition.proposalFiles == ProposalFileRules(allowedTypes: [.pdf, .png], maxFileBytes: 20_000_000, maxFiles: 5))
+    }
+
+    @Test func proposalFileRulesAreCheckedAndDefaultToPDF() throws {
+        #expect(try WorkflowLoader.load(Self.valid, file: "w.yaml").proposalFiles == .standard)
+        let lines = Self.valid.split(separator: "\n", omittingEmptySubsequences: false).count
+        expectProblem(Self.valid + "\nproposal_files: {types: [pdf, exe]}", line: lines + 1, containing: "'exe' is not a file type wysc knows")
+        expectProblem(
+            Self.valid + "\nproposal_files: {max_file_size_mb: 500}", line: lines + 1,
+            containing: "'max_file_size_mb' in proposal_files must be between 1 and 200, not 500")
+        expectProblem(Self.valid + "\nproposal_files: {types: []}", line: lines + 1, containing: "lists no file type")
+        expectProblem(Self.valid + "\nproposal_files: {size: 3}", line: lines + 1, containing: "unknown field 'size' in proposal_files")
     }
 
     @Test func roundsAreScoredInAPhaseThatAllowsIt() {
