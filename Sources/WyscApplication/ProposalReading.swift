@@ -63,7 +63,7 @@ extension Application {
             let competition = try Competitions.find(slug, on: connection)
             let actor = try ProposalAccess.reader(actor, judge: judge, competition: competition, on: connection)
             let access = try ProposalAccess.check(reference, competition: competition, actor: actor, on: connection)
-            return try ProposalAccess.views(access, allVersions: allVersions, organizer: actor.isOrganizer, on: connection)
+            return try ProposalAccess.views([access], allVersions: allVersions, organizer: actor.isOrganizer, on: connection)
         }
     }
 
@@ -74,19 +74,20 @@ extension Application {
     ) async throws -> ProposalFile {
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
-            let actor = try ProposalAccess.reader(actor, judge: judge, competition: competition, on: connection)
-            let access = try ProposalAccess.check(.number(proposal), competition: competition, actor: actor, on: connection)
-            let view = try ProposalAccess.views(access, allVersions: false, organizer: actor.isOrganizer, on: connection)[0]
+            let reader = try ProposalAccess.reader(actor, judge: judge, competition: competition, on: connection)
+            let access = try ProposalAccess.check(.number(proposal), competition: competition, actor: reader, on: connection)
+            let view = try ProposalAccess.views([access], allVersions: false, organizer: reader.isOrganizer, on: connection)[0]
             guard let file = view.files.first(where: { $0.number == number }) else {
                 throw WyscError(
                     .notFound,
                     view.files.isEmpty
                         ? "proposal #\(proposal) has no files" : "proposal #\(proposal) has no file \(number) (it has \(view.files.count))")
             }
-            if case .judge(let judge) = actor {
+            // Only the judge's own download counts as opened, not an organizer's preview as them.
+            if case .judge(let judgeID) = actor {
                 try connection.query(
                     """
-                    INSERT INTO proposal_file_read (judge_id, proposal_id, sha256) VALUES (\(judge), \(proposal), \(try Hexadecimal.data(file.sha256)))
+                    INSERT INTO proposal_file_read (judge_id, proposal_id, sha256) VALUES (\(judgeID), \(proposal), \(try Hexadecimal.data(file.sha256)))
                     ON CONFLICT DO NOTHING
                     """)
             }
@@ -165,49 +166,55 @@ enum ProposalAccess {
         }
     }
 
-    private static func granted(_ row: PostgresRow, blind: Bool) throws -> Granted {
+    static func granted(_ row: PostgresRow, blind: Bool) throws -> Granted {
         Granted(
             proposal: try row.decode("id"), currentVersion: try row.decode("version"), team: try row.decode("team"),
             university: try row.decode("university"), blind: blind)
     }
 
-    static func views(_ access: Granted, allVersions: Bool, organizer: Bool, on connection: PostgresConnection) throws -> [ProposalView] {
-        let only: Int? = allVersions ? nil : access.currentVersion
-        let files = try connection.query(
+    /// The proposals' current versions (or every version), in the order of `grants`, oldest version first.
+    static func views(_ grants: [Granted], allVersions: Bool, organizer: Bool, on connection: PostgresConnection) throws -> [ProposalView] {
+        guard !grants.isEmpty else { return [] }
+        let ids = grants.map(\.proposal)
+        let blind = Dictionary(uniqueKeysWithValues: grants.map { ($0.proposal, $0.blind) })
+        var files: [Int: [(version: Int, file: ProposalFile)]] = [:]
+        for row in try connection.query(
             """
-            SELECT f.version, f.number, f.name, d.media_type, d.size, f.sha256
-            FROM proposal_file f JOIN document d ON d.sha256 = f.sha256
-            WHERE f.proposal_id = \(access.proposal) AND (\(only)::integer IS NULL OR f.version = \(only))
+            SELECT f.proposal_id, f.version, f.number, f.name, d.media_type, d.size, f.sha256
+            FROM proposal_file f JOIN document d ON d.sha256 = f.sha256 JOIN proposal p ON p.id = f.proposal_id
+            WHERE f.proposal_id = ANY(\(ids)) AND (\(allVersions) OR f.version = p.version)
             ORDER BY f.version, f.number
             """
-        ).rows.map { row in
+        ).rows {
+            let proposal: Int = try row.decode("proposal_id")
             let number: Int = try row.decode("number")
             let mediaType: String = try row.decode("media_type")
-            let name =
-                access.blind
-                ? neutralName(proposal: access.proposal, file: number, type: DocumentType(mediaType: mediaType))
-                : safeFileName(
-                    try row.decode("name"), fallback: neutralName(proposal: access.proposal, file: number, type: DocumentType(mediaType: mediaType)))
-            return (
-                version: try row.decode("version", as: Int.self),
-                file: ProposalFile(
-                    number: number, name: name, mediaType: mediaType, size: try row.decode("size"),
-                    sha256: hexadecimal(try row.decode("sha256", as: Data.self)))
-            )
+            let neutral = neutralName(proposal: proposal, file: number, type: DocumentType(mediaType: mediaType))
+            let file = ProposalFile(
+                number: number, name: blind[proposal] == true ? neutral : safeFileName(try row.decode("name"), fallback: neutral),
+                mediaType: mediaType, size: try row.decode("size"), sha256: hexadecimal(try row.decode("sha256", as: Data.self)))
+            files[proposal, default: []].append((try row.decode("version"), file))
         }
-        return try connection.query(
+        var versions: [Int: [PostgresRow]] = [:]
+        for row in try connection.query(
             """
-            SELECT version, title, abstract, link, tags, submitted_at, submitted_by FROM proposal_version
-            WHERE proposal_id = \(access.proposal) AND (\(only)::integer IS NULL OR version = \(only)) ORDER BY version
+            SELECT v.proposal_id, v.version, v.title, v.abstract, v.link, v.tags, v.submitted_at, v.submitted_by
+            FROM proposal_version v JOIN proposal p ON p.id = v.proposal_id
+            WHERE v.proposal_id = ANY(\(ids)) AND (\(allVersions) OR v.version = p.version) ORDER BY v.version
             """
-        ).rows.map { row in
-            let version: Int = try row.decode("version")
-            return ProposalView(
-                proposal: access.proposal, version: version, title: try row.decode("title"), abstract: try row.decode("abstract"),
-                link: try row.decode("link"), tags: try row.decode("tags"), submittedAt: try row.decode("submitted_at"),
-                submittedBy: organizer ? try row.decode("submitted_by") : nil, team: access.blind ? nil : access.team,
-                university: access.blind ? nil : access.university, blind: access.blind,
-                files: files.filter { $0.version == version }.map(\.file))
+        ).rows {
+            versions[try row.decode("proposal_id"), default: []].append(row)
+        }
+        return try grants.flatMap { access in
+            try (versions[access.proposal] ?? []).map { row in
+                let version: Int = try row.decode("version")
+                return ProposalView(
+                    proposal: access.proposal, version: version, title: try row.decode("title"), abstract: try row.decode("abstract"),
+                    link: try row.decode("link"), tags: try row.decode("tags"), submittedAt: try row.decode("submitted_at"),
+                    submittedBy: organizer ? try row.decode("submitted_by") : nil, team: access.blind ? nil : access.team,
+                    university: access.blind ? nil : access.university, blind: access.blind,
+                    files: (files[access.proposal] ?? []).filter { $0.version == version }.map(\.file))
+            }
         }
     }
 

@@ -99,25 +99,12 @@ public struct ProposalInput: Sendable, Hashable {
     }
 }
 
-public struct Proposal: Sendable, Hashable {
-    public var id: Int
-    public var team: String
-    public var university: String
-    public var version: Int
-    public var title: String
-    public var abstract: String
-    public var link: String?
-    public var tags: [String]
-    public var submittedAt: Date
-    public var submittedBy: String
-}
-
 extension Application {
     /// Submits a team's proposal, or a new version of it, while the phase allows it and before its
     /// deadline (plus grace). Sending the same proposal again (a retry) changes nothing.
     public func submitProposal(
         _ input: ProposalInput, competition slug: String, as actor: Actor
-    ) async throws -> (proposal: Proposal, outcome: ImportSummary) {
+    ) async throws -> (proposal: ProposalView, outcome: ImportSummary) {
         let summary = try await importProposals([(1, input)], file: "the proposal", competition: slug, as: actor)
         let proposal = try await proposals(competition: slug, team: input.team, as: actor)[0]
         return (proposal, summary)
@@ -175,14 +162,15 @@ extension Application {
         }
     }
 
-    /// The current proposals, or one team's. A university sees its own teams' only; judges use their queue.
-    public func proposals(competition slug: String, team: String? = nil, as actor: Actor) async throws -> [Proposal] {
+    /// The current proposals (with their files), or one team's. A university sees its own teams' only;
+    /// judges use their queue.
+    public func proposals(competition slug: String, team: String? = nil, as actor: Actor) async throws -> [ProposalView] {
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
             let universityID = try Self.visibleUniversity(nil, actor: actor, on: connection)
             let rows = try connection.query(
                 """
-                SELECT p.id, t.name AS team, u.name AS university, p.version, p.title, p.abstract, p.link, p.tags, p.submitted_at, p.submitted_by
+                SELECT p.id, p.version, t.name AS team, u.name AS university
                 FROM proposal p JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
                 WHERE p.competition_id = \(competition.id) AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
                   AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
@@ -190,7 +178,8 @@ extension Application {
                 """
             ).rows
             if let team, rows.isEmpty { throw WyscError(.notFound, "team '\(team)' has no proposal in competition '\(slug)'") }
-            return try rows.map(ProposalStore.decode)
+            return try ProposalAccess.views(
+                try rows.map { try ProposalAccess.granted($0, blind: false) }, allVersions: false, organizer: actor.isOrganizer, on: connection)
         }
     }
 }
@@ -295,13 +284,6 @@ enum ProposalStore {
             INSERT INTO proposal_version (proposal_id, version, title, abstract, link, tags, submitted_at, submitted_by)
             SELECT id, version, title, abstract, link, tags, submitted_at, submitted_by FROM proposal WHERE id = \(id)
             """)
-    }
-
-    static func decode(_ row: PostgresRow) throws -> Proposal {
-        Proposal(
-            id: try row.decode("id"), team: try row.decode("team"), university: try row.decode("university"), version: try row.decode("version"),
-            title: try row.decode("title"), abstract: try row.decode("abstract"), link: try row.decode("link"), tags: try row.decode("tags"),
-            submittedAt: try row.decode("submitted_at"), submittedBy: try row.decode("submitted_by"))
     }
 }
 

@@ -33,6 +33,10 @@ enum OpenAPIDocument {
             body gets the first answer (with `Idempotent-Replay: true`) and changes nothing. The key is
             stored in the same transaction as the change, so a retry after any failure either replays the
             committed answer or makes the change once. Answers are kept 24 hours.
+
+            Every answer carries `Wysc-API-Version` (an integer that grows when routes or fields are added);
+            a client older than its server should say so. Proposal files stream with their SHA-256 as ETag
+            (If-None-Match gives 304) and resume with `Range` + `If-Range` (206; 416 past the end).
         servers:
           - url: http://127.0.0.1:8080
         security:

@@ -53,9 +53,9 @@ struct ProposalCommand: AsyncParsableCommand {
                 try await application.submitProposal(input, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
             if outcome.unchanged > 0 {
-                Terminal.message("Proposal of \(proposal.team) unchanged (version \(proposal.version) already has this content).")
+                Terminal.message("Proposal of \(team) unchanged (version \(proposal.version) already has this content).")
             } else {
-                Terminal.success("Received the proposal of \(proposal.team): '\(proposal.title)', version \(proposal.version) (#\(proposal.id)).")
+                Terminal.success("Received the proposal of \(team): '\(proposal.title)', version \(proposal.version) (#\(proposal.proposal)).")
             }
             // The receipt a team keeps: what was stored, checkable with sha256sum.
             for document in documents {
@@ -98,7 +98,7 @@ struct ProposalCommand: AsyncParsableCommand {
             let proposals = try await database.withApplication { application in
                 try await application.proposals(competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
-            Terminal.output(ProposalCommand.table(proposals, abstracts: false).render(output.format))
+            Terminal.output(ProposalText.table(proposals, abstracts: false).render(output.format))
         }
     }
 
@@ -129,7 +129,7 @@ struct ProposalCommand: AsyncParsableCommand {
             switch output.format {
             case .table: Terminal.outputText(views.map { ProposalText.render($0, width: Terminal.columns) }.joined(separator: "\n"))
             case .json: Terminal.output(String(decoding: try ProposalText.json(views), as: UTF8.self) + "\n")
-            case .csv: Terminal.output(ProposalText.table(views).render(.csv))
+            case .csv: Terminal.output(ProposalText.table(views, abstracts: true).render(.csv))
             }
         }
     }
@@ -164,16 +164,5 @@ struct ProposalCommand: AsyncParsableCommand {
             }
             for (path, file) in saved { Terminal.success("\(path)  \(byteCountText(file.size))  sha256 \(file.sha256)") }
         }
-    }
-
-    static func table(_ proposals: [Proposal], abstracts: Bool) -> DataTable {
-        DataTable(
-            columns: ["team", "university", "version", "title", "tags", "link", "submitted_at"] + (abstracts ? ["abstract"] : []),
-            rows: proposals.map { proposal in
-                [
-                    .text(proposal.team), .text(proposal.university), .integer(proposal.version), .text(proposal.title),
-                    .text(proposal.tags.joined(separator: ";")), proposal.link.map(Cell.text) ?? .null, .text(proposal.submittedAt.rfc3339),
-                ] + (abstracts ? [.text(proposal.abstract)] : [])
-            })
     }
 }

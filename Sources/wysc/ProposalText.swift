@@ -68,15 +68,16 @@ enum ProposalText {
         return try encoder.encode(views)
     }
 
-    static func table(_ views: [ProposalView]) -> DataTable {
+    static func table(_ views: [ProposalView], abstracts: Bool) -> DataTable {
         DataTable(
-            columns: ["proposal", "version", "team", "university", "title", "tags", "link", "submitted_at", "files", "abstract"],
+            columns: ["proposal", "version", "team", "university", "title", "tags", "link", "submitted_at", "files"]
+                + (abstracts ? ["abstract"] : []),
             rows: views.map { view in
                 [
                     .integer(view.proposal), .integer(view.version), view.team.map(Cell.text) ?? .null, view.university.map(Cell.text) ?? .null,
                     .text(view.title), .text(view.tags.joined(separator: ";")), view.link.map(Cell.text) ?? .null, .text(view.submittedAt.rfc3339),
-                    .text(view.files.map(\.name).joined(separator: ";")), .text(view.abstract),
-                ]
+                    .text(view.files.map(\.name).joined(separator: ";")),
+                ] + (abstracts ? [.text(view.abstract)] : [])
             })
     }
 }

@@ -106,7 +106,7 @@ import WyscWorkflow
 
         let accepted = try await app.submitProposal(
             input("Han River Movers", files: [ProposalDocument(name: "photo.pdf", bytes: Self.png)]), competition: slug, as: organizer)
-        let view = try await app.readProposal(.number(accepted.proposal.id), competition: slug, as: organizer)[0]
+        let view = try await app.readProposal(.number(accepted.proposal.proposal), competition: slug, as: organizer)[0]
         #expect(view.files[0].mediaType == "image/png")
     }
 
@@ -163,12 +163,13 @@ import WyscWorkflow
         let amina = Actor.judge(fixture.judges["amina@example.org"]!)
         let queue = try await app.judgeQueue(judge: nil, competition: slug, as: amina).map(\.proposal)
         let all = try await app.proposals(competition: slug, as: organizer)
-        let others = all.map(\.id).filter { !queue.contains($0) }
+        let others = all.map(\.proposal).filter { !queue.contains($0) }
         #expect(queue.count == 2 && !others.isEmpty)
 
         // Blind screening: nothing names the team, in the text or the file names.
         let view = try await app.readProposal(.number(queue[0]), competition: slug, as: amina)[0]
-        let proposal = all.first { $0.id == queue[0] }!
+        let listed = all.first { $0.proposal == queue[0] }!
+        let proposal = (team: listed.team!, university: listed.university!)
         #expect(view.team == nil && view.university == nil && view.submittedBy == nil && view.blind)
         #expect(view.files.map(\.name) == ["proposal-\(queue[0])-plan.pdf"])
         let json = String(decoding: try JSONEncoder().encode(view), as: UTF8.self)
@@ -234,6 +235,9 @@ import WyscWorkflow
         let ana = Actor.judge(try await app.judges(competition: slug, as: organizer).first { $0.email == "ana@example.org" }!.id)
         let item = try await app.judgeQueue(judge: nil, competition: slug, as: ana)[0]
         #expect(!item.feedbackToTeams && item.files == 1 && item.filesOpened == 0)
+        // An organizer previewing as her does not count as her opening it.
+        _ = try await app.proposalFile(proposal: item.proposal, file: 1, judge: "ana@example.org", competition: slug, as: organizer)
+        #expect(try await app.judgeQueue(judge: nil, competition: slug, as: ana)[0].filesOpened == 0)
         _ = try await app.proposalFile(proposal: item.proposal, file: 1, competition: slug, as: ana)
         #expect(try await app.judgeQueue(judge: nil, competition: slug, as: ana)[0].filesOpened == 1)
         let error = await #expect(throws: WyscError.self) {

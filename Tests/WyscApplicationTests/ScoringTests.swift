@@ -103,7 +103,7 @@ import WyscWorkflow
         let setup = try await inScreening()
         let item = try await queue(setup, "rafael@example.org")[0]
         let teams = try await setup.application.proposals(competition: "wysc-2026", as: organizer)
-        let teamName = teams.first { $0.id == item.proposal }!.team
+        let teamName = teams.first { $0.proposal == item.proposal }!.team!
         try await setup.application.declareConflict(
             judge: "rafael@example.org", team: teamName, reason: "my former student", competition: "wysc-2026",
             as: .judge(setup.judges["rafael@example.org"]!))

@@ -537,12 +537,12 @@ import WyscWorkflow
         #expect(shown.stdout.contains("proposal-\(proposal)-plan.pdf"))
         #expect(!JudgingFixture.teams.contains { shown.stdout.contains($0.0) || shown.stdout.contains($0.1) }, "\(shown.stdout)")
         let others = try await fixture.application.proposals(competition: JudgingFixture.slug, as: organizer)
-        let hers = others.first { String($0.id) == proposal }!
+        let hers = others.first { String($0.proposal) == proposal }!
         let plan = JudgingFixture.plan(JudgingFixture.teams.firstIndex { $0.0 == hers.team }!)
-        let notAssigned = others.first { String($0.id) != proposal && !remoteQueue.stdout.contains("\r\n\($0.id),") }!
-        let refused = try WyscBinary.run(["proposal", "show", String(notAssigned.id)], environment: judge)
+        let notAssigned = others.first { String($0.proposal) != proposal && !remoteQueue.stdout.contains("\r\n\($0.proposal),") }!
+        let refused = try WyscBinary.run(["proposal", "show", String(notAssigned.proposal)], environment: judge)
         #expect(refused.status == 77)
-        #expect(refused.stderr.contains("proposal #\(notAssigned.id) is not assigned to you"))
+        #expect(refused.stderr.contains("proposal #\(notAssigned.proposal) is not assigned to you"))
 
         // A download resumes after what arrived before, and a damaged one is deleted, not kept.
         let downloads = home + "/downloads"

@@ -15,7 +15,7 @@ import WyscTestSupport
         let judge = server.client(callers.amina)
         let proposal = try await judge.queue(JudgingFixture.slug, judge: nil)[0].proposal
         let team = try await fixture.application.proposals(competition: JudgingFixture.slug, as: TestApplication.organizer)
-            .first { $0.id == proposal }!.team
+            .first { $0.proposal == proposal }!.team!
         let plan = JudgingFixture.plan(JudgingFixture.teams.firstIndex { $0.0 == team }!)
 
         let view = try await judge.proposal(JudgingFixture.slug, number: proposal, allVersions: false)[0]

@@ -87,7 +87,7 @@ struct Callers {
         let notAminas = try await queue(server, callers.elena).first { !aminas.contains($0) }!
         let score = #"{"scores": {"idea": 7, "plan": 6}}"#
         let proposals = try await fixture.application.proposals(competition: JudgingFixture.slug, as: TestApplication.organizer)
-        let bogotas = Set(proposals.filter { $0.university == "Universidad de Bogotá" }.map(\.id))
+        let bogotas = Set(proposals.filter { $0.university == "Universidad de Bogotá" }.map(\.proposal))
         let university = { (proposal: Int) in bogotas.contains(proposal) ? 200 : 403 }
         struct Case {
             var method: String
