@@ -51,6 +51,11 @@ public struct ProposalInput: Sendable, Hashable {
                     input.unreadableFiles.append("file \(quoted(name)) was not found in \(filesDirectory)")
                     continue
                 }
+                // A symbolic link may not lead out of the directory either (to /etc/shadow, say).
+                guard let root = Self.realPath(filesDirectory), Self.realPath(path)?.hasPrefix(root + "/") == true else {
+                    input.unreadableFiles.append("file \(quoted(name)) is a link to a file outside \(filesDirectory)")
+                    continue
+                }
                 do throws(WyscError) {
                     files.append(try ProposalDocument.inspect(path: path, maxBytes: ProposalFileRules.largestFileBytes))
                 } catch {
@@ -60,6 +65,13 @@ public struct ProposalInput: Sendable, Hashable {
             input.files = files
             return (record.row, input)
         }
+    }
+
+    /// The path with every symbolic link resolved (realpath(3)), or nil when it cannot be.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Tags as written in a CSV cell or an option: separated by ';' or ','.

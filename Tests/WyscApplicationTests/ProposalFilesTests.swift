@@ -118,11 +118,15 @@ import WyscWorkflow
         defer { try? FileManager.default.removeItem(at: directory) }
         try SimplePDF.make(title: "Han", lines: []).write(to: directory.appendingPathComponent("han.pdf"))
         try Data("not a pdf".utf8).write(to: directory.appendingPathComponent("panda.pdf"))
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-outside-\(UUID().uuidString).pdf")
+        try SimplePDF.make(title: "Secret", lines: []).write(to: outside)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("link.pdf"), withDestinationURL: outside)
         let csv = try CSVDocument(
             """
             team,title,abstract,files
             Han River Movers,Bus stops,An abstract.,han.pdf
-            Panda Power,Pandas,An abstract.,panda.pdf;missing.pdf;../../etc/passwd
+            Panda Power,Pandas,An abstract.,panda.pdf;missing.pdf;../../etc/passwd;link.pdf
             """, file: "form.csv")
         let rows = try ProposalInput.rows(of: csv, filesDirectory: directory.path)
         let error = await #expect(throws: WyscError.self) {
@@ -132,6 +136,7 @@ import WyscWorkflow
         #expect(message.contains("row 3: file 'panda.pdf' is not a kind of document wysc recognizes"), "\(message)")
         #expect(message.contains("row 3: file 'missing.pdf' was not found in \(directory.path)"), "\(message)")
         #expect(message.contains("row 3: file '../../etc/passwd' must be a name inside"), "\(message)")
+        #expect(message.contains("row 3: file 'link.pdf' is a link to a file outside"), "\(message)")
         #expect(!message.contains("row 2"))
         let connection = try test.connect()
         defer { connection.close() }
