@@ -137,7 +137,14 @@ enum ProposalAccess {
         ).singleRow()
         switch actor {
         case .organizer, .system:
-            guard let row else { throw WyscError(.notFound, "there is no \(reference) in competition '\(competition.slug)'") }
+            guard let row else {
+                let missing =
+                    switch reference {
+                    case .number(let number): "there is no proposal #\(number) in competition '\(competition.slug)'"
+                    case .team(let name): "team \(quoted(name)) has no proposal in competition '\(competition.slug)'"
+                    }
+                throw WyscError(.notFound, missing)
+            }
             return try granted(row, blind: false)
         case .university(let own):
             guard let row, try row.decode("university_id", as: Int.self) == own else {

@@ -219,6 +219,9 @@ import WyscWorkflow
         await #expect(throws: WyscError.self) { try await app.proposalFile(proposal: seoul.proposal, file: 1, competition: slug, as: bogota) }
         let missing = await #expect(throws: WyscError.self) { try await app.readProposal(.number(999_999), competition: slug, as: organizer) }
         #expect(missing?.kind == .notFound)
+        #expect(missing?.message == "there is no proposal #999999 in competition '\(slug)'")
+        let unknownTeam = await #expect(throws: WyscError.self) { try await app.readProposal(.team("成都大学队"), competition: slug, as: organizer) }
+        #expect(unknownTeam?.message == "team '成都大学队' has no proposal in competition '\(slug)'")
         let noFile = await #expect(throws: WyscError.self) {
             try await app.proposalFile(proposal: seoul.proposal, file: 2, competition: slug, as: organizer)
         }
