@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library. Only WyscPostgres imports it.
@@ -51,7 +52,7 @@ let package = Package(
         // Pure: the workflow file model, its validation and the phase machine. No I/O, no clock.
         .target(
             name: "WyscWorkflow",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: swiftSettings
         ),
         // Pure: judge assignment (exact min-cost flow), scorecards, normalization and ranking. No I/O.
@@ -70,6 +71,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -254,12 +254,18 @@ enum Assignments {
             DELETE FROM assignment a WHERE a.competition_id = \(competition.id) AND a.round = \(plan.round)
               AND NOT EXISTS (SELECT 1 FROM planned_assignment n WHERE n.judge_id = a.judge_id AND n.proposal_id = a.proposal_id)
             """)
-        try connection.query(
+        var gained: [Int: Int] = [:]
+        for row in try connection.query(
             """
             INSERT INTO assignment (competition_id, round, judge_id, proposal_id, affinity, assigned_by)
             SELECT \(competition.id), \(plan.round), judge_id, proposal_id, affinity, \(actor.description) FROM planned_assignment
-            ON CONFLICT DO NOTHING
-            """)
+            ON CONFLICT DO NOTHING RETURNING judge_id
+            """
+        ).rows {
+            gained[try row.decode("judge_id"), default: 0] += 1
+        }
+        try NotificationEvents.judgesAssigned(
+            round: try round(plan.round, of: competition), newPairs: gained, competition: competition, on: connection)
         var after: [String: JSONValue] = [
             "round": .string(plan.round), "reviews": .integer(plan.pairs.count), "total_affinity": .integer(plan.objective),
         ]

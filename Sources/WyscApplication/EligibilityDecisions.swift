@@ -131,6 +131,7 @@ enum EligibilityDecisions {
         let raised: Int = try overridden.decode("raised")
         let lowered: Int = try overridden.decode("lowered")
         let total = eligible + raised - lowered
+        try NotificationEvents.eligibilityDecided(competition, on: connection)
         try Audit.record(
             on: connection, actor: actor, action: "eligibility.compute", subject: competition.subject, competitionID: competition.id,
             after: ["teams": .integer(verdicts.count), "eligible_by_rules": .integer(eligible), "eligible": .integer(total)])

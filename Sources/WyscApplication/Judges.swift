@@ -214,6 +214,11 @@ extension Application {
                 try Audit.record(
                     on: connection, actor: actor, action: "conflict.declare", subject: "judge:\(judge.email)", competitionID: competition.id,
                     after: ["team": .string(team)], reason: reason)
+                // Organizers know of the conflicts they record themselves; a judge's is news to them.
+                if case .judge = actor {
+                    try NotificationEvents.conflictDeclared(
+                        judge: judge, team: team, teamID: teamID, reason: reason, competition: competition, on: connection)
+                }
             }
         }
     }

@@ -233,6 +233,7 @@ enum ProposalStore {
                 """)
             try recordVersion(id, on: connection)
             try storeFiles(input.files, proposal: id, version: version + 1, previous: previousFiles, on: connection)
+            try NotificationEvents.proposalReceived(proposal: id, teamID: teamID, competition: competition, on: connection)
             try Audit.record(
                 on: connection, actor: actor, action: "proposal.submit", subject: "team:\(teamName)", competitionID: competition.id,
                 before: ["version": .integer(version), "title": .string(try current.decode("title"))],
@@ -254,6 +255,7 @@ enum ProposalStore {
         let id: Int = try inserted.decode("id")
         try recordVersion(id, on: connection)
         try storeFiles(input.files, proposal: id, version: 1, previous: [], on: connection)
+        try NotificationEvents.proposalReceived(proposal: id, teamID: teamID, competition: competition, on: connection)
         try Audit.record(
             on: connection, actor: actor, action: "proposal.submit", subject: "team:\(teamName)", competitionID: competition.id,
             after: after.merging(["version": 1]) { $1 })

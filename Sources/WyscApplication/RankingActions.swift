@@ -48,6 +48,9 @@ extension Scoring {
                 VALUES (\(competition.id), \(to), \(try row.decode("proposal_id", as: Int.self)), \(from), \(try row.decode("rank", as: Int.self)))
                 """)
         }
+        try NotificationEvents.shortlistPublished(
+            from: from, to: to, size: size, shortlisted: Set(try chosen.map { try $0.decode("proposal_id", as: Int.self) }),
+            ranked: try ranked.map { try $0.decode("proposal_id", as: Int.self) }, competition: competition, on: connection)
         try Audit.record(
             on: connection, actor: actor, action: "shortlist", subject: competition.subject, competitionID: competition.id,
             after: ["from": .string(from), "to": .string(to), "size": .integer(size), "shortlisted": .integer(chosen.count)])
@@ -68,6 +71,7 @@ extension Scoring {
         }
         try connection.query(
             "UPDATE competition SET results_published_at = now(), results_published_by = \(actor.description) WHERE id = \(competition.id)")
+        try NotificationEvents.resultsPublished(competition, on: connection)
         try Audit.record(
             on: connection, actor: actor, action: "results.publish", subject: competition.subject, competitionID: competition.id,
             before: ["published": false], after: ["published": true])

@@ -264,6 +264,8 @@ extension Application {
         }
         let imported = try await importTeams(rows, file: "teams.csv", competition: slug, as: organizer)
         report("Registered \(imported.teams) teams with \(imported.members) members.")
+        try await addOrganizer(name: "WeGO Secretariat", email: "secretariat@wego.example.org", competition: slug, as: organizer)
+        report("Organizer: WeGO Secretariat <secretariat@wego.example.org> hears of conflicts, blocked phases and passed deadlines.")
 
         var phase = competition.phase
         while true {
@@ -359,10 +361,12 @@ extension Application {
             report(
                 "  \(revised.team) sent a second version (both are kept); sending it again changed nothing (\(retry.outcome.unchanged) unchanged).")
         }
-        if let judge = panel.last, let team = inputs.last?.input.team {
+        if let judge = panel.last, let team = inputs.last?.input.team,
+            let id = try await judges(competition: slug, as: organizer).first(where: { $0.email == judge.email })?.id
+        {
             try await declareConflict(
-                judge: judge.email, team: team, reason: "co-authored a paper with the team's mentor", competition: slug, as: organizer)
-            report("  \(judge.name) declared a conflict with \(team).")
+                judge: judge.email, team: team, reason: "co-authored a paper with the team's mentor", competition: slug, as: .judge(id))
+            report("  \(judge.name) declared a conflict with \(team); the organizers are told by mail.")
         }
     }
 
@@ -377,6 +381,10 @@ extension Application {
         var bias: [(judge: String, bias: Double)] = []
         var scored = 0
         for (index, judge) in panel.enumerated() {
+            if index == panel.count / 2, definition.notifications.isOn(.reminder) {
+                let reminded = try await remindJudges(round: round.id, competition: slug, as: organizer)
+                report("  halfway, \(reminded) judge(s) with missing scorecards are reminded (wysc notify remind)")
+            }
             let leaning = index % 5 == 0 ? -2.0 : index % 5 == 1 ? 1.5 : Double.random(in: -0.5...0.5, using: &generator)
             bias.append((judge.name, leaning))
             for item in try await judgeQueue(judge: nil, competition: slug, as: .judge(judge.id)) {

@@ -20,8 +20,12 @@ public enum WyscServer {
     ) async throws {
         let server = buildApplication(application: application, settings: settings, logger: logger, onListening: onListening)
         let sweeper = IdempotencyKeySweeper(application: application, logger: logger)
+        var services: [any Service] = [server, sweeper]
+        if let interval = settings.schedulerInterval {
+            services.append(SchedulerService(application: application, interval: interval, transport: settings.mailTransport, logger: logger))
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [server, sweeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -81,6 +85,41 @@ struct IdempotencyKeySweeper: Service {
                     if expired > 0 { logger.info("expired idempotency keys", metadata: ["count": "\(expired)"]) }
                 } catch {
                     logger.warning("could not expire idempotency keys; will try again", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// The scheduler in `wysc serve`: every interval, one pass over the competitions' deadlines and
+/// reminders, then delivery of what is due in the outbox when a mail command is configured.
+/// Several servers may run it on one database: each pass locks what it works on.
+struct SchedulerService: Service {
+    let application: WyscApplication.Application
+    let interval: Duration
+    let transport: (any MailTransport)?
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    for step in try await application.schedulerTick() where step.kind != "busy" {
+                        logger.info("scheduler: \(step.detail)", metadata: ["competition": "\(step.competition)", "kind": "\(step.kind)"])
+                    }
+                    if let transport {
+                        let report = try await application.deliverNotifications(via: transport, as: .system)
+                        if !report.sent.isEmpty || !report.failed.isEmpty || !report.deferred.isEmpty {
+                            logger.info(
+                                "notifications delivered",
+                                metadata: [
+                                    "sent": "\(report.sent.count)", "deferred": "\(report.deferred.count)", "failed": "\(report.failed.count)",
+                                ])
+                        }
+                    }
+                } catch {
+                    logger.warning("the scheduler's pass failed; next pass in \(interval)", metadata: ["error": "\(error)"])
                 }
                 try? await Task.sleep(for: interval)
             }

@@ -28,12 +28,19 @@ public struct ServerSettings: Sendable {
     /// Peers whose X-Forwarded-For is believed (a reverse proxy in front of wysc). Empty by default:
     /// then the client's address is the TCP peer's, and a forged header changes nothing.
     public var trustedProxies: Set<String>
+    /// How often the scheduler acts on deadlines and reminders; nil: it does not run in this server.
+    public var schedulerInterval: Duration?
+    /// How notifications are delivered; nil: they wait in the outbox (`wysc notify send` later).
+    public var mailTransport: (any MailTransport)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 64 * 1024,
         failuresBeforeSlowdown: Int = 5, failuresBeforeRefusal: Int = 20, globalFailuresBeforeSlowdown: Int = 50,
-        globalFailuresBeforeRefusal: Int = 200, trustedProxies: Set<String> = []
+        globalFailuresBeforeRefusal: Int = 200, trustedProxies: Set<String> = [], schedulerInterval: Duration? = .seconds(60),
+        mailTransport: (any MailTransport)? = nil
     ) {
+        self.schedulerInterval = schedulerInterval
+        self.mailTransport = mailTransport
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

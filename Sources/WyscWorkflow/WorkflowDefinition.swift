@@ -19,6 +19,8 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var eligibility: EligibilityRules?
     /// What files a proposal may carry (`proposal_files`; PDF up to 20 MB when absent).
     public var proposalFiles: ProposalFileRules = .standard
+    /// Who is told what, by mail (`notifications`; every event on when absent).
+    public var notifications: NotificationSettings = .standard
 
     public func phase(_ id: String) -> Phase? { phases.first { $0.id == id } }
     public func lecture(_ id: String) -> Lecture? { lectures.first { $0.id == id } }
@@ -38,9 +40,19 @@ public struct Phase: Sendable, Hashable {
     public var deadline: Date?
     /// Minutes after the deadline during which late work is still accepted (a slow upload).
     public var graceMinutes: Int = 0
+    /// What the scheduler does once the deadline (and grace) has passed; nil: nothing but refuse late work.
+    public var atDeadline: DeadlineAction?
 
     /// The last moment work is accepted: the deadline plus the grace period.
     public var closesAt: Date? { deadline.map { $0.addingTimeInterval(Double(graceMinutes) * 60) } }
+}
+
+/// What happens when a phase's deadline passes (`at_deadline`).
+public enum DeadlineAction: String, Sendable, Hashable, CaseIterable {
+    /// Take the phase's only transition if its guards hold; otherwise tell the organizers what blocks it.
+    case advance
+    /// Only tell the organizers that the deadline passed.
+    case notify
 }
 
 public struct Transition: Sendable, Hashable {

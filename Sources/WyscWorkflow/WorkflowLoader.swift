@@ -169,7 +169,7 @@ private struct Reader {
                 root, "the workflow",
                 allowed: [
                     "workflow", "title", "phases", "transitions", "team", "rubric", "rounds", "lectures", "workshops", "eligibility",
-                    "proposal_files",
+                    "proposal_files", "notifications",
                 ])
         else {
             return nil
@@ -199,6 +199,14 @@ private struct Reader {
             }
         }
         checkDeadlines(phases)
+        for phase in phases where phase.value.atDeadline == .advance {
+            let outgoing = transitions.filter { $0.value.from == phase.value.id }
+            if outgoing.count != 1 {
+                problem(
+                    phase.node,
+                    "phase '\(phase.value.id)' advances at its deadline, so it needs exactly one transition out of it, not \(outgoing.count)")
+            }
+        }
         let team = top["team"].flatMap { self.teamRules($0) } ?? TeamRules(minMembers: 1, maxMembers: 10, maxAge: nil, ageReferenceDate: nil)
         let rubric = top["rubric"].flatMap { self.rubric($0) }
         if top["rubric"] == nil { problem(root, "the workflow is missing 'rubric'") }
@@ -222,11 +230,12 @@ private struct Reader {
             )
         }
         let proposalFiles = top["proposal_files"].map { self.proposalFileRules($0) } ?? .standard
+        let notifications = top["notifications"].map { self.notificationSettings($0) } ?? .standard
         guard let rubric else { return nil }
         return WorkflowDefinition(
             id: id, title: title, phases: phases.map(\.value), transitions: transitions.map(\.value), team: team, rubric: rubric,
             rounds: rounds.map(\.value), lectures: lectures.map(\.value), workshops: workshops.map(\.value), eligibility: eligibility,
-            proposalFiles: proposalFiles
+            proposalFiles: proposalFiles, notifications: notifications
         )
     }
 
@@ -242,7 +251,7 @@ private struct Reader {
     }
 
     mutating func phase(_ node: Node) -> (value: Phase, node: Node)? {
-        guard let entries = mapping(node, "a phase", allowed: ["id", "title", "allows", "deadline", "grace_minutes"]),
+        guard let entries = mapping(node, "a phase", allowed: ["id", "title", "allows", "deadline", "grace_minutes", "at_deadline"]),
             let id = identifier(entries, "id", in: "a phase", parent: node)
         else { return nil }
         var allows: [Operation] = []
@@ -266,7 +275,16 @@ private struct Reader {
         if entries["grace_minutes"] != nil && entries["deadline"] == nil {
             problem(entries["grace_minutes"], "phase '\(id)' has grace_minutes but no deadline")
         }
-        return (Phase(id: id, title: title, allows: allows, deadline: deadline, graceMinutes: grace), node)
+        var atDeadline: DeadlineAction?
+        if let node = entries["at_deadline"] {
+            atDeadline = node.string.flatMap(DeadlineAction.init(rawValue:))
+            if atDeadline == nil {
+                problem(node, "at_deadline of phase '\(id)' must be advance or notify, not '\(node.string ?? "a \(node.kindName)")'")
+            } else if entries["deadline"] == nil {
+                problem(node, "phase '\(id)' has at_deadline but no deadline")
+            }
+        }
+        return (Phase(id: id, title: title, allows: allows, deadline: deadline, graceMinutes: grace, atDeadline: atDeadline), node)
     }
 
     static func parseTimestamp(_ text: String) -> Date? {
@@ -414,6 +432,79 @@ private struct Reader {
         }
         if let count = integer(entries, "max_files", in: "proposal_files", parent: node, range: 1...20, required: false) { rules.maxFiles = count }
         return rules
+    }
+
+    /// `notifications: {sender, reply_to, server, organizers, reminders, events, templates}`.
+    mutating func notificationSettings(_ node: Node) -> NotificationSettings {
+        var settings = NotificationSettings.standard
+        let what = "notifications"
+        guard let entries = mapping(node, what, allowed: ["sender", "reply_to", "server", "organizers", "reminders", "events", "templates"])
+        else { return settings }
+        func address(_ node: Node) -> MailAddress? {
+            guard let text = node.string, TextField.name.problem(text, field: "an address") == nil, let address = MailAddress(parsing: text) else {
+                problem(
+                    node, "'\(node.string ?? "a \(node.kindName)")' in \(what) is not a mail address such as 'WYSC Secretariat <wysc@example.org>'")
+                return nil
+            }
+            return address
+        }
+        if let node = entries["sender"], let sender = address(node) { settings.sender = sender }
+        settings.replyTo = entries["reply_to"].flatMap(address)
+        if let server = text(entries, "server", in: what, parent: node, required: false) {
+            if !(server.hasPrefix("https://") || server.hasPrefix("http://")) || TextField.link.problem(server, field: "server") != nil {
+                problem(entries["server"], "'server' in \(what) must be the http(s) URL judges sign in to, such as https://wysc.example.org")
+            }
+            settings.server = server
+        }
+        settings.organizers = sequence(entries["organizers"], "'organizers' in \(what)").compactMap(address)
+        if let reminders = entries["reminders"] {
+            var hours: [Int] = []
+            for item in sequence(reminders, "'reminders' in \(what)") {
+                guard let value = item.int, (1...2_160).contains(value) else {
+                    problem(
+                        item, "a reminder is a whole number of hours before the deadline, 1 to 2160, not '\(item.string ?? "a \(item.kindName)")'")
+                    continue
+                }
+                if hours.contains(value) { problem(item, "the reminder \(value) hours before the deadline appears twice") }
+                hours.append(value)
+            }
+            settings.reminderHours = hours
+        }
+        if let events = entries["events"], let switches = mapping(events, "'events' in \(what)", allowed: NotificationEvent.allCases.map(\.rawValue))
+        {
+            for (name, _) in switches {
+                guard let event = NotificationEvent(rawValue: name) else { continue }
+                if !flag(switches, name, in: "'events' in \(what)", default: true) { settings.disabled.insert(event) }
+            }
+        }
+        if let templates = entries["templates"],
+            let overrides = mapping(templates, "'templates' in \(what)", allowed: NotificationEvent.allCases.map(\.rawValue))
+        {
+            for (name, templateNode) in overrides {
+                guard let event = NotificationEvent(rawValue: name),
+                    let parts = mapping(templateNode, "the template of \(name)", allowed: ["subject", "text", "html"])
+                else { continue }
+                var override = MailTemplateOverride()
+                for (key, partNode) in parts {
+                    guard let value = partNode.string, !value.isEmpty else {
+                        problem(partNode, "'\(key)' of the \(name) template must be text")
+                        continue
+                    }
+                    let bound: TextField = key == "subject" ? .title : .abstract
+                    if let refusal = bound.problem(value, field: "'\(key)' of the \(name) template") ?? TemplateSyntax.problem(value) {
+                        problem(partNode, refusal)
+                        continue
+                    }
+                    switch key {
+                    case "subject": override.subject = value
+                    case "text": override.text = value
+                    default: override.html = value
+                    }
+                }
+                settings.templates[event] = override
+            }
+        }
+        return settings
     }
 
     /// YYYY-MM-DD naming a real day (no 2026-02-30).

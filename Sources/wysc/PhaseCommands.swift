@@ -21,9 +21,37 @@ struct PhaseCommand: AsyncParsableCommand {
               wysc phase advance --force --reason "two teams withdrew; jury agreed to start"
               wysc phase reopen lectures --reason "attendance of lecture 6 arrived late"
               wysc phase history --format csv
+              wysc phase tick                                 # act on deadlines and reminders now (wysc serve does it every minute)
             """,
-        subcommands: [Show.self, Check.self, Advance.self, Reopen.self, History.self]
+        subcommands: [Show.self, Check.self, Advance.self, Reopen.self, History.self, Tick.self]
     )
+
+    struct Tick: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One pass of the scheduler: act on passed deadlines (at_deadline) and write due reminders.",
+            discussion: """
+                wysc serve runs this pass every minute. Without a server, run it from cron; it is safe to run \
+                from several places at once (each deadline fires once):
+                  * * * * *  DATABASE_URL=postgresql://wysc@db/wysc wysc phase tick && wysc notify send --mail-command 'msmtp -t'
+                """)
+        @Option(help: ArgumentHelp("Only this competition (default: every competition).", valueName: "slug")) var competition: String?
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let steps = try await database.withApplication { application in
+                try await application.schedulerTick(competition: competition, as: DirectModeActor.current)
+            }
+            if output.format == .table && steps.isEmpty {
+                Terminal.message("Nothing was due.")
+                return
+            }
+            Terminal.output(
+                DataTable(columns: ["competition", "what", "detail"], rows: steps.map { [.text($0.competition), .text($0.kind), .text($0.detail)] })
+                    .render(output.format))
+            if steps.contains(where: { $0.kind == "error" }) { throw ExitCode(CommandFailure.failure) }
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The current phase, what it allows, and what comes next.")

@@ -20,6 +20,7 @@ struct Serve: AsyncParsableCommand {
               wysc serve                                  # 127.0.0.1:8080
               wysc serve --host 0.0.0.0 --port 8080 --connections 16
               DATABASE_URL=postgresql://wysc@db/wysc wysc serve
+              wysc serve --mail-command 'msmtp -t'        # the scheduler also delivers notifications
             """
     )
 
@@ -34,12 +35,18 @@ struct Serve: AsyncParsableCommand {
             "The address of a reverse proxy in front of wysc whose X-Forwarded-For is believed (repeat for several; also WYSC_TRUSTED_PROXIES, comma-separated). None by default.",
             valueName: "address"))
     var trustedProxies: [String] = []
+    @Option(
+        name: .customLong("scheduler-interval"),
+        help: "Seconds between the scheduler's passes over deadlines, reminders and the outbox (0: no scheduler in this server).")
+    var schedulerInterval = 60
+    @OptionGroup var mail: MailOptions
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard (1...500).contains(connections) else { throw ValidationError("--connections must be between 1 and 500") }
         guard (1...600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 1 and 600 seconds") }
+        guard (0...86_400).contains(schedulerInterval) else { throw ValidationError("--scheduler-interval must be between 0 and 86400 seconds") }
     }
 
     func run() async throws {
@@ -51,8 +58,13 @@ struct Serve: AsyncParsableCommand {
         ).application
         let fromEnvironment = (ProcessInfo.processInfo.environment["WYSC_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let transport = try mail.transport()
         let settings = ServerSettings(
-            host: host, port: port, trustedProxies: Set(trustedProxies + fromEnvironment))
+            host: host, port: port, trustedProxies: Set(trustedProxies + fromEnvironment),
+            schedulerInterval: schedulerInterval == 0 ? nil : .seconds(schedulerInterval), mailTransport: transport)
+        if transport == nil && schedulerInterval > 0 {
+            Terminal.message("wysc serve: mail is off (no --mail-command or WYSC_MAIL_COMMAND); notifications wait in the outbox.")
+        }
         do {
             try await WyscServer.run(application: application, settings: settings, logger: logger) { bound in
                 Terminal.message("wysc serve: listening on http://\(host):\(bound) (OpenAPI at /openapi.yaml)")

@@ -33,7 +33,7 @@ struct Wysc: AsyncParsableCommand {
                     CompetitionCommand.self, PhaseCommand.self, UniversityCommand.self, TeamCommand.self, LectureCommand.self,
                     WorkshopCommand.self, ProposalCommand.self, JudgeCommand.self, AssignCommand.self, JudgingCommand.self, ResultsCommand.self,
                     WorkflowCommand.self,
-                    AuditCommand.self, Demo.self,
+                    NotifyCommand.self, OrganizerCommand.self, AuditCommand.self, Demo.self,
                 ]),
         ]
     )
