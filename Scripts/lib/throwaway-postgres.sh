@@ -24,6 +24,14 @@ install_missing() {  # install_missing PACKAGE… (Debian names): only as root
   fi
 }
 
+# The mail tests deliver through msmtp to a local SMTP server (Debian's python3-aiosmtpd).
+install_mail_tools() {
+  local missing=()
+  [ -x /usr/bin/msmtp ] || missing+=(msmtp)
+  /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+  install_missing "${missing[@]}"
+}
+
 start_throwaway_postgres() {
   local missing=()
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

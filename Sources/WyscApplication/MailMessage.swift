@@ -15,7 +15,22 @@ public struct MailMessage: Sendable {
     public var messageID: String
     public var date: Date
     /// Extra headers (already ASCII): the notification's id and event.
-    public var extraHeaders: [(name: String, value: String)] = []
+    public var extraHeaders: [(name: String, value: String)]
+
+    public init(
+        from: MailAddress, to: MailAddress, replyTo: MailAddress?, subject: String, text: String, html: String?, messageID: String, date: Date,
+        extraHeaders: [(name: String, value: String)] = []
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.messageID = messageID
+        self.date = date
+        self.extraHeaders = extraHeaders
+    }
 
     /// The message as text. The MIME boundary is derived from the Message-ID, so a message renders
     /// the same every time it is shown or retried.

@@ -59,7 +59,7 @@ public enum TextField: String, Sendable, CaseIterable {
         ("judge", "name", .name), ("judge", "email", .email), ("judge", "university", .name), ("judge", "city", .name),
         ("judge", "country", .name), ("judge", "withdrawn_reason", .reason), ("declared_conflict", "reason", .reason),
         ("scorecard", "comment", .comment), ("scorecard", "feedback", .comment), ("audit_log", "reason", .reason),
-        ("proposal_file", "name", .fileName),
+        ("proposal_file", "name", .fileName), ("organizer", "name", .name), ("organizer", "email", .email),
     ]
 }
 
