@@ -86,7 +86,7 @@ extension Application {
                 textProblems.forEach(problem)
                 if input.email.isEmpty {
                     problem("email is missing")
-                } else if textProblems.isEmpty && !TeamImport.isPlausibleEmail(input.email) {
+                } else if textProblems.isEmpty && !MailAddress.isAddress(input.email) {
                     problem("email \(quoted(input.email)) is not an email address")
                 }
                 if !loadText.isEmpty && (input.maxLoad.map { !Judges.loadRange.contains($0) } ?? true) {

@@ -121,6 +121,14 @@ extension Application {
                 else { return nil }
                 let id: Int = try row.decode("id")
                 let attempts: Int = try row.decode("attempts") + 1
+                let recipient: String = try row.decode("recipient_email")
+                guard MailAddress.isAddress(recipient) else {
+                    // Retrying cannot help, and handing it to the agent could split it into other recipients.
+                    let message = "'\(recipient)' is not a deliverable address"
+                    try connection.query(
+                        "UPDATE notification SET status = 'failed', attempts = \(attempts), last_error = \(message) WHERE id = \(id)")
+                    return (id, "failed", message)
+                }
                 do {
                     try transport.send(try MailDelivery.message(row))
                     try connection.query(

@@ -66,6 +66,17 @@ public struct MailMessage: Sendable {
     }
 }
 
+extension MailMessage {
+    /// The message as a person reads it: the headers decoded, the text, then the HTML part if any.
+    public func readable() -> String {
+        var lines = ["From: \(from)", "To: \(to)"]
+        if let replyTo { lines.append("Reply-To: \(replyTo)") }
+        lines += ["Subject: \(subject)", "Date: \(MailHeader.date(date))", "Message-ID: <\(messageID)>", "", text]
+        if let html { lines += ["--- HTML part ---", html] }
+        return lines.joined(separator: "\n") + (lines.last?.hasSuffix("\n") == true ? "" : "\n")
+    }
+}
+
 /// Header encodings: RFC 5322 mailboxes and dates, RFC 2047 encoded words.
 public enum MailHeader {
     /// `Name <address>`, the name as an atom run, a quoted string or encoded words.

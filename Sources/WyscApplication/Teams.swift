@@ -257,19 +257,13 @@ enum TeamImport {
             ])
             problems += textProblems.map { .init(row: row.row, message: $0, isTextLimit: true) }
             guard textProblems.isEmpty else { continue }
-            if !row.email.isEmpty && !isPlausibleEmail(row.email) { problem("email \(quoted(row.email)) is not an email address") }
+            if !row.email.isEmpty && !MailAddress.isAddress(row.email) { problem("email \(quoted(row.email)) is not an email address") }
             if !row.birthDate.isEmpty && CalendarDate(row.birthDate) == nil {
                 problem("birth date \(quoted(row.birthDate)) is not a date written YYYY-MM-DD")
             }
             if !["", "leader", "member"].contains(row.role) { problem("role \(quoted(row.role)) is neither leader nor member") }
         }
         return problems
-    }
-
-    static func isPlausibleEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
-            && !text.contains(where: \.isWhitespace)
     }
 
     /// Copies the rows into `team_import` (dropped at commit) and returns the problems found in SQL.

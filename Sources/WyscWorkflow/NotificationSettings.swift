@@ -56,7 +56,8 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// One `@` with text on both sides and nothing that would break a mail header.
+    /// One `@` with text on both sides and nothing that would break a mail header (no space, comma,
+    /// angle bracket or quote): the one test of an email address, for imports and for delivery.
     public static func isAddress(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix(".") else {

@@ -38,7 +38,7 @@ struct NotifyCommand: AsyncParsableCommand {
             Examples:
               wysc notify list --status pending
               wysc notify list --event reminder --format json
-              wysc notify show 12                              # the whole message, as it will be sent
+              wysc notify show 12                              # the whole message (--raw: as handed to the mail command)
               wysc notify preview judge_assigned --to "Ana Kim <ana@example.org>"
               wysc notify send --dry-run                       # what would go now
               WYSC_MAIL_COMMAND="msmtp -t" wysc notify send
@@ -77,8 +77,9 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One notification: its state, then the whole message as it is handed to the mail command.")
+            abstract: "One notification: its state, then the whole message.")
         @Argument(help: "The notification's id (from wysc notify list).") var id: Int
+        @Flag(help: "The message exactly as it is handed to the mail command (encoded headers, quoted-printable body).") var raw = false
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
 
@@ -91,7 +92,7 @@ struct NotifyCommand: AsyncParsableCommand {
             if let sent = summary.sentAt { state += ", sent \(sent.rfc3339)" }
             if let error = summary.lastError { state += "\n# last error: \(error)" }
             Terminal.message(state)
-            Terminal.outputText(message.rendered())
+            Terminal.outputText(raw ? message.rendered() : message.readable())
         }
     }
 
@@ -101,6 +102,7 @@ struct NotifyCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The event (\(NotificationEvent.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "event"))
         var event: NotificationEvent
         @Option(help: ArgumentHelp("The recipient: 'Name <address>' or an address.", valueName: "address")) var to: String
+        @Flag(help: "The message exactly as it would be handed to the mail command.") var raw = false
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
 
@@ -109,7 +111,7 @@ struct NotifyCommand: AsyncParsableCommand {
                 try await application.previewNotification(
                     event, to: to, competition: try await competition.resolve(application), as: DirectModeActor.current)
             }
-            Terminal.outputText(message.rendered())
+            Terminal.outputText(raw ? message.rendered() : message.readable())
         }
     }
 

@@ -50,6 +50,7 @@ import WyscWorkflow
             #expect(decodeWords(subject) == "결과: \(name) — الترتيب ١")
             #expect(subject.components(separatedBy: "\n").allSatisfy { $0.count <= 76 }, "encoded words stay within 75 characters")
             #expect(rendered.unicodeScalars.allSatisfy { $0.isASCII }, "the message itself is 7-bit")
+            #expect(message(to: name, subject: "s").readable().contains("To: \(name) <team@example.org>\n"), "organizers read it decoded")
         }
     }
 

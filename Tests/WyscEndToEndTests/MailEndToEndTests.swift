@@ -167,4 +167,31 @@ import WyscTestSupport
         let quiet = try WyscBinary.run(["phase", "tick", "--database-url", url])
         #expect(quiet.status == 0 && quiet.stderr.contains("Nothing was due."), "\(quiet.stderr)")
     }
+
+    @Test func wyscServeActsOnDeadlinesAndDeliversByItself() async throws {
+        let sink = try SMTPSink()
+        let url = try database("serve")
+        let workflow = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-serve-\(UUID().uuidString).yaml").path
+        try """
+        workflow: served
+        notifications: {sender: "WYSC <wysc@wego.example.org>", organizers: ["Ana Kim <ana@example.org>"]}
+        phases:
+          - {id: open, allows: [register_team], deadline: "2026-01-01T00:00:00Z", at_deadline: notify}
+          - {id: closed}
+        transitions:
+          - {from: open, to: closed}
+        rubric:
+          scale: {min: 1, max: 10}
+          criteria: [{id: idea, weight: 1}]
+        """.write(toFile: workflow, atomically: true, encoding: .utf8)
+        #expect(try WyscBinary.run(["competition", "create", "served", "--workflow", workflow, "--database-url", url]).status == 0)
+        let server = try ServerProcess(["--scheduler-interval", "1", "--mail-command", sink.mailCommand, "--database-url", url])
+        for _ in 0..<200 where sink.count == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try server.stop() == 0)
+        let received = try sink.messages()
+        #expect(received.map(\.event) == ["deadline_passed"], "\(server.log)")
+        #expect(received.first?.to == "Ana Kim <ana@example.org>")
+        #expect(received.first?.subject == "served: the deadline of 'open' passed")
+        #expect(received.first?.messageID.hasSuffix(".served@wego.example.org>") == true)
+    }
 }
