@@ -32,6 +32,11 @@ install_mail_tools() {
   install_missing "${missing[@]}"
 }
 
+# The web pages' end-to-end tests drive Debian's headless chromium.
+install_browser() {
+  command -v chromium >/dev/null 2>&1 || install_missing chromium
+}
+
 start_throwaway_postgres() {
   local missing=()
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

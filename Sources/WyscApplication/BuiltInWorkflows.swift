@@ -127,6 +127,9 @@ public enum BuiltInWorkflows {
               weight: 0.10
           tie_break: [innovation, impact]   # equal normalized scores: more innovative first, then more impact
 
+        # Once published, the final ranking is a public page (/c/SLUG/results) a WeGO website can link to.
+        results: {public: true}
+
         # Who is told what, by mail (wysc notify; sent once wysc serve has --mail-command). Every event is
         # on; name the sender and the server judges sign in to before a real competition. A phase may also
         # act at its deadline: `deadline: 2026-06-30T23:59:00Z` with `at_deadline: advance` (or `notify`).

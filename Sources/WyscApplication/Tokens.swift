@@ -38,13 +38,7 @@ extension Application {
         if let expires, expires <= now() {
             throw WyscError(.badInput, "the expiry \(expires.rfc3339) is in the past: a token that never works is useless")
         }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()  // the kernel's CSPRNG (getrandom) on Linux
-        for index in bytes.indices { bytes[index] = generator.next() }
-        let token =
-            "wysc_"
-            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let token = "wysc_" + Tokens.randomSecret()
         let hash = Tokens.hash(token)
         let info = try await transaction { connection in
             var competitionID: Int?
@@ -115,27 +109,42 @@ extension Application {
             else { return nil }
             // The lookup was by hash; compare again in constant time so no timing depends on the stored value.
             guard Tokens.constantTimeEqual(try row.decode("token_hash", as: String.self), hash) else { return nil }
-            if try row.decode("revoked_at", as: Date?.self) != nil { return nil }
-            if let expires: Date = try row.decode("expires_at"), expires <= now { return nil }
-            let id: Int = try row.decode("id")
-            let lastUsed: Date? = try row.decode("last_used_at")
-            if lastUsed.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-                try connection.query("UPDATE api_token SET last_used_at = now() WHERE id = \(id)")
-            }
-            let subject: String = try row.decode("subject")
-            let actor: Actor
-            switch try row.decode("role", as: String.self) {
-            case "judge": actor = .judge(Int(subject) ?? -1)
-            case "university": actor = .university(Int(subject) ?? -1)
-            default: actor = .organizer(subject)
-            }
-            return Credential(actor: actor, competition: try row.decode("slug"), label: try row.decode("label"))
+            return try Tokens.credential(row, now: now, on: connection)
         }
     }
 }
 
 enum Tokens {
     static func hash(_ token: String) -> String { sha256Hexadecimal(token) }
+
+    /// 256 random bits from the kernel's CSPRNG (getrandom on Linux), base64url without padding.
+    static func randomSecret() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The credential of a token row (id, role, subject, label, slug, expires_at, revoked_at,
+    /// last_used_at), or nil when it is revoked or expired; notes the use at most once a minute.
+    static func credential(_ row: PostgresRow, now: Date, on connection: PostgresConnection) throws -> Credential? {
+        if try row.decode("revoked_at", as: Date?.self) != nil { return nil }
+        if let expires: Date = try row.decode("expires_at"), expires <= now { return nil }
+        let id: Int = try row.decode("id")
+        let lastUsed: Date? = try row.decode("last_used_at")
+        if lastUsed.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            try connection.query("UPDATE api_token SET last_used_at = now() WHERE id = \(id)")
+        }
+        let subject: String = try row.decode("subject")
+        let actor: Actor
+        switch try row.decode("role", as: String.self) {
+        case "judge": actor = .judge(Int(subject) ?? -1)
+        case "university": actor = .university(Int(subject) ?? -1)
+        default: actor = .organizer(subject)
+        }
+        return Credential(actor: actor, competition: try row.decode("slug"), label: try row.decode("label"))
+    }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)

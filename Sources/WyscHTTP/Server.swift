@@ -61,6 +61,8 @@ public enum WyscServer {
         let limiter = FailureLimiter(
             perAddress: .init(slowAfter: settings.failuresBeforeSlowdown, refuseAfter: settings.failuresBeforeRefusal),
             overall: .init(slowAfter: settings.globalFailuresBeforeSlowdown, refuseAfter: settings.globalFailuresBeforeRefusal))
+        // The pages share the API's failure limiter: a wrong token is slowed the same way in either.
+        WebController(application: application, pages: WebPages(), limiter: limiter, settings: settings, logger: logger).register(on: router)
         let api = router.group(RouterPath(Endpoint.prefix)).add(
             middleware: AuthMiddleware(application: application, limiter: limiter, trustedProxies: settings.trustedProxies))
         CompetitionController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)

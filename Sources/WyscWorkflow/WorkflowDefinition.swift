@@ -21,6 +21,8 @@ public struct WorkflowDefinition: Sendable, Hashable {
     public var proposalFiles: ProposalFileRules = .standard
     /// Who is told what, by mail (`notifications`; every event on when absent).
     public var notifications: NotificationSettings = .standard
+    /// `results: {public: true}`: once published, the final ranking is a public web page.
+    public var publicResults = false
 
     public func phase(_ id: String) -> Phase? { phases.first { $0.id == id } }
     public func lecture(_ id: String) -> Lecture? { lectures.first { $0.id == id } }

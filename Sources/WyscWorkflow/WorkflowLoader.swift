@@ -169,7 +169,7 @@ private struct Reader {
                 root, "the workflow",
                 allowed: [
                     "workflow", "title", "phases", "transitions", "team", "rubric", "rounds", "lectures", "workshops", "eligibility",
-                    "proposal_files", "notifications",
+                    "proposal_files", "notifications", "results",
                 ])
         else {
             return nil
@@ -231,11 +231,15 @@ private struct Reader {
         }
         let proposalFiles = top["proposal_files"].map { self.proposalFileRules($0) } ?? .standard
         let notifications = top["notifications"].map { self.notificationSettings($0) } ?? .standard
+        var publicResults = false
+        if let results = top["results"], let entries = mapping(results, "results", allowed: ["public"]) {
+            publicResults = flag(entries, "public", in: "results", default: false)
+        }
         guard let rubric else { return nil }
         return WorkflowDefinition(
             id: id, title: title, phases: phases.map(\.value), transitions: transitions.map(\.value), team: team, rubric: rubric,
             rounds: rounds.map(\.value), lectures: lectures.map(\.value), workshops: workshops.map(\.value), eligibility: eligibility,
-            proposalFiles: proposalFiles, notifications: notifications
+            proposalFiles: proposalFiles, notifications: notifications, publicResults: publicResults
         )
     }
 

@@ -25,6 +25,11 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "organizer, judge or university.") var role: Role
         @Option(name: .customLong("for"), help: "The organizer's name, the judge's email, or the university's name.") var subject: String
         @Option(help: ArgumentHelp("The token stops working on this day (YYYY-MM-DD, UTC).", valueName: "date")) var expires: String?
+        @Option(
+            help: ArgumentHelp(
+                "Also print a one-time sign-in link for the web pages of the server at this address (it works once, for 15 minutes).",
+                valueName: "server-url"))
+        var link: String?
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
 
@@ -40,6 +45,12 @@ struct TokenCommand: AsyncParsableCommand {
             }
         }
 
+        func validate() throws {
+            if let link, URL(string: link)?.host == nil || !(link.hasPrefix("https://") || link.hasPrefix("http://")) {
+                throw ValidationError("--link must be the server's address, such as https://wysc.example.org")
+            }
+        }
+
         func run() async throws {
             var expiry: Date?
             if let expires {
@@ -50,13 +61,20 @@ struct TokenCommand: AsyncParsableCommand {
                 else { throw ValidationError("--expires must be a date such as 2026-12-31") }
                 expiry = day.addingTimeInterval(86_400)
             }
-            let (token, info) = try await database.withApplication { application in
+            let (token, info, code) = try await database.withApplication { application in
                 var slug = competition.slug ?? ProcessInfo.processInfo.environment["WYSC_COMPETITION"]
                 if role == .judge && slug == nil { slug = try await application.onlyCompetitionSlug() }
-                return try await application.createToken(
+                let (token, info) = try await application.createToken(
                     role: role.tokenRole, for: subject, competition: slug, expires: expiry, as: DirectModeActor.current)
+                let code = link == nil ? nil : try await application.createSignInCode(tokenID: info.id, as: DirectModeActor.current)
+                return (token, info, code)
             }
             Terminal.output(token + "\n")
+            if let link, let code {
+                let base = link.hasSuffix("/") ? String(link.dropLast()) : link
+                Terminal.output("\(base)/login/\(code)\n")
+                Terminal.message("The link signs its holder in to the web pages once, within 15 minutes; the token keeps working after.")
+            }
             Terminal.message(
                 "Token \(info.id) for \(info.label)\(info.competition.map { " in \($0)" } ?? "")\(info.expiresAt.map { ", until \($0.rfc3339)" } ?? ""). It is shown only now: give it to its holder, who runs wysc login --server URL."
             )

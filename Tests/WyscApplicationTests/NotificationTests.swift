@@ -65,12 +65,12 @@ import WyscWorkflow
 
         // Shortlist and results: every team hears, with its rank and the judges' feedback once published.
         _ = try await app.assignJudges(round: "screening", dryRun: false, rebalance: true, competition: slug, as: organizer)
-        try await scoreEverything(setup, round: "screening")
+        try await JudgingFixture.scoreEverything(setup, round: "screening")
         _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "screening", as: organizer)
         let shortlist = try outbox(test, event: "shortlist_published")
         #expect(shortlist.count == 4)
         #expect(shortlist.filter { $0.subject.hasSuffix("is in the shortlist") }.count == 2)
-        try await scoreEverything(setup, round: "finals")
+        try await JudgingFixture.scoreEverything(setup, round: "finals")
         _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "finals", as: organizer)
         #expect(try outbox(test, event: "results_published").isEmpty, "nothing is told before publication")
         _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "results", as: organizer)
@@ -78,17 +78,6 @@ import WyscWorkflow
         #expect(results.count == 4)
         #expect(results.filter { $0.text.contains("is ranked") }.count == 2, "the two finalists have a final rank")
         #expect(results.allSatisfy { $0.text.contains("Feedback from judge") }, "screening sends feedback to teams")
-    }
-
-    func scoreEverything(_ setup: JudgingFixture, round: String) async throws {
-        for (email, id) in setup.judges.sorted(by: { $0.key < $1.key }) {
-            for item in try await setup.application.judgeQueue(judge: nil, competition: slug, as: .judge(id)) where item.status != "submitted" {
-                _ = try await setup.application.submitScorecard(
-                    proposal: item.proposal, values: ["idea": "\(5 + item.proposal % 4)", "plan": "6"], comment: nil,
-                    feedback: round == "screening" ? "Feedback from judge \(email.prefix(3))" : nil, draft: false, judge: nil, competition: slug,
-                    as: .judge(id))
-            }
-        }
     }
 
     @Test func turnedOffEventsWriteNothing() async throws {

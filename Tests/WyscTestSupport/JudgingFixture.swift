@@ -21,11 +21,11 @@ public struct JudgingFixture: Sendable {
         SimplePDF.make(title: "Idea \(index)", lines: (0..<200).map { "Line \($0) of the plan of team \(index)." })
     }
 
-    public static func inScreening(_ given: TestApplication? = nil) async throws -> JudgingFixture {
+    public static func inScreening(_ given: TestApplication? = nil, workflow: String = TestWorkflows.judging) async throws -> JudgingFixture {
         let test: TestApplication
         if let given { test = given } else { test = try await TestApplication() }
         let organizer = TestApplication.organizer
-        try await test.competition(workflow: TestWorkflows.judging)
+        try await test.competition(workflow: workflow)
         let app = test.application
         _ = try await app.importTeams(
             teams.enumerated().map {
@@ -59,5 +59,27 @@ public struct JudgingFixture: Sendable {
         _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "proposals", as: organizer)
         let ids = Dictionary(uniqueKeysWithValues: try await app.judges(competition: slug, as: organizer).map { ($0.email, $0.id) })
         return JudgingFixture(test: test, judges: ids)
+    }
+
+    /// Every judge submits every scorecard of `round` still open (screening with feedback to the team).
+    public static func scoreEverything(_ fixture: JudgingFixture, round: String) async throws {
+        for (email, id) in fixture.judges.sorted(by: { $0.key < $1.key }) {
+            for item in try await fixture.application.judgeQueue(judge: nil, competition: slug, as: .judge(id)) where item.status != "submitted" {
+                _ = try await fixture.application.submitScorecard(
+                    proposal: item.proposal, values: ["idea": "\(5 + item.proposal % 4)", "plan": "6"], comment: nil,
+                    feedback: round == "screening" ? "Feedback from judge \(email.prefix(3))" : nil, draft: false, judge: nil, competition: slug,
+                    as: .judge(id))
+            }
+        }
+    }
+
+    /// Scores both rounds and takes the competition to `closed`, publishing the results.
+    public static func scoreAndPublish(_ fixture: JudgingFixture) async throws {
+        let organizer = TestApplication.organizer
+        try await scoreEverything(fixture, round: "screening")
+        _ = try await fixture.application.advancePhase(competition: slug, to: nil, expectedPhase: "screening", as: organizer)
+        try await scoreEverything(fixture, round: "finals")
+        _ = try await fixture.application.advancePhase(competition: slug, to: nil, expectedPhase: "finals", as: organizer)
+        _ = try await fixture.application.advancePhase(competition: slug, to: nil, expectedPhase: "results", as: organizer)
     }
 }
