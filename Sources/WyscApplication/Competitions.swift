@@ -163,6 +163,16 @@ extension Application {
     }
 
     /// The competition to act on when none is named: the only one there is.
+    /// The workflow a competition runs (as stored when it was created).
+    public func workflow(competition slug: String) async throws -> WorkflowDefinition {
+        try await transaction { connection in try Competitions.find(slug, on: connection).definition }
+    }
+
+    /// Whether a competition's results are published.
+    public func isPublished(competition slug: String) async throws -> Bool {
+        try await transaction { connection in try Scoring.isPublished(try Competitions.find(slug, on: connection), on: connection) }
+    }
+
     public func onlyCompetitionSlug() async throws -> String {
         let all = try await competitions()
         switch all.count {

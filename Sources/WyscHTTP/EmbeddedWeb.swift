@@ -3,6 +3,147 @@
 enum WebResources {
     /// Web/templates/*.mustache, by name without the extension.
     static let templates: [String: String] = [
+        "dashboard": ####"""
+        {{<layout}}
+        {{$title}}Dashboard · {{title}}{{/title}}
+        {{$main}}
+        <h1>{{title}}</h1>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+
+        <section aria-labelledby="phases">
+        <h2 id="phases">Phases</h2>
+        <ol class="phases">
+        {{#phases}}
+          <li class="phase {{position}}"><strong>{{title}}</strong> <span class="muted">({{id}})</span>{{#current}} <span class="badge">now</span>{{/current}}{{#deadline}} · deadline {{deadline}}{{/deadline}}{{#atDeadline}} · at the deadline: {{atDeadline}}{{/atDeadline}}</li>
+        {{/phases}}
+        </ol>
+        {{#next}}
+        <h3>Next: {{from}} → {{to}}</h3>
+        {{#hasFailures}}
+        <p>Blocked by:</p>
+        <ul class="failures">{{#failures}}<li>{{text}}</li>{{/failures}}</ul>
+        <p class="muted">An organizer may force it from the terminal: <code>wysc phase advance --force --reason "…"</code>.</p>
+        {{/hasFailures}}
+        {{#hasActions}}<p>Taking it will:</p><ul>{{#actions}}<li>{{text}}</li>{{/actions}}</ul>{{/hasActions}}
+        {{^hasFailures}}
+        <form method="post" action="/c/{{slug}}/advance" class="card">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="from" value="{{from}}">
+          <input type="checkbox" id="confirm-advance" name="confirm" value="yes" required>
+          <label for="confirm-advance" class="inline">I have read what this transition will do</label>
+          <button type="submit">Move to {{to}}</button>
+        </form>
+        {{/hasFailures}}
+        {{/next}}
+        {{#canPublish}}
+        <form method="post" action="/c/{{slug}}/publish" class="card">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="checkbox" id="confirm-publish" name="confirm" value="yes" required>
+          <label for="confirm-publish" class="inline">Show the ranks to teams, universities and judges</label>
+          <button type="submit">Publish the results</button>
+        </form>
+        {{/canPublish}}
+        </section>
+
+        <section aria-labelledby="people">
+        <h2 id="people">Teams and attendance</h2>
+        <ul class="figures">
+          <li><strong>{{universities}}</strong> universities</li>
+          <li><strong>{{teams}}</strong> teams</li>
+          <li><strong>{{members}}</strong> members</li>
+          <li><strong>{{eligible}}</strong> eligible, <strong>{{ineligible}}</strong> not, <strong>{{undecided}}</strong> undecided</li>
+        </ul>
+        {{#hasLectures}}
+        <div class="scroll">
+        <table>
+          <caption>Lectures</caption>
+          <thead><tr><th scope="col">Week</th><th scope="col">Lecture</th><th scope="col">Attended</th><th scope="col">Quiz average</th></tr></thead>
+          <tbody>{{#lectures}}<tr><td>{{week}}</td><td>{{title}}</td><td>{{attended}} of {{members}}</td><td>{{quiz}}</td></tr>{{/lectures}}</tbody>
+        </table>
+        </div>
+        {{/hasLectures}}
+        </section>
+
+        {{#judging}}
+        <section aria-labelledby="judging">
+        <h2 id="judging">Judging: round {{round}}</h2>
+        <p>{{submitted}} of {{assigned}} scorecards in{{#deadline}}; due {{deadline}}{{/deadline}}{{#overdue}} — <strong class="overdue">overdue: {{missing}} missing</strong>{{/overdue}}.</p>
+        <div class="scroll">
+        <table>
+          <caption>Per judge</caption>
+          <thead><tr><th scope="col">Judge</th><th scope="col">Scorecards</th><th scope="col">Progress</th></tr></thead>
+          <tbody>
+          {{#judges}}
+          <tr class="{{#late}}late{{/late}}"><td dir="auto">{{judge}}</td><td>{{submitted}} of {{assigned}}{{#late}} <strong class="overdue">{{missing}} missing</strong>{{/late}}</td>
+              <td><progress value="{{submitted}}" max="{{assigned}}" aria-label="{{judge}}: {{submitted}} of {{assigned}}"></progress></td></tr>
+          {{/judges}}
+          </tbody>
+        </table>
+        </div>
+        <div class="scroll">
+        <table>
+          <caption>Per proposal</caption>
+          <thead><tr><th scope="col">Proposal</th><th scope="col">Team</th><th scope="col">Scorecards</th><th scope="col">Progress</th></tr></thead>
+          <tbody>
+          {{#proposals}}
+          <tr class="{{#late}}late{{/late}}"><td><a href="/c/{{slug}}/proposals/{{proposal}}">#{{proposal}}</a></td><td dir="auto">{{team}}</td><td>{{submitted}} of {{assigned}}</td>
+              <td><progress value="{{submitted}}" max="{{assigned}}" aria-label="proposal {{proposal}}: {{submitted}} of {{assigned}}"></progress></td></tr>
+          {{/proposals}}
+          </tbody>
+        </table>
+        </div>
+        </section>
+        {{/judging}}
+
+        {{#ranking}}
+        <section aria-labelledby="ranking">
+        <h2 id="ranking">Ranking: round {{round}}</h2>
+        <figure>
+        <svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 640 {{height}}" width="640" height="{{height}}">
+          <title id="chart-title">Each judge's mean total (dot) and spread (line) on the {{scaleMin}}–{{scaleMax}} scale</title>
+          {{#ticks}}<line x1="{{x}}" y1="0" x2="{{x}}" y2="{{bottom}}" class="tick"/><text x="{{x}}" y="{{label}}" class="axis">{{value}}</text>{{/ticks}}
+          {{#judges}}
+          <text x="0" y="{{textY}}" class="name">{{name}}</text>
+          <line x1="{{low}}" y1="{{y}}" x2="{{high}}" y2="{{y}}" class="spread"/>
+          <circle cx="{{mean}}" cy="{{y}}" r="4" class="mean"/>
+          {{/judges}}
+        </svg>
+        <figcaption>Judges' means and spreads: a judge far from the others is harsh or lenient; the z-score normalization evens that out.</figcaption>
+        </figure>
+        <div class="scroll">
+        <table>
+          <caption>Normalized ranking{{#published}} (published){{/published}}</caption>
+          <thead><tr><th scope="col">Rank</th><th scope="col">Proposal</th><th scope="col">Team</th><th scope="col">Score</th><th scope="col">Raw mean</th><th scope="col">Judges</th><th scope="col">Disagreement</th></tr></thead>
+          <tbody>
+          {{#lines}}
+          <tr><td>{{rank}}</td><td><a href="/c/{{slug}}/proposals/{{proposal}}">#{{proposal}}</a></td><td dir="auto">{{team}}</td><td>{{score}}</td><td>{{rawMean}}</td><td>{{judges}}</td><td>{{#disagreement}}<strong class="overdue">judges disagree (spread {{spread}})</strong>{{/disagreement}}</td></tr>
+          {{/lines}}
+          </tbody>
+        </table>
+        </div>
+        </section>
+        {{/ranking}}
+
+        <section aria-labelledby="audit">
+        <h2 id="audit">Audit log</h2>
+        <form method="get" action="/c/{{slug}}/dashboard" class="filters">
+          <label for="action">Action (or a prefix ending in '.')</label>
+          <input id="action" name="action" type="text" value="{{filterAction}}" maxlength="100">
+          <label for="actor">Actor (organizer:NAME, judge:ID, university:ID, system)</label>
+          <input id="actor" name="actor" type="text" value="{{filterActor}}" maxlength="100">
+          <button type="submit">Filter</button>
+        </form>
+        <div class="scroll">
+        <table>
+          <caption>The newest {{auditCount}} entries</caption>
+          <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Reason</th></tr></thead>
+          <tbody>{{#audit}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td dir="auto">{{subject}}</td><td dir="auto">{{reason}}</td></tr>{{/audit}}</tbody>
+        </table>
+        </div>
+        </section>
+        {{/main}}
+        {{/layout}}
+        """####,
         "home": ####"""
         {{<layout}}
         {{$title}}Competitions · wysc{{/title}}
@@ -15,6 +156,7 @@ enum WebResources {
             <h2>{{title}}</h2>
             <p>Phase: <strong>{{phaseTitle}}</strong></p>
             <ul class="links">
+              {{#dashboardLink}}<li><a href="/c/{{slug}}/dashboard">Dashboard: phases, judging, ranking, audit log</a></li>{{/dashboardLink}}
               {{#teamsLink}}<li><a href="/c/{{slug}}/teams">{{teamsLink}}</a></li>{{/teamsLink}}
               {{#queueLink}}<li><a href="/c/{{slug}}/queue">Your proposals to review</a></li>{{/queueLink}}
               {{#publicResults}}<li><a href="/c/{{slug}}/results">Results</a></li>{{/publicResults}}
@@ -216,5 +358,20 @@ enum WebResources {
         th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         .hash { font-size: .8rem; word-break: break-all; color: var(--muted); }
         @media (max-width: 40rem) { header.site { padding: .5rem 1rem; } main { padding: .5rem 1rem 2rem; } .brand span { display: none; } th, td { padding: .3rem; } table { font-size: .9rem; } }
+        .phases { padding-left: 1.25rem; }
+        .phase.done { color: var(--muted); }
+        .phase.current strong { color: var(--accent); }
+        .failures li, .overdue { color: var(--no); }
+        .notice { padding: .5rem .75rem; background: #e8f1fb; border-left: 4px solid var(--accent); }
+        label.inline { display: inline; font-weight: 400; }
+        .figures { display: flex; flex-wrap: wrap; gap: 1.5rem; list-style: none; padding: 0; }
+        tr.late td { background: #fdecee; }
+        progress { width: 10rem; height: 1rem; }
+        .filters { display: grid; gap: .25rem; max-width: 32rem; margin-bottom: 1rem; }
+        .chart { max-width: 100%; height: auto; background: #fff; border: 1px solid var(--line); }
+        .chart .tick { stroke: #ddd; }
+        .chart .axis, .chart .name { font-size: 11px; fill: var(--ink); }
+        .chart .spread { stroke: var(--accent); stroke-width: 2; }
+        .chart .mean { fill: var(--no); }
         """####
 }

@@ -5,6 +5,7 @@ import Logging
 import Mustache
 import NIOCore
 import WyscApplication
+import WyscJudging
 import WyscWorkflow
 
 /// The pages of `wysc serve`: server-rendered from the templates in Web/ (embedded in the binary),
@@ -23,6 +24,7 @@ struct WebController {
     static let formLimit = 8 * 1024
 
     func register(on router: Router<WyscRequestContext>) {
+        registerDashboard(on: router)
         router.get("static/style.css") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
@@ -90,7 +92,9 @@ struct WebController {
                                 "publicResults": withPublicResults.contains(competition.slug),
                             ]
                             switch actor {
-                            case .organizer, .system: values["teamsLink"] = "Every team and its status"
+                            case .organizer, .system:
+                                values["teamsLink"] = "Every team and its status"
+                                values["dashboardLink"] = true
                             case .university: values["teamsLink"] = "Your teams and their status"
                             case .judge: values["queueLink"] = true
                             }
@@ -207,6 +211,168 @@ struct WebController {
                 return failure(error)
             }
         }
+    }
+
+    // MARK: The organizers' dashboard
+
+    func registerDashboard(on router: Router<WyscRequestContext>) {
+        router.get("c/:slug/dashboard") { request, context in
+            let slug = try context.parameters.require("slug")
+            let query = request.uri.queryParameters
+            return try await page(request, slug: slug) { session in
+                try await dashboard(
+                    slug: slug, actor: session.credential.actor, notice: query.get("done").flatMap { Self.notices[$0] },
+                    action: query.get("action").map { String($0.prefix(100)) }, actorFilter: query.get("actor").map { String($0.prefix(100)) })
+            }
+        }
+        router.post("c/:slug/advance") { request, context in
+            let slug = try context.parameters.require("slug")
+            return try await action(request, slug: slug) { session, form in
+                _ = try await application.advancePhase(competition: slug, to: nil, expectedPhase: form["from"], as: session.credential.actor)
+                return "advanced"
+            }
+        }
+        router.post("c/:slug/publish") { request, context in
+            let slug = try context.parameters.require("slug")
+            return try await action(request, slug: slug) { session, _ in
+                _ = try await application.publishResults(competition: slug, as: session.credential.actor)
+                return "published"
+            }
+        }
+    }
+
+    static let notices = ["advanced": "The competition moved to its next phase.", "published": "The results are published."]
+
+    /// A form that changes something: signed in, the session's CSRF token, and the box ticked.
+    func action(_ request: Request, slug: String, _ body: (WebSession, [String: String]) async throws -> String) async throws -> Response {
+        guard let session = try await session(request) else { return redirect("/login") }
+        let form = try await Self.form(request)
+        guard let given = form["csrf"], Self.equal(session.csrf, given) else {
+            return pages.page("message", ["heading": "Nothing was done", "message": "The form expired; please try again."], status: .forbidden)
+        }
+        guard form["confirm"] == "yes" else {
+            return failure(WyscError(.badInput, "tick the box to confirm; nothing was done"), session: session)
+        }
+        do {
+            try Self.requireCompetition(session, slug)
+            let done = try await body(session, form)
+            return redirect("/c/\(slug)/dashboard?done=\(done)")
+        } catch let error as WyscError {
+            return failure(error, session: session)
+        }
+    }
+
+    func dashboard(slug: String, actor: Actor, notice: String?, action: String?, actorFilter: String?) async throws -> (String, [String: Any]) {
+        guard actor.isOrganizer else { throw WyscError(.permissionDenied, "the dashboard is for organizers") }
+        let status = try await application.phaseStatus(competition: slug)
+        let definition = try await application.workflow(competition: slug)
+        let current = definition.phases.firstIndex { $0.id == status.phase } ?? 0
+        var values: [String: Any] = ["slug": slug, "title": try await application.competitions().first { $0.slug == slug }?.title ?? slug]
+        if let notice { values["notice"] = notice }
+        values["phases"] = definition.phases.enumerated().map { index, phase -> [String: Any] in
+            var line: [String: Any] = [
+                "id": phase.id, "title": phase.title, "current": index == current,
+                "position": index < current ? "done" : index == current ? "current" : "later",
+            ]
+            if let deadline = phase.deadline { line["deadline"] = deadline.rfc3339 }
+            if let at = phase.atDeadline { line["atDeadline"] = at.rawValue }
+            return line
+        }
+        if !status.next.isEmpty,
+            let check = try? await application.checkTransition(competition: slug, to: status.next.count == 1 ? nil : status.next[0], as: actor)
+        {
+            values["next"] = [
+                "from": check.from, "to": check.to, "hasFailures": !check.failures.isEmpty,
+                "failures": check.failures.map { ["text": $0.description] },
+                "hasActions": !check.actions.isEmpty, "actions": check.actions.map { ["text": $0] },
+            ]
+        }
+        let competitions = try await application.competitions()
+        let teams = try await application.teams(competition: slug, university: nil, team: nil, as: actor)
+        let eligibility = try await application.eligibility(competition: slug, as: actor)
+        values["teams"] = competitions.first { $0.slug == slug }?.teams ?? teams.count
+        values["members"] = teams.map(\.members.count).reduce(0, +)
+        values["universities"] = Set(teams.map(\.university)).count
+        values["eligible"] = eligibility.filter { $0.eligible == true }.count
+        values["ineligible"] = eligibility.filter { $0.eligible == false }.count
+        values["undecided"] = eligibility.filter { $0.eligible == nil }.count
+        let lectures = try await application.lectures(competition: slug)
+        values["hasLectures"] = !lectures.isEmpty
+        values["lectures"] = lectures.map {
+            [
+                "week": $0.lecture.week, "title": $0.lecture.title, "attended": $0.attended, "members": $0.members,
+                "quiz": $0.averageQuiz.map(EligibilityRules.format) ?? "–",
+            ]
+        }
+        if let progress = try? await application.judgingProgress(round: nil, competition: slug, as: actor), !progress.judges.isEmpty {
+            let assigned = progress.judges.map(\.assigned).reduce(0, +)
+            let submitted = progress.judges.map(\.submitted).reduce(0, +)
+            values["judging"] = [
+                "round": progress.round, "assigned": assigned, "submitted": submitted, "deadline": progress.deadline?.rfc3339 as Any,
+                "overdue": progress.overdue, "missing": assigned - submitted,
+                "judges": progress.judges.map {
+                    [
+                        "judge": $0.judge, "assigned": $0.assigned, "submitted": $0.submitted, "missing": $0.missing,
+                        "late": progress.overdue && $0.missing > 0,
+                    ]
+                },
+                "proposals": progress.proposals.map {
+                    [
+                        "slug": slug, "proposal": $0.proposal, "team": $0.team, "assigned": $0.assigned, "submitted": $0.submitted,
+                        "late": progress.overdue && $0.submitted < $0.assigned,
+                    ]
+                },
+            ]
+        }
+        if let report = try? await application.results(round: nil, method: .zscore, competition: slug, as: actor), !report.lines.isEmpty {
+            values["ranking"] = Self.ranking(report, rubric: definition.rubric, slug: slug)
+        }
+        var filter = AuditFilter(competition: slug, action: action?.isEmpty == false ? action : nil, limit: 25)
+        filter.actor = actorFilter?.isEmpty == false ? actorFilter : nil
+        let audit = try await application.auditLog(filter, as: actor)
+        values["audit"] = audit.map {
+            ["at": $0.occurredAt.rfc3339, "actor": $0.actor, "action": $0.action, "subject": $0.subject, "reason": $0.reason ?? ""]
+        }
+        values["auditCount"] = audit.count
+        values["filterAction"] = action ?? ""
+        values["filterActor"] = actorFilter ?? ""
+        let published = try await application.isPublished(competition: slug)
+        // Only a final ranking is published (Scoring.publish refuses anything else): offer it once the last round is ranked.
+        let lastRanked = (values["ranking"] as? [String: Any])?["round"] as? String == definition.rounds.last?.id
+        values["canPublish"] = !published && lastRanked
+        return ("dashboard", values)
+    }
+
+    /// The ranking table and the judges' chart: each judge's mean total as a dot and the spread
+    /// around it as a line, on the rubric's scale (inline SVG, drawn here, no script).
+    static func ranking(_ report: ResultsReport, rubric: Rubric, slug: String) -> [String: Any] {
+        let left = 180.0
+        let width = 440.0
+        let low = Double(rubric.scaleMin)
+        let high = Double(rubric.scaleMax)
+        func x(_ value: Double) -> String { String(format: "%.1f", left + (min(max(value, low), high) - low) / max(high - low, 1) * width) }
+        let rows = report.judges.enumerated().map { index, judge -> [String: Any] in
+            let y = 30 + index * 22
+            return [
+                "name": String(judge.judge.prefix(28)), "y": y, "textY": y + 4, "mean": x(judge.mean), "low": x(judge.mean - judge.spread),
+                "high": x(judge.mean + judge.spread),
+            ]
+        }
+        let bottom = 30 + report.judges.count * 22
+        let ticks = stride(from: rubric.scaleMin, through: rubric.scaleMax, by: max(1, (rubric.scaleMax - rubric.scaleMin) / 9)).map {
+            ["x": x(Double($0)), "value": $0, "bottom": bottom, "label": 14] as [String: Any]
+        }
+        return [
+            "round": report.round, "published": report.published, "scaleMin": rubric.scaleMin, "scaleMax": rubric.scaleMax,
+            "height": bottom + 10, "judges": rows, "ticks": ticks,
+            "lines": report.lines.map {
+                [
+                    "slug": slug, "rank": $0.rank, "proposal": $0.proposal, "team": $0.team, "score": String(format: "%.2f", $0.score),
+                    "rawMean": String(format: "%.2f", $0.rawMean), "judges": $0.judges, "disagreement": $0.disagreement,
+                    "spread": String(format: "%.1f", $0.spread),
+                ]
+            },
+        ]
     }
 
     // MARK: Pages

@@ -80,12 +80,20 @@ import WyscTestSupport
         let organizer = try token(["--role", "organizer", "--for", "ana"], demo.url)
         let results = try HeadlessBrowser.run(
             [["goto": "\(base)/c/early/results"], ["text": true]] + signIn(base, "wysc_wrong") + [["text": true]] + signIn(base, organizer)
-                + [["goto": "\(base)/c/demo/teams"], ["text": true], ["audit": true]])
+                + [
+                    ["goto": "\(base)/c/demo/teams"], ["text": true], ["audit": true], ["goto": "\(base)/c/demo/dashboard"], ["text": true],
+                    ["audit": true],
+                ])
         #expect((results[0] as? [String: Any])?["status"] as? Int == 404)
         #expect((results[1] as? String)?.contains("has no public results") == true)
         #expect((results[5] as? String)?.contains("That token is unknown, expired or revoked.") == true)
         let all = results[10] as? String ?? ""
         for team in demo.teams { #expect(all.contains(team.team)) }
         #expect((results[11] as? [String]) == [], "\(results[11])")
+        let dashboard = results[13] as? String ?? ""
+        for text in ["Phases", "Teams and attendance", "Ranking: round finals", "Audit log", "results.publish"] {
+            #expect(dashboard.contains(text), "the dashboard shows \(text)")
+        }
+        #expect((results[14] as? [String]) == [], "the dashboard passes the audit: \(results[14])")
     }
 }

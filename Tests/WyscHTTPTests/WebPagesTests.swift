@@ -230,4 +230,83 @@ import WyscTestSupport
             #expect(expired.status == 401, "and only for minutes")
         }
     }
+
+    @Test func theDashboardIsForOrganizersAndItsFormsNeedTheSessionTokenAndAConfirmation() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        try await JudgingFixture.scoreEverything(fixture, round: "screening")
+        try await withPages(fixture) { client in
+            for token in [callers.bogota, callers.amina] {
+                let other = Browser(client)
+                try await other.signIn(token)
+                let denied = try await other.get("/c/\(slug)/dashboard")
+                #expect(denied.status == 403 && !denied.body.contains("Audit log"))
+                let forced = try await other.post("/c/\(slug)/advance", ["csrf": try await other.csrf(), "from": "screening", "confirm": "yes"])
+                #expect(forced.status == 403, "only organizers move phases")
+            }
+            let ana = Browser(client)
+            try await ana.signIn(callers.organizer)
+            let dashboard = try await ana.get("/c/\(slug)/dashboard")
+            #expect(dashboard.status == 200)
+            for text in [
+                "Next: screening → finals", "Judging: round screening", "8 of 8 scorecards in", "Per judge", "Ranking: round screening",
+                "<svg class=\"chart\"", "Audit log", "phase.advance", "Move to finals",
+            ] {
+                #expect(dashboard.body.contains(text), "\(text)")
+            }
+            let filtered = try await ana.get("/c/\(slug)/dashboard?action=proposal.")
+            #expect(filtered.body.contains("proposal.submit") && !filtered.body.contains("<td>phase.advance</td>"))
+
+            let csrf = try await ana.csrf()
+            #expect(try await ana.post("/c/\(slug)/advance", ["csrf": "forged", "from": "screening", "confirm": "yes"]).status == 403)
+            #expect(try await ana.post("/c/\(slug)/advance", ["csrf": csrf, "from": "screening"]).status == 400, "not confirmed")
+            #expect(try await fixture.application.phaseStatus(competition: slug).phase == "screening", "nothing moved")
+            let moved = try await ana.post("/c/\(slug)/advance", ["csrf": csrf, "from": "screening", "confirm": "yes"])
+            #expect(moved.status == 303 && moved.header("Location") == "/c/\(slug)/dashboard?done=advanced")
+            #expect(try await fixture.application.phaseStatus(competition: slug).phase == "finals")
+            let stale = try await ana.post("/c/\(slug)/advance", ["csrf": csrf, "from": "screening", "confirm": "yes"])
+            #expect(stale.status == 409 && stale.body.contains("the phase already changed"), "the form said from screening")
+            #expect(try await ana.get("/c/\(slug)/dashboard?done=advanced").body.contains("The competition moved to its next phase."))
+        }
+    }
+
+    @Test func everyRoleOnEveryPageIsAllowedOrRefusedAsInTheAPI() async throws {
+        let fixture = try await JudgingFixture.inScreening()
+        let callers = try await Callers.make(fixture)
+        let proposals = try await fixture.application.proposals(competition: slug, as: TestApplication.organizer)
+        let aminas = Set(
+            try await fixture.application.judgeQueue(judge: nil, competition: slug, as: .judge(fixture.judges["amina@example.org"]!)).map(\.proposal))
+        let bogotas = proposals.first { $0.university == "Universidad de Bogotá" }!.proposal
+        let notBogotas = proposals.first { $0.university != "Universidad de Bogotá" }!.proposal
+        let aminasOwn = aminas.min()!
+        let bogotaReads = { (proposal: Int) in proposals.first { $0.proposal == proposal }?.university == "Universidad de Bogotá" ? 200 : 403 }
+        let aminaReads = { (proposal: Int) in aminas.contains(proposal) ? 200 : 403 }
+        // Expected status for: nobody signed in, organizer, judge Amina, university Bogotá (303: to the sign-in page).
+        let cases: [(path: String, expected: [Int])] = [
+            ("/", [303, 200, 200, 200]),
+            ("/c/\(slug)/teams", [303, 200, 403, 200]),
+            ("/c/\(slug)/queue", [303, 400, 200, 403]),
+            ("/c/\(slug)/dashboard", [303, 200, 403, 403]),
+            ("/c/\(slug)/proposals/\(aminasOwn)", [303, 200, 200, bogotaReads(aminasOwn)]),
+            ("/c/\(slug)/proposals/\(bogotas)", [303, 200, aminaReads(bogotas), 200]),
+            ("/c/\(slug)/proposals/\(notBogotas)", [303, 200, aminaReads(notBogotas), 403]),
+            ("/c/\(slug)/proposals/\(notBogotas)/files/1", [303, 200, aminaReads(notBogotas), 403]),
+            ("/c/\(slug)/proposals/999999", [303, 404, 403, 403]),
+            ("/c/\(slug)/results", [404, 404, 404, 404]),
+            ("/c/elsewhere/teams", [303, 404, 403, 404]),
+        ]
+        try await withPages(fixture) { client in
+            var browsers = [Browser(client)]
+            for token in [callers.organizer, callers.amina, callers.bogota] {
+                let browser = Browser(client)
+                try await browser.signIn(token)
+                browsers.append(browser)
+            }
+            for item in cases {
+                var got: [Int] = []
+                for browser in browsers { got.append(try await browser.get(item.path).status) }
+                #expect(got == item.expected, "\(item.path)")
+            }
+        }
+    }
 }
