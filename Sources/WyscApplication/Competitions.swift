@@ -168,6 +168,31 @@ extension Application {
         try await transaction { connection in try Competitions.find(slug, on: connection).definition }
     }
 
+    /// How many universities, teams and members a competition has, and how eligibility came out
+    /// (an override counts over the rules' verdict). Organizers.
+    public func registrationCounts(competition slug: String, as actor: Actor) async throws -> RegistrationCounts {
+        try actor.requireOrganizer("count registrations")
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection)
+            let row = try connection.query(
+                """
+                SELECT count(DISTINCT t.university_id) AS universities, count(*) AS teams,
+                       coalesce(sum((SELECT count(*) FROM team_member m WHERE m.team_id = t.id)), 0)::bigint AS members,
+                       count(*) FILTER (WHERE coalesce(o.eligible, e.eligible) IS TRUE) AS eligible,
+                       count(*) FILTER (WHERE coalesce(o.eligible, e.eligible) IS FALSE) AS ineligible
+                FROM team t LEFT JOIN team_eligibility e ON e.team_id = t.id LEFT JOIN eligibility_override o ON o.team_id = t.id
+                WHERE t.competition_id = \(competition.id)
+                """
+            ).rows[0]
+            let teams: Int = try row.decode("teams")
+            let eligible: Int = try row.decode("eligible")
+            let ineligible: Int = try row.decode("ineligible")
+            return RegistrationCounts(
+                universities: try row.decode("universities"), teams: teams, members: try row.decode("members"), eligible: eligible,
+                ineligible: ineligible, undecided: teams - eligible - ineligible)
+        }
+    }
+
     /// Whether a competition's results are published.
     public func isPublished(competition slug: String) async throws -> Bool {
         try await transaction { connection in try Scoring.isPublished(try Competitions.find(slug, on: connection), on: connection) }
@@ -215,4 +240,14 @@ extension Date {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: self)
     }
+}
+
+/// A competition's registration and eligibility in numbers.
+public struct RegistrationCounts: Sendable, Hashable {
+    public var universities: Int
+    public var teams: Int
+    public var members: Int
+    public var eligible: Int
+    public var ineligible: Int
+    public var undecided: Int
 }

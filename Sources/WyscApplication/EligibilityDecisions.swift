@@ -149,7 +149,7 @@ enum EligibilityDecisions {
     }
 
     static func list(
-        _ competition: CompetitionRecord, team: String?, universityID: Int?, on connection: PostgresConnection
+        _ competition: CompetitionRecord, team: String?, universityID: Int?, teamIDs: [Int]? = nil, on connection: PostgresConnection
     ) throws -> [TeamEligibility] {
         try connection.query(
             """
@@ -159,6 +159,7 @@ enum EligibilityDecisions {
             LEFT JOIN team_eligibility e ON e.team_id = t.id LEFT JOIN eligibility_override o ON o.team_id = t.id
             WHERE t.competition_id = \(competition.id) AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
               AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
+              AND (\(teamIDs)::bigint[] IS NULL OR t.id = ANY(\(teamIDs)::bigint[]))
             ORDER BY t.name
             """
         ).rows.map { row in

@@ -485,5 +485,12 @@ extension Migration {
                     used_at    timestamptz
                 );
                 """####),
+        Migration(
+            fileName: "V0012__result_lookups.sql",
+            sql: ####"""
+                -- A team's status looks up its proposal's ranks and shortlist entries by proposal.
+                CREATE INDEX round_result_proposal_idx ON round_result (proposal_id);
+                CREATE INDEX round_entry_proposal_idx ON round_entry (proposal_id);
+                """####),
     ]
 }

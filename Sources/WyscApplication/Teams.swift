@@ -124,8 +124,13 @@ extension Application {
     }
 
     /// The teams of a competition, optionally of one university. A university sees only its own.
-    public func teams(competition slug: String, university: String? = nil, team: String? = nil, as actor: Actor) async throws -> [Team] {
-        try await transaction { connection in
+    /// `window` is a slice of them in name order (a page), read as such from the database.
+    public func teams(
+        competition slug: String, university: String? = nil, team: String? = nil, window: Range<Int>? = nil, as actor: Actor
+    ) async throws -> [Team] {
+        let offset = window.map(\.lowerBound)
+        let limit = window.map(\.count)
+        return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
             let universityID = try Self.visibleUniversity(university, actor: actor, on: connection)
             let rows = try connection.query(
@@ -137,7 +142,7 @@ extension Application {
                 WHERE t.competition_id = \(competition.id)
                   AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
                   AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
-                GROUP BY t.id, u.id ORDER BY t.name
+                GROUP BY t.id, u.id ORDER BY t.name, t.id OFFSET coalesce(\(offset)::bigint, 0) LIMIT \(limit)::bigint
                 """
             ).rows
             if let team, rows.isEmpty {
@@ -156,13 +161,19 @@ extension Application {
 
     /// Each team's timeline: registered, members, lectures, workshops, eligibility, proposal, review,
     /// shortlist, rank. Parts the competition has not reached say "not yet".
-    public func teamStatus(competition slug: String, team: String?, university: String?, as actor: Actor) async throws -> [TeamStatus] {
-        let teams = try await teams(competition: slug, university: university, team: team, as: actor)
+    /// `window` limits the answer to that slice of the teams in name order (a page of them).
+    public func teamStatus(
+        competition slug: String, team: String?, university: String?, window: Range<Int>? = nil, as actor: Actor
+    ) async throws -> [TeamStatus] {
+        let teams = try await teams(competition: slug, university: university, team: team, window: window, as: actor)
+        let universityOnly: Int? = if case .university(let own) = actor { own } else { nil }
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
             let participation = try EligibilityDecisions.participation(competition, teamIDs: teams.map(\.id), on: connection)
             var decisions: [String: TeamEligibility] = [:]
-            for decision in try EligibilityDecisions.list(competition, team: team, universityID: nil, on: connection) {
+            for decision in try EligibilityDecisions.list(
+                competition, team: team, universityID: universityOnly, teamIDs: teams.map(\.id), on: connection)
+            {
                 decisions[decision.team] = decision
             }
             let published = try Scoring.isPublished(competition, on: connection)
@@ -170,14 +181,16 @@ extension Application {
             if published {
                 for row in try connection.query(
                     """
+                    WITH ranked AS (SELECT round, count(*) AS n FROM round_result WHERE competition_id = \(competition.id) GROUP BY round)
                     SELECT p.team_id,
                            (SELECT e.round || ' (rank ' || e.from_rank || ' in ' || e.from_round || ')' FROM round_entry e
                              WHERE e.proposal_id = p.id ORDER BY e.round DESC LIMIT 1) AS shortlisted,
-                           (SELECT count(*) FROM round_entry e WHERE e.competition_id = p.competition_id) > 0 AS shortlisting_done,
-                           r.rank, r.round, (SELECT count(*) FROM round_result x WHERE x.competition_id = r.competition_id AND x.round = r.round) AS ranked
+                           EXISTS (SELECT 1 FROM round_entry e WHERE e.competition_id = p.competition_id) AS shortlisting_done,
+                           r.rank, r.round, coalesce(ranked.n, 0) AS ranked
                     FROM proposal p LEFT JOIN LATERAL (
-                        SELECT rank, round, competition_id FROM round_result WHERE proposal_id = p.id ORDER BY computed_at DESC, round DESC LIMIT 1) r ON true
-                    WHERE p.competition_id = \(competition.id)
+                        SELECT rank, round FROM round_result WHERE proposal_id = p.id ORDER BY computed_at DESC, round DESC LIMIT 1) r ON true
+                    LEFT JOIN ranked ON ranked.round = r.round
+                    WHERE p.competition_id = \(competition.id) AND p.team_id = ANY(\(teams.map(\.id)))
                     """
                 ).rows {
                     outcomes[try row.decode("team_id")] = TeamTimeline.Outcome(

@@ -68,9 +68,11 @@ enum WebResources {
         <section aria-labelledby="judging">
         <h2 id="judging">Judging: round {{round}}</h2>
         <p>{{submitted}} of {{assigned}} scorecards in{{#deadline}}; due {{deadline}}{{/deadline}}{{#overdue}} — <strong class="overdue">overdue: {{missing}} missing</strong>{{/overdue}}.</p>
+        <p>{{judgesDone}} of {{judgeCount}} judges and {{proposalsDone}} of {{proposalCount}} proposals have every scorecard in.</p>
+        {{#hasJudges}}
         <div class="scroll">
         <table>
-          <caption>Per judge</caption>
+          <caption>Judges with scorecards missing</caption>
           <thead><tr><th scope="col">Judge</th><th scope="col">Scorecards</th><th scope="col">Progress</th></tr></thead>
           <tbody>
           {{#judges}}
@@ -80,9 +82,11 @@ enum WebResources {
           </tbody>
         </table>
         </div>
+        {{/hasJudges}}
+        {{#hasProposals}}
         <div class="scroll">
         <table>
-          <caption>Per proposal</caption>
+          <caption>Proposals with scorecards missing, fewest in first</caption>
           <thead><tr><th scope="col">Proposal</th><th scope="col">Team</th><th scope="col">Scorecards</th><th scope="col">Progress</th></tr></thead>
           <tbody>
           {{#proposals}}
@@ -92,6 +96,8 @@ enum WebResources {
           </tbody>
         </table>
         </div>
+        {{#moreProposals}}<p class="muted">and {{moreProposals}} more: <code>wysc judging progress</code> lists them all.</p>{{/moreProposals}}
+        {{/hasProposals}}
         </section>
         {{/judging}}
 
@@ -121,6 +127,7 @@ enum WebResources {
           </tbody>
         </table>
         </div>
+        {{#more}}<p class="muted">and {{more}} more: <code>wysc results --round {{round}}</code> lists them all.</p>{{/more}}
         </section>
         {{/ranking}}
 
@@ -289,6 +296,7 @@ enum WebResources {
         {{$main}}
         <h1>{{heading}}</h1>
         <p>{{competition}} — phase <strong>{{phase}}</strong>. {{count}} team(s).</p>
+        {{#pageNote}}<p>{{pageNote}}</p>{{/pageNote}}
         {{^teams}}<p>No team is registered{{#university}} for {{university}}{{/university}}.</p>{{/teams}}
         {{#teams}}
         <section class="card team" aria-labelledby="team-{{index}}">
@@ -310,6 +318,8 @@ enum WebResources {
           {{/hasFeedback}}
         </section>
         {{/teams}}
+        {{#previous}}<p><a href="/c/{{slug}}/teams?page={{page}}">Previous teams</a></p>{{/previous}}
+        {{#next}}<p><a href="/c/{{slug}}/teams?page={{page}}">Next teams</a></p>{{/next}}
         {{/main}}
         {{/layout}}
         """####,

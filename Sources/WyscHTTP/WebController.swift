@@ -124,9 +124,13 @@ struct WebController {
         }
         router.get("c/:slug/teams") { request, context in
             let slug = try context.parameters.require("slug")
+            let pageNumber = max(1, request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1)
             return try await page(request, slug: slug) { session in
                 let actor = session.credential.actor
-                let statuses = try await application.teamStatus(competition: slug, team: nil, university: nil, as: actor)
+                // Organizers see every team, a page of them at a time; a university has few.
+                let window = actor.isOrganizer ? ((pageNumber - 1) * Self.teamsPerPage)..<(pageNumber * Self.teamsPerPage) : nil
+                let statuses = try await application.teamStatus(competition: slug, team: nil, university: nil, window: window, as: actor)
+                let total = actor.isOrganizer ? try await application.registrationCounts(competition: slug, as: actor).teams : statuses.count
                 let feedback = try await teamFeedback(slug: slug, actor: actor)
                 let collator = statuses.sorted { $0.team.localizedStandardCompare($1.team) == .orderedAscending }
                 let competition = try await application.phaseStatus(competition: slug)
@@ -136,7 +140,11 @@ struct WebController {
                     "teams",
                     [
                         "heading": university.map { "Teams of \($0)" } ?? "Every team", "competition": slug, "phase": competition.title,
-                        "count": statuses.count, "university": university as Any,
+                        "count": total, "university": university as Any,
+                        "previous": window != nil && pageNumber > 1 ? ["slug": slug, "page": pageNumber - 1] : nil as [String: Any]?,
+                        "next": window.map { $0.upperBound < total } == true ? ["slug": slug, "page": pageNumber + 1] : nil as [String: Any]?,
+                        "pageNote": window.map { "Teams \(min($0.lowerBound + 1, total))–\(min($0.upperBound, total)) of \(total), in name order." }
+                            as Any,
                         "teams": collator.enumerated().map { index, status -> [String: Any] in
                             let notes = feedback[status.team] ?? []
                             return [
@@ -241,6 +249,10 @@ struct WebController {
         }
     }
 
+    static let teamsPerPage = 20
+    /// The longest list the dashboard draws; the CLI has the rest (`wysc judging progress`, `wysc results`).
+    static let rowsShown = 100
+
     static let notices = ["advanced": "The competition moved to its next phase.", "published": "The results are published."]
 
     /// A form that changes something: signed in, the session's CSRF token, and the box ticked.
@@ -287,15 +299,13 @@ struct WebController {
                 "hasActions": !check.actions.isEmpty, "actions": check.actions.map { ["text": $0] },
             ]
         }
-        let competitions = try await application.competitions()
-        let teams = try await application.teams(competition: slug, university: nil, team: nil, as: actor)
-        let eligibility = try await application.eligibility(competition: slug, as: actor)
-        values["teams"] = competitions.first { $0.slug == slug }?.teams ?? teams.count
-        values["members"] = teams.map(\.members.count).reduce(0, +)
-        values["universities"] = Set(teams.map(\.university)).count
-        values["eligible"] = eligibility.filter { $0.eligible == true }.count
-        values["ineligible"] = eligibility.filter { $0.eligible == false }.count
-        values["undecided"] = eligibility.filter { $0.eligible == nil }.count
+        let counts = try await application.registrationCounts(competition: slug, as: actor)
+        values["teams"] = counts.teams
+        values["members"] = counts.members
+        values["universities"] = counts.universities
+        values["eligible"] = counts.eligible
+        values["ineligible"] = counts.ineligible
+        values["undecided"] = counts.undecided
         let lectures = try await application.lectures(competition: slug)
         values["hasLectures"] = !lectures.isEmpty
         values["lectures"] = lectures.map {
@@ -307,16 +317,25 @@ struct WebController {
         if let progress = try? await application.judgingProgress(round: nil, competition: slug, as: actor), !progress.judges.isEmpty {
             let assigned = progress.judges.map(\.assigned).reduce(0, +)
             let submitted = progress.judges.map(\.submitted).reduce(0, +)
+            // What needs attention: judges and proposals still missing scorecards, fewest in first.
+            let judges = progress.judges.filter { $0.missing > 0 }.sorted { ($0.submitted, $0.judge) < ($1.submitted, $1.judge) }
+            let proposals = progress.proposals.filter { $0.submitted < $0.assigned }.sorted {
+                ($0.submitted, $0.proposal) < ($1.submitted, $1.proposal)
+            }
             values["judging"] = [
                 "round": progress.round, "assigned": assigned, "submitted": submitted, "deadline": progress.deadline?.rfc3339 as Any,
                 "overdue": progress.overdue, "missing": assigned - submitted,
-                "judges": progress.judges.map {
+                "judgesDone": progress.judges.count - judges.count, "judgeCount": progress.judges.count,
+                "proposalsDone": progress.proposals.count - proposals.count, "proposalCount": progress.proposals.count,
+                "hasJudges": !judges.isEmpty, "hasProposals": !proposals.isEmpty,
+                "moreProposals": proposals.count > Self.rowsShown ? proposals.count - Self.rowsShown : nil as Int?,
+                "judges": judges.map {
                     [
                         "judge": $0.judge, "assigned": $0.assigned, "submitted": $0.submitted, "missing": $0.missing,
                         "late": progress.overdue && $0.missing > 0,
                     ]
                 },
-                "proposals": progress.proposals.map {
+                "proposals": proposals.prefix(Self.rowsShown).map {
                     [
                         "slug": slug, "proposal": $0.proposal, "team": $0.team, "assigned": $0.assigned, "submitted": $0.submitted,
                         "late": progress.overdue && $0.submitted < $0.assigned,
@@ -365,7 +384,8 @@ struct WebController {
         return [
             "round": report.round, "published": report.published, "scaleMin": rubric.scaleMin, "scaleMax": rubric.scaleMax,
             "height": bottom + 10, "judges": rows, "ticks": ticks,
-            "lines": report.lines.map {
+            "more": report.lines.count > rowsShown ? report.lines.count - rowsShown : nil as Int?,
+            "lines": report.lines.prefix(rowsShown).map {
                 [
                     "slug": slug, "rank": $0.rank, "proposal": $0.proposal, "team": $0.team, "score": String(format: "%.2f", $0.score),
                     "rawMean": String(format: "%.2f", $0.rawMean), "judges": $0.judges, "disagreement": $0.disagreement,
@@ -506,7 +526,7 @@ struct WebPages: Sendable {
     }
 
     func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(values, withTemplate: name) ?? ""
+        let html = library.render(Self.present(values) ?? [:], withTemplate: name) ?? ""
         return Response(
             status: status,
             headers: [
@@ -516,5 +536,25 @@ struct WebPages: Sendable {
                 .xContentTypeOptions: "nosniff", Self.referrerPolicy: "same-origin",
             ],
             body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// An optional that may sit inside an `Any`.
+private protocol OptionalValue {
+    var wrappedValue: Any? { get }
+}
+
+extension Optional: OptionalValue {
+    fileprivate var wrappedValue: Any? { self.map { $0 as Any } }
+}
+
+extension WebPages {
+    /// The values without their absent ones, at every depth: a template's `{{#deadline}}` section
+    /// must see "nothing", not an empty optional wrapped in `Any`.
+    static func present(_ value: Any) -> Any? {
+        if let optional = value as? any OptionalValue { return optional.wrappedValue.flatMap(present) }
+        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues(present) }
+        if let array = value as? [[String: Any]] { return array.compactMap { present($0) } }
+        return value
     }
 }

@@ -249,7 +249,8 @@ import WyscTestSupport
             let dashboard = try await ana.get("/c/\(slug)/dashboard")
             #expect(dashboard.status == 200)
             for text in [
-                "Next: screening → finals", "Judging: round screening", "8 of 8 scorecards in", "Per judge", "Ranking: round screening",
+                "Next: screening → finals", "Judging: round screening", "8 of 8 scorecards in",
+                "4 of 4 judges and 4 of 4 proposals have every scorecard in", "Ranking: round screening",
                 "<svg class=\"chart\"", "Audit log", "phase.advance", "Move to finals",
             ] {
                 #expect(dashboard.body.contains(text), "\(text)")
@@ -307,6 +308,33 @@ import WyscTestSupport
                 for browser in browsers { got.append(try await browser.get(item.path).status) }
                 #expect(got == item.expected, "\(item.path)")
             }
+        }
+    }
+
+    @Test func failedSignInsAreSlowedThenRefusedAndWhatPeopleTypedIsEscaped() async throws {
+        let test = try await TestApplication()
+        try await test.competition(workflow: TestWorkflows.proposalsAndScreeningWithoutDeadline)
+        _ = try await test.application.importTeams(
+            [
+                MemberRow(
+                    row: 2, team: "<b>Bold</b> & \"Quoted\"", university: "Seoul National University", name: "<script>alert(1)</script>",
+                    email: "bold@example.org", birthDate: "2002-05-01", role: "leader")
+            ], file: "t.csv", competition: "wysc-2026", as: TestApplication.organizer)
+        let token = try await test.application.createToken(
+            role: .organizer, for: "ana", competition: nil, expires: nil, as: TestApplication.organizer)
+        let app = WyscServer.buildApplication(
+            application: test.application, settings: ServerSettings(port: 0, failuresBeforeSlowdown: 1, failuresBeforeRefusal: 3),
+            logger: TestDatabase.logger)
+        try await app.test(.router) { client in
+            let guesser = Browser(client)
+            var statuses: [Int] = []
+            for _ in 0..<4 { statuses.append(try await guesser.signIn("wysc_guess").status) }
+            #expect(statuses == [401, 401, 401, 429], "slowed, then refused, like the API")
+            let ana = Browser(client)
+            #expect(try await ana.signIn(token.token).status == 303, "a valid token is never held back")
+            let teams = try await ana.get("/c/wysc-2026/teams")
+            #expect(teams.body.contains("&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;Quoted&quot;"))
+            #expect(!teams.body.contains("<b>Bold</b>") && !teams.body.contains("<script>alert(1)</script>"))
         }
     }
 }
