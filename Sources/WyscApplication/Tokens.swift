@@ -108,7 +108,7 @@ extension Application {
                 ).singleRow()
             else { return nil }
             // The lookup was by hash; compare again in constant time so no timing depends on the stored value.
-            guard Tokens.constantTimeEqual(try row.decode("token_hash", as: String.self), hash) else { return nil }
+            guard constantTimeEqual(try row.decode("token_hash", as: String.self), hash) else { return nil }
             return try Tokens.credential(row, now: now, on: connection)
         }
     }
@@ -146,15 +146,6 @@ enum Tokens {
         return Credential(actor: actor, competition: try row.decode("slug"), label: try row.decode("label"))
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
-    }
-
     static func list(id: Int?, on connection: PostgresConnection) throws -> [TokenInfo] {
         try connection.query(
             """
@@ -169,4 +160,14 @@ enum Tokens {
                 revokedAt: try row.decode("revoked_at"), lastUsedAt: try row.decode("last_used_at"))
         }
     }
+}
+
+/// Whether two secrets are equal, in a time that depends only on their length.
+public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    var difference: UInt8 = 0
+    for index in x.indices { difference |= x[index] ^ y[index] }
+    return difference == 0
 }

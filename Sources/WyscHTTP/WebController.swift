@@ -36,7 +36,7 @@ struct WebController {
         }
         router.post("login") { request, context in
             let form = try await Self.form(request)
-            guard let expected = request.cookies[Self.loginCookie]?.value, let given = form["csrf"], Self.equal(expected, given) else {
+            guard let expected = request.cookies[Self.loginCookie]?.value, let given = form["csrf"], constantTimeEqual(expected, given) else {
                 return loginPage(error: "The sign-in form expired; please try again.", status: .forbidden)
             }
             guard let token = form["token"]?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty,
@@ -65,7 +65,7 @@ struct WebController {
         router.post("logout") { request, _ in
             if let cookie = request.cookies[Self.sessionCookie]?.value, let session = try await application.session(cookie: cookie) {
                 let form = try await Self.form(request)
-                guard let given = form["csrf"], Self.equal(session.csrf, given) else {
+                guard let given = form["csrf"], constantTimeEqual(session.csrf, given) else {
                     return pages.page("message", ["heading": "Not signed out", "message": "The form expired; please try again."], status: .forbidden)
                 }
                 try await application.signOut(cookie: cookie)
@@ -259,7 +259,7 @@ struct WebController {
     func action(_ request: Request, slug: String, _ body: (WebSession, [String: String]) async throws -> String) async throws -> Response {
         guard let session = try await session(request) else { return redirect("/login") }
         let form = try await Self.form(request)
-        guard let given = form["csrf"], Self.equal(session.csrf, given) else {
+        guard let given = form["csrf"], constantTimeEqual(session.csrf, given) else {
             return pages.page("message", ["heading": "Nothing was done", "message": "The form expired; please try again."], status: .forbidden)
         }
         guard form["confirm"] == "yes" else {
@@ -497,15 +497,6 @@ struct WebController {
             fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
         }
         return fields
-    }
-
-    static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
     }
 
     static func day(_ date: Date) -> String { String(date.rfc3339.prefix(10)) }
