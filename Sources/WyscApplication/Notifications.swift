@@ -89,7 +89,7 @@ extension Application {
     ) async throws -> [NotificationSummary] {
         try actor.requireOrganizer("read notifications")
         if let status, !["pending", "sent", "failed"].contains(status) {
-            throw WyscError(.badInput, "--status must be pending, sent or failed, not \(quoted(status))")
+            throw WyscError(.badInput, "a notification's status is pending, sent or failed, not \(quoted(status))")
         }
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
@@ -138,7 +138,7 @@ extension Application {
     {
         try actor.requireOrganizer("preview notifications")
         guard let address = MailAddress(parsing: recipient) else {
-            throw WyscError(.badInput, "--to must be a mail address such as 'Ana Kim <ana@example.org>', not \(quoted(recipient))")
+            throw WyscError(.badInput, "the recipient must be a mail address such as 'Ana Kim <ana@example.org>', not \(quoted(recipient))")
         }
         let now = self.now()
         return try await transaction { connection in
