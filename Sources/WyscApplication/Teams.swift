@@ -135,14 +135,19 @@ extension Application {
             let universityID = try Self.visibleUniversity(university, actor: actor, on: connection)
             let rows = try connection.query(
                 """
+                WITH chosen AS (  -- the page of teams first, so that only its members are gathered
+                    SELECT t.id FROM team t
+                    WHERE t.competition_id = \(competition.id)
+                      AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
+                      AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
+                    ORDER BY t.name, t.id OFFSET coalesce(\(offset)::bigint, 0) LIMIT \(limit)::bigint
+                )
                 SELECT t.id, t.name, u.name AS university, u.city, u.country, t.registered_at,
                        coalesce(jsonb_agg(jsonb_build_object('name', m.name, 'email', m.email, 'birthDate', m.birth_date, 'role', m.role)
                                 ORDER BY m.role <> 'leader', m.id) FILTER (WHERE m.id IS NOT NULL), '[]')::text AS members
-                FROM team t JOIN university u ON u.id = t.university_id LEFT JOIN team_member m ON m.team_id = t.id
-                WHERE t.competition_id = \(competition.id)
-                  AND (\(universityID)::bigint IS NULL OR t.university_id = \(universityID))
-                  AND (\(team)::text IS NULL OR lower(t.name) = lower(\(team)))
-                GROUP BY t.id, u.id ORDER BY t.name, t.id OFFSET coalesce(\(offset)::bigint, 0) LIMIT \(limit)::bigint
+                FROM chosen JOIN team t ON t.id = chosen.id JOIN university u ON u.id = t.university_id
+                     LEFT JOIN team_member m ON m.team_id = t.id
+                GROUP BY t.id, u.id ORDER BY t.name, t.id
                 """
             ).rows
             if let team, rows.isEmpty {
@@ -219,7 +224,8 @@ extension Application {
                     team: team.name, university: team.university, competition: slug, phase: competition.phase,
                     steps: TeamTimeline.steps(
                         team, participation: participation[team.id] ?? TeamParticipation(members: [], workshops: []),
-                        decision: decisions[team.name], review: reviews[team.id], outcome: published ? outcomes[team.id] ?? .none : nil,
+                        decision: decisions[team.name], review: reviews[team.id],
+                        outcome: published ? outcomes[team.id] ?? TeamTimeline.Outcome.none : nil,
                         competition: competition))
             }
         }

@@ -129,11 +129,16 @@ struct WebController {
                 let actor = session.credential.actor
                 // Organizers see every team, a page of them at a time; a university has few.
                 let window = actor.isOrganizer ? ((pageNumber - 1) * Self.teamsPerPage)..<(pageNumber * Self.teamsPerPage) : nil
-                let statuses = try await application.teamStatus(competition: slug, team: nil, university: nil, window: window, as: actor)
-                let total = actor.isOrganizer ? try await application.registrationCounts(competition: slug, as: actor).teams : statuses.count
-                let feedback = try await teamFeedback(slug: slug, actor: actor)
+                // Independent reads, each on its own pooled connection.
+                async let statusesRead = application.teamStatus(competition: slug, team: nil, university: nil, window: window, as: actor)
+                async let countsRead = actor.isOrganizer ? application.registrationCounts(competition: slug, as: actor) : nil
+                async let feedbackRead = teamFeedback(slug: slug, actor: actor)
+                async let competitionRead = application.phaseStatus(competition: slug)
+                let statuses = try await statusesRead
+                let total = try await countsRead?.teams ?? statuses.count
+                let feedback = try await feedbackRead
                 let collator = statuses.sorted { $0.team.localizedStandardCompare($1.team) == .orderedAscending }
-                let competition = try await application.phaseStatus(competition: slug)
+                let competition = try await competitionRead
                 let university: String?
                 if case .university = actor { university = statuses.first?.university ?? session.credential.label } else { university = nil }
                 return (
@@ -141,8 +146,9 @@ struct WebController {
                     [
                         "heading": university.map { "Teams of \($0)" } ?? "Every team", "competition": slug, "phase": competition.title,
                         "count": total, "university": university as Any,
-                        "previous": window != nil && pageNumber > 1 ? ["slug": slug, "page": pageNumber - 1] : nil as [String: Any]?,
-                        "next": window.map { $0.upperBound < total } == true ? ["slug": slug, "page": pageNumber + 1] : nil as [String: Any]?,
+                        "previous": (window != nil && pageNumber > 1 ? ["slug": slug, "page": pageNumber - 1] : nil) as [String: Any]? as Any,
+                        "next": (window.map { $0.upperBound < total } == true ? ["slug": slug, "page": pageNumber + 1] : nil) as [String: Any]?
+                            as Any,
                         "pageNote": window.map { "Teams \(min($0.lowerBound + 1, total))–\(min($0.upperBound, total)) of \(total), in name order." }
                             as Any,
                         "teams": collator.enumerated().map { index, status -> [String: Any] in
@@ -276,10 +282,23 @@ struct WebController {
 
     func dashboard(slug: String, actor: Actor, notice: String?, action: String?, actorFilter: String?) async throws -> (String, [String: Any]) {
         guard actor.isOrganizer else { throw WyscError(.permissionDenied, "the dashboard is for organizers") }
-        let status = try await application.phaseStatus(competition: slug)
-        let definition = try await application.workflow(competition: slug)
+        // The reads are independent: each runs on its own pooled connection, so the page waits for
+        // the slowest one rather than for their sum.
+        var filter = AuditFilter(competition: slug, action: action?.isEmpty == false ? action : nil, limit: 25)
+        filter.actor = actorFilter?.isEmpty == false ? actorFilter : nil
+        async let statusRead = application.phaseStatus(competition: slug)
+        async let definitionRead = application.workflow(competition: slug)
+        async let competitionsRead = application.competitions()
+        async let countsRead = application.registrationCounts(competition: slug, as: actor)
+        async let lecturesRead = application.lectures(competition: slug)
+        async let progressRead = try? application.judgingProgress(round: nil, competition: slug, as: actor)
+        async let reportRead = try? application.results(round: nil, method: .zscore, competition: slug, as: actor)
+        async let auditRead = application.auditLog(filter, as: actor)
+        async let publishedRead = application.isPublished(competition: slug)
+        let status = try await statusRead
+        let definition = try await definitionRead
         let current = definition.phases.firstIndex { $0.id == status.phase } ?? 0
-        var values: [String: Any] = ["slug": slug, "title": try await application.competitions().first { $0.slug == slug }?.title ?? slug]
+        var values: [String: Any] = ["slug": slug, "title": try await competitionsRead.first { $0.slug == slug }?.title ?? slug]
         if let notice { values["notice"] = notice }
         values["phases"] = definition.phases.enumerated().map { index, phase -> [String: Any] in
             var line: [String: Any] = [
@@ -299,14 +318,14 @@ struct WebController {
                 "hasActions": !check.actions.isEmpty, "actions": check.actions.map { ["text": $0] },
             ]
         }
-        let counts = try await application.registrationCounts(competition: slug, as: actor)
+        let counts = try await countsRead
         values["teams"] = counts.teams
         values["members"] = counts.members
         values["universities"] = counts.universities
         values["eligible"] = counts.eligible
         values["ineligible"] = counts.ineligible
         values["undecided"] = counts.undecided
-        let lectures = try await application.lectures(competition: slug)
+        let lectures = try await lecturesRead
         values["hasLectures"] = !lectures.isEmpty
         values["lectures"] = lectures.map {
             [
@@ -314,7 +333,7 @@ struct WebController {
                 "quiz": $0.averageQuiz.map(EligibilityRules.format) ?? "–",
             ]
         }
-        if let progress = try? await application.judgingProgress(round: nil, competition: slug, as: actor), !progress.judges.isEmpty {
+        if let progress = await progressRead, !progress.judges.isEmpty {
             let assigned = progress.judges.map(\.assigned).reduce(0, +)
             let submitted = progress.judges.map(\.submitted).reduce(0, +)
             // What needs attention: judges and proposals still missing scorecards, fewest in first.
@@ -328,7 +347,7 @@ struct WebController {
                 "judgesDone": progress.judges.count - judges.count, "judgeCount": progress.judges.count,
                 "proposalsDone": progress.proposals.count - proposals.count, "proposalCount": progress.proposals.count,
                 "hasJudges": !judges.isEmpty, "hasProposals": !proposals.isEmpty,
-                "moreProposals": proposals.count > Self.rowsShown ? proposals.count - Self.rowsShown : nil as Int?,
+                "moreProposals": (proposals.count > Self.rowsShown ? proposals.count - Self.rowsShown : nil) as Int? as Any,
                 "judges": judges.map {
                     [
                         "judge": $0.judge, "assigned": $0.assigned, "submitted": $0.submitted, "missing": $0.missing,
@@ -343,19 +362,17 @@ struct WebController {
                 },
             ]
         }
-        if let report = try? await application.results(round: nil, method: .zscore, competition: slug, as: actor), !report.lines.isEmpty {
+        if let report = await reportRead, !report.lines.isEmpty {
             values["ranking"] = Self.ranking(report, rubric: definition.rubric, slug: slug)
         }
-        var filter = AuditFilter(competition: slug, action: action?.isEmpty == false ? action : nil, limit: 25)
-        filter.actor = actorFilter?.isEmpty == false ? actorFilter : nil
-        let audit = try await application.auditLog(filter, as: actor)
+        let audit = try await auditRead
         values["audit"] = audit.map {
             ["at": $0.occurredAt.rfc3339, "actor": $0.actor, "action": $0.action, "subject": $0.subject, "reason": $0.reason ?? ""]
         }
         values["auditCount"] = audit.count
         values["filterAction"] = action ?? ""
         values["filterActor"] = actorFilter ?? ""
-        let published = try await application.isPublished(competition: slug)
+        let published = try await publishedRead
         // Only a final ranking is published (Scoring.publish refuses anything else): offer it once the last round is ranked.
         let lastRanked = (values["ranking"] as? [String: Any])?["round"] as? String == definition.rounds.last?.id
         values["canPublish"] = !published && lastRanked
@@ -384,7 +401,7 @@ struct WebController {
         return [
             "round": report.round, "published": report.published, "scaleMin": rubric.scaleMin, "scaleMax": rubric.scaleMax,
             "height": bottom + 10, "judges": rows, "ticks": ticks,
-            "more": report.lines.count > rowsShown ? report.lines.count - rowsShown : nil as Int?,
+            "more": (report.lines.count > rowsShown ? report.lines.count - rowsShown : nil) as Int? as Any,
             "lines": report.lines.prefix(rowsShown).map {
                 [
                     "slug": slug, "rank": $0.rank, "proposal": $0.proposal, "team": $0.team, "score": String(format: "%.2f", $0.score),
