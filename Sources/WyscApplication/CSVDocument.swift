@@ -1,8 +1,7 @@
 import Foundation
 import WyscWorkflow
 
-/// A CSV file as spreadsheets and form tools write it (RFC 4180): a header row, then records.
-/// Quoted fields may hold commas, quotes ("") and line breaks; a UTF-8 byte order mark is ignored.
+/// A small CSV file in memory, read by `CSVReader`: a header row, then records as strings.
 public struct CSVDocument: Sendable {
     public struct Record: Sendable, Hashable {
         /// The spreadsheet row: the header is row 1, the first record row 2.
@@ -20,18 +19,60 @@ public struct CSVDocument: Sendable {
     /// Parses `text`; `file` names it in errors.
     public init(_ text: String, file: String) throws(WyscError) {
         self.file = file
-        var rows = try Self.parse(text, file: file)
-        // Lines holding nothing are not records (a trailing blank line, a spreadsheet's empty rows).
-        rows.removeAll { $0.fields.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
-        guard let first = rows.first else { throw WyscError(.badInput, "\(file): the file is empty; expected a header row") }
-        header = first.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "_") }
-        records = rows.dropFirst().enumerated().map { index, row in Record(row: index + 2, line: row.line, fields: row.fields) }
+        var header: [String]?
+        var records: [Record] = []
+        do {
+            try CSVReader(text: text, file: file).forEachRecord { record in
+                let fields = (0..<record.count).map { record.raw($0) }
+                if header == nil {
+                    header = fields.map(CSVHeader.normalized)
+                } else {
+                    records.append(Record(row: record.row, line: record.line, fields: fields))
+                }
+            }
+        } catch let error as WyscError {
+            throw error
+        } catch {
+            throw WyscError(.failure, "\(file): \(error)")
+        }
+        guard let header else { throw WyscError(.badInput, "\(file): the file is empty; expected a header row") }
+        self.header = header
+        self.records = records
+    }
+
+    /// The column positions of `required` (and of `optional` where present), or an error listing what is missing.
+    public func columns(required: [String], optional: [String] = []) throws(WyscError) -> [String: Int] {
+        try CSVHeader(names: header, file: file).columns(required: required, optional: optional)
+    }
+
+    /// No column takes more (the longest is an abstract).
+    public static let maxFieldCharacters = CSVReader.maxFieldCharacters
+}
+
+/// A header row: names trimmed and lowercased, spaces as '_', and the positions of the columns a reader needs.
+public struct CSVHeader: Sendable {
+    public var names: [String]
+    public var file: String
+
+    public init(names: [String], file: String) {
+        self.names = names
+        self.file = file
+    }
+
+    /// The header of `file` from its first row.
+    public init(_ record: borrowing CSVRecord, file: String) {
+        names = (0..<record.count).map { Self.normalized(record.raw($0)) }
+        self.file = file
+    }
+
+    static func normalized(_ name: String) -> String {
+        name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "_")
     }
 
     /// The column positions of `required` (and of `optional` where present), or an error listing what is missing.
     public func columns(required: [String], optional: [String] = []) throws(WyscError) -> [String: Int] {
         var positions: [String: Int] = [:]
-        for (index, name) in header.enumerated() where positions[name] == nil { positions[name] = index }
+        for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
         let missing = required.filter { positions[$0] == nil }
         guard missing.isEmpty else {
             throw WyscError(
@@ -40,93 +81,6 @@ public struct CSVDocument: Sendable {
             )
         }
         return positions.filter { required.contains($0.key) || optional.contains($0.key) }
-    }
-
-    /// No column takes more (the longest is an abstract): a longer field is refused while reading,
-    /// so that a huge cell never reaches memory twice or an error message.
-    public static let maxFieldCharacters = TextField.abstract.maxCharacters
-
-    private static func parse(_ text: String, file: String) throws(WyscError) -> [(line: Int, fields: [String])] {
-        var rows: [(line: Int, fields: [String])] = []
-        var fields: [String] = []
-        var field = ""
-        var fieldLength = 0
-        var line = 1
-        var rowLine = 1
-        var inQuotes = false
-        var quotedField = false
-        var atFieldStart = true
-        var scalars = text.unicodeScalars[...]
-        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
-        var iterator = scalars.makeIterator()
-        var pending: Unicode.Scalar? = iterator.next()
-        func endRecord() {
-            fields.append(field)
-            rows.append((rowLine, fields))
-            fields = []
-            field = ""
-            fieldLength = 0
-            quotedField = false
-            atFieldStart = true
-        }
-        while let scalar = pending {
-            pending = iterator.next()
-            if scalar.value == 0 {
-                throw WyscError(.badInput, "\(file), line \(line): a NUL character; a CSV file holds text only")
-            }
-            fieldLength += 1
-            if fieldLength > maxFieldCharacters {
-                throw WyscError(
-                    .badInput,
-                    "\(file), line \(rowLine), column \(fields.count + 1): a field longer than \(maxFieldCharacters) characters; no column takes that much"
-                        + (inQuotes ? " (is a closing quote missing?)" : ""))
-            }
-            if inQuotes {
-                if scalar == "\"" {
-                    if pending == "\"" {
-                        field.unicodeScalars.append("\"")
-                        pending = iterator.next()
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.unicodeScalars.append(scalar)
-                }
-                continue
-            }
-            switch scalar {
-            case ",":
-                fields.append(field)
-                field = ""
-                fieldLength = 0
-                quotedField = false
-                atFieldStart = true
-            case "\r" where pending == "\n":
-                continue
-            case "\n", "\r":
-                endRecord()
-                line += 1
-                rowLine = line
-            case "\"" where atFieldStart:
-                inQuotes = true
-                quotedField = true
-                atFieldStart = false
-            case "\"":
-                throw WyscError(
-                    .badInput, "\(file), line \(line): a quote inside an unquoted field; quote the whole field and double the quote (\"\")")
-            default:
-                if quotedField {
-                    if scalar == " " || scalar == "\t" { continue }
-                    throw WyscError(.badInput, "\(file), line \(line): text after a closing quote; a quoted field must end at a comma or line end")
-                }
-                atFieldStart = false
-                field.unicodeScalars.append(scalar)
-            }
-        }
-        if inQuotes { throw WyscError(.badInput, "\(file), line \(rowLine): a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty || quotedField { endRecord() }
-        return rows
     }
 }
 

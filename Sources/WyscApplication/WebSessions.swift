@@ -66,7 +66,7 @@ extension Application {
     /// Ends a session (signing out).
     public func signOut(cookie: String) async throws {
         try await transaction { connection in
-            try connection.query("UPDATE web_session SET ended_at = now() WHERE id_hash = \(Tokens.hash(cookie)) AND ended_at IS NULL")
+            _ = try connection.query("UPDATE web_session SET ended_at = now() WHERE id_hash = \(Tokens.hash(cookie)) AND ended_at IS NULL")
         }
     }
 

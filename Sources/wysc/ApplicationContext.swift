@@ -46,7 +46,8 @@ enum DirectModeActor {
 
 /// Reads a UTF-8 text file named on the command line; problems are bad input (exit 65).
 enum InputFile {
-    static func read(_ path: String) throws -> String {
+    /// Refuses a path that is missing or a directory, in words.
+    static func requireFile(_ path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CommandFailure(message: "cannot read \(path): no such file", exitCode: CommandFailure.badInput)
@@ -54,6 +55,10 @@ enum InputFile {
         guard !isDirectory.boolValue else {
             throw CommandFailure(message: "cannot read \(path): it is a directory", exitCode: CommandFailure.badInput)
         }
+    }
+
+    static func read(_ path: String) throws -> String {
+        try requireFile(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandFailure(message: "cannot read \(path): permission denied or unreadable", exitCode: CommandFailure.badInput)
         }

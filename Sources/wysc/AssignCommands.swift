@@ -84,16 +84,28 @@ struct AssignCommand: AsyncParsableCommand {
 
         enum SolveFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
+        static func seconds(_ duration: Duration) -> String {
+            let (seconds, attoseconds) = duration.components
+            return String(format: "%.3f s", Double(seconds) + Double(attoseconds) / 1e18)
+        }
+
+        static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_000_000) }
+
         func run() async throws {
             let directory = URL(fileURLWithPath: input)
             func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
-            let affinityPath = file("affinity.csv")
+            func reader(_ name: String) throws -> CSVReader {
+                try InputFile.requireFile(file(name))
+                return CSVReader(path: file(name))
+            }
+            let reading = ContinuousClock.now
             let files = try AssignmentFiles(
-                proposals: (try InputFile.read(file("proposals.csv")), file("proposals.csv")),
-                judges: (try InputFile.read(file("judges.csv")), file("judges.csv")),
-                conflicts: (try InputFile.read(file("conflicts.csv")), file("conflicts.csv")),
-                affinity: FileManager.default.fileExists(atPath: affinityPath) ? (try InputFile.read(affinityPath), affinityPath) : nil,
-                perProposal: perProposal)
+                proposals: try reader("proposals.csv"), judges: try reader("judges.csv"), conflicts: try reader("conflicts.csv"),
+                affinity: FileManager.default.fileExists(atPath: file("affinity.csv")) ? try reader("affinity.csv") : nil, perProposal: perProposal)
+            let read = ContinuousClock.now - reading
+            let bytes = ["proposals.csv", "judges.csv", "conflicts.csv", "affinity.csv"].compactMap {
+                (try? FileManager.default.attributesOfItem(atPath: file($0)))?[.size] as? Int
+            }.reduce(0, +)
             let started = ContinuousClock.now
             let solution = AssignmentSolver.solve(files.problem)
             let elapsed = ContinuousClock.now - started
@@ -111,7 +123,7 @@ struct AssignCommand: AsyncParsableCommand {
             }
             Terminal.output(out)
             Terminal.message(
-                "Assigned \(solution.pairs.count) reviews to \(files.proposalIDs.count) proposals and \(files.judgeIDs.count) judges; total affinity \(solution.objective) (solved in \(elapsed))."
+                "Assigned \(solution.pairs.count) reviews to \(files.proposalIDs.count) proposals and \(files.judgeIDs.count) judges; total affinity \(solution.objective) (read \(Self.megabytes(bytes)) in \(Self.seconds(read)), solved in \(Self.seconds(elapsed)))."
             )
         }
     }

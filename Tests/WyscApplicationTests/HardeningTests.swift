@@ -189,16 +189,16 @@ import WyscWorkflow
     }
 
     @Test func assignmentInstancesWithHugeNumbersAreRefusedOrBounded() throws {
-        let proposals = (text: "id,university,city,tags\np1,U,C,mobility\np2,V,D,energy\n", file: "proposals.csv")
-        let judges = (text: "id,university,city,tags,max_load\nj1,X,Y,mobility,2\nj2,X,Y,energy,2\n", file: "judges.csv")
-        let conflicts = (text: "judge_id,proposal_id\n", file: "conflicts.csv")
+        let proposals = CSVReader(text: "id,university,city,tags\np1,U,C,mobility\np2,V,D,energy\n", file: "proposals.csv")
+        let judges = CSVReader(text: "id,university,city,tags,max_load\nj1,X,Y,mobility,2\nj2,X,Y,energy,2\n", file: "judges.csv")
+        let conflicts = CSVReader(text: "judge_id,proposal_id\n", file: "conflicts.csv")
         for k in [0, 51, 1_000_000_000, Int.max] {
             let error = #expect(throws: WyscError.self) {
                 try AssignmentFiles(proposals: proposals, judges: judges, conflicts: conflicts, affinity: nil, perProposal: k)
             }
             #expect(error?.message.contains("judges per proposal must be between 1 and 50") == true)
         }
-        let hugeLoad = (text: "id,university,city,tags,max_load\nj1,X,Y,mobility,9223372036854775807\n", file: "judges.csv")
+        let hugeLoad = CSVReader(text: "id,university,city,tags,max_load\nj1,X,Y,mobility,9223372036854775807\n", file: "judges.csv")
         let error = #expect(throws: WyscError.self) {
             try AssignmentFiles(proposals: proposals, judges: hugeLoad, conflicts: conflicts, affinity: nil, perProposal: 1)
         }
