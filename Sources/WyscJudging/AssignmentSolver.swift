@@ -3,10 +3,12 @@
 ///
 /// It is solved by the primal-dual method: each phase runs Dijkstra on reduced costs (node
 /// potentials keep them non-negative), raises the potentials, then pushes a maximum flow through
-/// the arcs whose reduced cost is zero (Dinic's level graph). Affinities are small integers, so
-/// there are few phases. The proposal → judge arcs are never stored: they are scanned densely, with
-/// conflicts in a bit matrix, so 10,000 × 1,000 takes a few megabytes. Ties are broken by index,
-/// so the same input always gives the same assignment.
+/// the arcs whose reduced cost is zero (Dinic, on those arcs gathered once per phase). There is a
+/// phase per distinct shortest-path length, so whole-number affinities in a narrow range (shared
+/// tags, scores 10–49) take tens of phases; real-valued similarities, nearly all distinct, take
+/// hundreds. The proposal → judge arcs are never stored: they are scanned densely, with conflicts
+/// in a bit matrix, so 10,000 × 1,000 takes a few megabytes. Ties are broken by index, so the same
+/// input always gives the same assignment.
 public enum AssignmentSolver {
     /// Solves `problem`. `demand` overrides `perProposal` for each proposal (for rebalancing);
     /// pairs in `preferred` get `preference` added to their affinity (for keeping assignments).
@@ -67,6 +69,7 @@ struct FlowSolver {
     // Scratch.
     var isAssignedToCurrent: [Bool]
     var rowScores: [Int]
+    var onShortestPaths: [Bool]
 
     init(problem: AssignmentProblem, demand: [Int], preferred: PairSet?, preference: Int, ignoreCosts: Bool = false) {
         self.problem = problem
@@ -91,6 +94,7 @@ struct FlowSolver {
         unmetDemand = demand.reduce(0, +)
         isAssignedToCurrent = Array(repeating: false, count: judges)
         rowScores = Array(repeating: 0, count: judges)
+        onShortestPaths = Array(repeating: false, count: proposals)
     }
 
     static let infinity = Int.max / 4
@@ -151,63 +155,128 @@ struct FlowSolver {
     // MARK: Dijkstra on reduced costs, then potentials
 
     /// Returns false when the sink cannot be reached (no more flow can be sent).
+    ///
+    /// Proposals wait in a heap; judges, few and relaxed by whole rows, in a plain array with the
+    /// nearest one remembered: a row costs no heap operation per judge.
     mutating func shortestPaths() -> Bool {
-        let nodeCount = proposals + judges
-        var distance = [Int](repeating: Self.infinity, count: nodeCount)
+        var distanceP = [Int](repeating: Self.infinity, count: proposals)
+        var distanceJ = [Int](repeating: Self.infinity, count: judges)
+        var settledJ = [Bool](repeating: false, count: judges)
+        var nearestJ = -1  // the unsettled judge with the smallest tentative distance, or -1
         var distanceT = Self.infinity
-        var heap = IndexedHeap(capacity: nodeCount)
+        var heap = IndexedHeap(capacity: proposals)
         for p in 0..<proposals where assignedCount[p] < demand[p] {
-            distance[p] = -potentialP[p]
-            heap.push(p, key: distance[p])
+            distanceP[p] = -potentialP[p]
+            heap.push(p, key: distanceP[p])
         }
-        while let (node, d) = heap.popMin() {
-            if d >= distanceT { break }
-            if node < proposals {
-                let p = node
-                loadRow(p)
-                markRow(p, true)
-                let base = d + potentialP[p]
-                for j in 0..<judges where !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j) {
-                    let candidate = base - rowScores[j] - potentialJ[j]
-                    if candidate < distance[proposals + j] {
-                        distance[proposals + j] = candidate
-                        heap.push(proposals + j, key: candidate)
-                    }
-                }
-                markRow(p, false)
+        while true {
+            let top = heap.peekMin()
+            let judgeFirst: Bool
+            if nearestJ >= 0, let (_, key) = top {
+                judgeFirst = distanceJ[nearestJ] < key
             } else {
-                let j = node - proposals
+                judgeFirst = nearestJ >= 0
+            }
+            if judgeFirst {
+                let j = nearestJ
+                let d = distanceJ[j]
+                if d > distanceT { break }
+                settledJ[j] = true
                 for proposal in proposalsOfJudge[j] {
                     let p = Int(proposal)
                     let candidate = d + score(p, j) + potentialJ[j] - potentialP[p]
-                    if candidate < distance[p] {
-                        distance[p] = candidate
+                    if candidate < distanceP[p] {
+                        distanceP[p] = candidate
                         heap.push(p, key: candidate)
                     }
                 }
-                if load[j] < capacity[j] {
-                    distanceT = min(distanceT, d + potentialJ[j] - potentialT)
+                if load[j] < capacity[j] { distanceT = min(distanceT, d + potentialJ[j] - potentialT) }
+                nearestJ = -1
+                for other in 0..<judges where !settledJ[other] && distanceJ[other] < Self.infinity {
+                    if nearestJ < 0 || distanceJ[other] < distanceJ[nearestJ] { nearestJ = other }
+                }
+                continue
+            }
+            guard let (p, d) = heap.popMin(), d <= distanceT else { break }
+            loadRow(p)
+            markRow(p, true)
+            let base = d + potentialP[p]
+            rowScores.withUnsafeBufferPointer { scores in
+                potentialJ.withUnsafeBufferPointer { potential in
+                    isAssignedToCurrent.withUnsafeBufferPointer { taken in
+                        distanceJ.withUnsafeMutableBufferPointer { distance in
+                            for j in 0..<judges where !taken[j] && !problem.forbidden.contains(proposal: p, judge: j) {
+                                let candidate = base - scores[j] - potential[j]
+                                if candidate < distance[j] {
+                                    distance[j] = candidate
+                                    // Settled judges are never improved (reduced costs are non-negative).
+                                    if nearestJ < 0 || candidate < distance[nearestJ] || (candidate == distance[nearestJ] && j < nearestJ) {
+                                        nearestJ = j
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
+            markRow(p, false)
         }
         guard distanceT < Self.infinity else { return false }
-        for p in 0..<proposals { potentialP[p] += min(distance[p], distanceT) }
-        for j in 0..<judges { potentialJ[j] += min(distance[proposals + j], distanceT) }
+        // Only proposals this close can lie on a shortest path: the next max flow looks at no other.
+        for p in 0..<proposals { onShortestPaths[p] = distanceP[p] <= distanceT }
+        for p in 0..<proposals { potentialP[p] += min(distanceP[p], distanceT) }
+        for j in 0..<judges { potentialJ[j] += min(distanceJ[j], distanceT) }
         potentialT += distanceT
         return true
     }
 
     // MARK: Maximum flow on the zero-reduced-cost arcs (Dinic)
 
+    /// Pushes as much flow as the arcs of zero reduced cost carry. Potentials do not change within
+    /// a phase, so those arcs stay the same set (only their direction flips as flow moves): they
+    /// are found once, by one scan of every row, and the rounds of Dinic run on that sparse graph.
     mutating func augmentAlongZeroReducedCost() {
+        // Arcs by proposal (CSR), then the same arcs by judge.
+        var proposalArcStart = [Int](repeating: 0, count: proposals + 1)
+        var proposalArcJudge: [Int32] = []
+        for p in 0..<proposals {
+            guard onShortestPaths[p] else {
+                proposalArcStart[p + 1] = proposalArcJudge.count
+                continue
+            }
+            loadRow(p)
+            let base = potentialP[p]
+            rowScores.withUnsafeBufferPointer { scores in
+                potentialJ.withUnsafeBufferPointer { potential in
+                    for j in 0..<judges where base - scores[j] - potential[j] == 0 && !problem.forbidden.contains(proposal: p, judge: j) {
+                        proposalArcJudge.append(Int32(j))
+                    }
+                }
+            }
+            proposalArcStart[p + 1] = proposalArcJudge.count
+        }
+        var judgeArcStart = [Int](repeating: 0, count: judges + 1)
+        for j in proposalArcJudge { judgeArcStart[Int(j) + 1] += 1 }
+        for j in 0..<judges { judgeArcStart[j + 1] += judgeArcStart[j] }
+        var judgeArcProposal = [Int32](repeating: 0, count: proposalArcJudge.count)
+        var fill = judgeArcStart
+        for p in 0..<proposals {
+            for arc in proposalArcStart[p]..<proposalArcStart[p + 1] {
+                let j = Int(proposalArcJudge[arc])
+                judgeArcProposal[fill[j]] = Int32(p)
+                fill[j] += 1
+            }
+        }
+
         var levelP = [Int](repeating: -1, count: proposals)
         var levelJ = [Int](repeating: -1, count: judges)
+        var queue: [Int] = []
         while unmetDemand > 0 {
             // Breadth-first levels from the source over admissible residual arcs.
             for p in 0..<proposals { levelP[p] = -1 }
             for j in 0..<judges { levelJ[j] = -1 }
             var levelT = -1
-            var queue: [Int] = []
+            queue.removeAll(keepingCapacity: true)
             for p in 0..<proposals where assignedCount[p] < demand[p] && potentialP[p] == 0 {
                 levelP[p] = 0
                 queue.append(p)
@@ -218,22 +287,21 @@ struct FlowSolver {
                 head += 1
                 if node < proposals {
                     let p = node
-                    loadRow(p)
-                    markRow(p, true)
-                    for j in 0..<judges
-                    where levelJ[j] < 0 && !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j)
-                        && potentialP[p] - rowScores[j] - potentialJ[j] == 0
-                    {
-                        levelJ[j] = levelP[p] + 1
-                        queue.append(proposals + j)
+                    for arc in proposalArcStart[p]..<proposalArcStart[p + 1] {
+                        let j = Int(proposalArcJudge[arc])
+                        if levelJ[j] < 0 && !isAssigned(p, j) {
+                            levelJ[j] = levelP[p] + 1
+                            queue.append(proposals + j)
+                        }
                     }
-                    markRow(p, false)
                 } else {
                     let j = node - proposals
                     if levelT < 0 && load[j] < capacity[j] && potentialJ[j] == potentialT { levelT = levelJ[j] + 1 }
-                    for proposal in proposalsOfJudge[j] {
-                        let p = Int(proposal)
-                        if levelP[p] < 0 && score(p, j) + potentialJ[j] - potentialP[p] == 0 {
+                    // Past the sink's level nothing leads to it.
+                    if levelT >= 0 && levelJ[j] + 1 >= levelT { continue }
+                    for arc in judgeArcStart[j]..<judgeArcStart[j + 1] {
+                        let p = Int(judgeArcProposal[arc])
+                        if levelP[p] < 0 && isAssigned(p, j) {
                             levelP[p] = levelJ[j] + 1
                             queue.append(p)
                         }
@@ -241,13 +309,25 @@ struct FlowSolver {
                 }
             }
             guard levelT >= 0 else { return }
-            if !blockingFlow(levelP: &levelP, levelJ: &levelJ, levelT: levelT) { return }
+            let arcs = ZeroArcs(
+                proposalStart: proposalArcStart, proposalJudge: proposalArcJudge, judgeStart: judgeArcStart, judgeProposal: judgeArcProposal)
+            if !blockingFlow(arcs, levelP: &levelP, levelJ: &levelJ, levelT: levelT) { return }
         }
     }
 
+    /// The arcs of zero reduced cost, by proposal and by judge.
+    struct ZeroArcs {
+        let proposalStart: [Int]
+        let proposalJudge: [Int32]
+        let judgeStart: [Int]
+        let judgeProposal: [Int32]
+    }
+
     /// Sends flow along level-increasing admissible paths until none is left; false if none was found.
-    mutating func blockingFlow(levelP: inout [Int], levelJ: inout [Int], levelT: Int) -> Bool {
-        var nextJudge = [Int](repeating: 0, count: proposals)
+    mutating func blockingFlow(_ arcs: ZeroArcs, levelP: inout [Int], levelJ: inout [Int], levelT: Int) -> Bool {
+        // The next arc to try at each node (Dinic's current arc).
+        var nextArcP = Array(arcs.proposalStart.dropLast())
+        var nextArcJ = Array(arcs.judgeStart.dropLast())
         var pushed = false
         var path: [Int] = []  // p0, j0, p1, j1, …: proposals and judges alternate
         for start in 0..<proposals where levelP[start] == 0 {
@@ -260,24 +340,18 @@ struct FlowSolver {
                         // At a proposal: the next admissible judge one level up.
                         let p = path[path.count - 1]
                         var chosen = -1
-                        if levelP[p] >= 0 {
-                            loadRow(p)
-                            var j = nextJudge[p]
-                            while j < judges {
-                                if levelJ[j] == levelP[p] + 1 && !isAssigned(p, j) && !problem.forbidden.contains(proposal: p, judge: j)
-                                    && potentialP[p] - rowScores[j] - potentialJ[j] == 0
-                                {
-                                    chosen = j
-                                    break
-                                }
-                                j += 1
+                        while nextArcP[p] < arcs.proposalStart[p + 1] {
+                            let j = Int(arcs.proposalJudge[nextArcP[p]])
+                            if levelJ[j] == levelP[p] + 1 && !isAssigned(p, j) {
+                                chosen = j
+                                break
                             }
-                            nextJudge[p] = j
+                            nextArcP[p] += 1
                         }
                         if chosen < 0 {
                             levelP[p] = -1  // dead end for this level graph
                             path.removeLast()
-                            if !path.isEmpty { nextJudgeSkip(&nextJudge, path: path) }
+                            if let j = path.last { nextArcJ[j] += 1 }
                         } else {
                             path.append(chosen)
                         }
@@ -289,19 +363,18 @@ struct FlowSolver {
                             break
                         }
                         var next = -1
-                        if levelJ[j] >= 0 {
-                            for proposal in proposalsOfJudge[j] {
-                                let p = Int(proposal)
-                                if levelP[p] == levelJ[j] + 1 && score(p, j) + potentialJ[j] - potentialP[p] == 0 {
-                                    next = p
-                                    break
-                                }
+                        while nextArcJ[j] < arcs.judgeStart[j + 1] {
+                            let p = Int(arcs.judgeProposal[nextArcJ[j]])
+                            if levelP[p] == levelJ[j] + 1 && isAssigned(p, j) {
+                                next = p
+                                break
                             }
+                            nextArcJ[j] += 1
                         }
                         if next < 0 {
                             levelJ[j] = -1
                             path.removeLast()
-                            nextJudgeSkip(&nextJudge, path: path)
+                            if let p = path.last { nextArcP[p] += 1 }
                         } else {
                             path.append(next)
                         }
@@ -313,12 +386,6 @@ struct FlowSolver {
             }
         }
         return pushed
-    }
-
-    /// After a judge turned out to be a dead end, its proposal moves on to the next judge.
-    func nextJudgeSkip(_ nextJudge: inout [Int], path: [Int]) {
-        guard let p = path.last, path.count % 2 == 1 else { return }
-        nextJudge[p] += 1
     }
 
     /// Applies an augmenting path p0 → j0 → p1 → j1 → … → jm → sink: each p_i gains j_i, and for
@@ -393,6 +460,11 @@ struct IndexedHeap {
             nodes.append(node)
         }
         siftUp(position[node])
+    }
+
+    func peekMin() -> (Int, Int)? {
+        guard let first = nodes.first else { return nil }
+        return (first, keys[first])
     }
 
     mutating func popMin() -> (Int, Int)? {
