@@ -111,7 +111,7 @@ extension Application {
     /// Stores a refusal as the answer to a key, so a retry gets the same refusal. Nothing was
     /// changed, so this needs no transaction with anything; if it is lost, a retry asks again.
     public func recordIdempotentRefusal<Outcome>(_ request: IdempotentRequest<Outcome>, _ answer: StoredAnswer) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.query(
                 """
                 INSERT INTO idempotency_key (actor, key, request_hash, status, body)

@@ -4,11 +4,12 @@
 /// It is solved by the primal-dual method: each phase runs Dijkstra on reduced costs (node
 /// potentials keep them non-negative), raises the potentials, then pushes a maximum flow through
 /// the arcs whose reduced cost is zero (Dinic, on those arcs gathered once per phase). There is a
-/// phase per distinct shortest-path length, so whole-number affinities in a narrow range (shared
-/// tags, scores 10–49) take tens of phases; real-valued similarities, nearly all distinct, take
-/// hundreds. The proposal → judge arcs are never stored: they are scanned densely, with conflicts
-/// in a bit matrix, so 10,000 × 1,000 takes a few megabytes. Ties are broken by index, so the same
-/// input always gives the same assignment.
+/// phase per distinct shortest-path length: whole-number affinities in a narrow range (shared
+/// tags, scores 10–49) take tens of phases. Wider ranges (real-valued similarities scaled to
+/// integers) are solved by cost scaling: first on their top bits, then one bit more at a time from
+/// the previous flow (see `solveWithCostScaling`). The proposal → judge arcs are never stored: they
+/// are scanned densely, with conflicts in a bit matrix, so 10,000 × 1,000 takes a few megabytes.
+/// Ties are broken by index, so the same input always gives the same assignment.
 public enum AssignmentSolver {
     /// Solves `problem`. `demand` overrides `perProposal` for each proposal (for rebalancing);
     /// pairs in `preferred` get `preference` added to their affinity (for keeping assignments).
@@ -17,7 +18,7 @@ public enum AssignmentSolver {
         var flow = FlowSolver(
             problem: problem, demand: demand ?? Array(repeating: problem.perProposal, count: problem.proposals), preferred: preferred,
             preference: preference)
-        flow.run()
+        flow.solveWithCostScaling()
         return flow.solution()
     }
 
@@ -70,6 +71,15 @@ struct FlowSolver {
     var isAssignedToCurrent: [Bool]
     var rowScores: [Int]
     var onShortestPaths: [Bool]
+    // Cost scaling: costs are the affinities shifted right by `shift` bits.
+    var shift = 0
+    /// Every proposal short of judges is a source at distance zero (see `shortestPaths`).
+    var multiSource = false
+    /// Reviews a judge lost when costs were refined and must regain before it has room for others.
+    var deficit: [Int]
+    var totalDeficit = 0
+    /// Judges with a deficit that the last shortest paths reached at the sink's distance.
+    var isTargetJudge: [Bool]
 
     init(problem: AssignmentProblem, demand: [Int], preferred: PairSet?, preference: Int, ignoreCosts: Bool = false) {
         self.problem = problem
@@ -95,6 +105,8 @@ struct FlowSolver {
         isAssignedToCurrent = Array(repeating: false, count: judges)
         rowScores = Array(repeating: 0, count: judges)
         onShortestPaths = Array(repeating: false, count: proposals)
+        deficit = Array(repeating: 0, count: judges)
+        isTargetJudge = Array(repeating: false, count: judges)
     }
 
     static let infinity = Int.max / 4
@@ -125,13 +137,79 @@ struct FlowSolver {
         if let preferred, preference != 0 {
             for j in 0..<judges where preferred.contains(proposal: p, judge: j) { rowScores[j] += preference }
         }
+        if shift > 0 { for j in 0..<judges { rowScores[j] >>= shift } }
     }
 
     func score(_ p: Int, _ j: Int) -> Int {
         if ignoreCosts { return 0 }
         var value = problem.affinity.score(proposal: p, judge: j)
         if let preferred, preferred.contains(proposal: p, judge: j) { value += preference }
-        return value
+        return value >> shift
+    }
+
+    /// Whether judge j's arc to the sink has room and reduced cost zero.
+    func tightToSink(_ j: Int) -> Bool { load[j] + deficit[j] < capacity[j] && potentialJ[j] == potentialT }
+    /// Whether the sink's arc back to judge j carries flow and has reduced cost zero.
+    func tightFromSink(_ j: Int) -> Bool { load[j] + deficit[j] > 0 && potentialJ[j] == potentialT }
+    /// Whether flow may end at judge j: it owes a review and was reached at the sink's distance.
+    func owesReview(_ j: Int) -> Bool { deficit[j] > 0 && isTargetJudge[j] }
+
+    // MARK: Cost scaling
+
+    /// Affinities in a narrow range (shared tags, whole scores up to 64) are solved directly: there
+    /// are few distinct path lengths. Wider ones (real-valued similarities scaled to integers) would
+    /// take a phase per distinct length, so they are solved first with their top 6 bits, then one
+    /// more bit at a time, each solution starting from the last one's flow and potentials.
+    mutating func solveWithCostScaling() {
+        let top = ignoreCosts ? 0 : max(problem.affinity.maximum, -problem.affinity.minimum) + (preferred == nil ? 0 : abs(preference))
+        let bits = Int.bitWidth - top.leadingZeroBitCount
+        guard bits > 6 else {
+            run()
+            return
+        }
+        multiSource = true
+        shift = bits - 6
+        let coarseTop = top >> shift
+        for j in 0..<judges { potentialJ[j] = -coarseTop }
+        potentialT = -coarseTop
+        run()
+        while shift > 0 && unmetDemand == 0 {
+            shift -= 1
+            refine()
+            run()
+        }
+    }
+
+    /// One more bit of every cost: potentials double, which leaves every residual arc's reduced
+    /// cost at least −1. A proposal with a free arc at −1 raises its potential by one; an arc it
+    /// holds that then falls to −1 is given up (its judge owes a review, the proposal lacks one),
+    /// and the next shortest paths put the flow right.
+    mutating func refine() {
+        for p in 0..<proposals { potentialP[p] *= 2 }
+        for j in 0..<judges { potentialJ[j] *= 2 }
+        potentialT *= 2
+        for p in 0..<proposals {
+            loadRow(p)
+            markRow(p, true)
+            let base = potentialP[p]
+            var raise = false
+            for j in 0..<judges where !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j) {
+                if base - rowScores[j] - potentialJ[j] < 0 {
+                    raise = true
+                    break
+                }
+            }
+            markRow(p, false)
+            guard raise else { continue }
+            potentialP[p] += 1
+            let start = p * slotsPerProposal
+            for j in assigned[start..<(start + assignedCount[p])].map(Int.init) where rowScores[j] + potentialJ[j] - potentialP[p] < 0 {
+                removePair(p, j)
+                deficit[j] += 1
+                totalDeficit += 1
+                unmetDemand += 1
+            }
+        }
     }
 
     func isAssigned(_ p: Int, _ j: Int) -> Bool {
@@ -154,7 +232,8 @@ struct FlowSolver {
 
     // MARK: Dijkstra on reduced costs, then potentials
 
-    /// Returns false when the sink cannot be reached (no more flow can be sent).
+    /// Returns false when no place flow may end can be reached (no more flow can be sent). Flow
+    /// ends at the sink, or, after a refinement, at a judge that owes a review.
     ///
     /// Proposals wait in a heap; judges, few and relaxed by whole rows, in a plain array with the
     /// nearest one remembered: a row costs no heap operation per judge.
@@ -166,9 +245,12 @@ struct FlowSolver {
         var distanceT = Self.infinity
         var heap = IndexedHeap(capacity: proposals)
         for p in 0..<proposals where assignedCount[p] < demand[p] {
-            distanceP[p] = -potentialP[p]
+            distanceP[p] = multiSource ? 0 : -potentialP[p]
             heap.push(p, key: distanceP[p])
         }
+        var distanceSink = Self.infinity  // the nearest place flow may end: the sink, or a judge that owes a review
+        var settledT = false
+        let sinkTakesFlow = unmetDemand > totalDeficit
         while true {
             let top = heap.peekMin()
             let judgeFirst: Bool
@@ -177,10 +259,28 @@ struct FlowSolver {
             } else {
                 judgeFirst = nearestJ >= 0
             }
+            // The sink is a node like the others: flow may pass through it, from a judge with room
+            // to a judge whose reviews it takes back.
+            if !settledT && distanceT < Self.infinity
+                && distanceT <= min(top?.1 ?? Self.infinity, nearestJ >= 0 ? distanceJ[nearestJ] : Self.infinity)
+            {
+                let d = distanceT
+                if d > distanceSink { break }
+                settledT = true
+                if sinkTakesFlow { distanceSink = min(distanceSink, d) }
+                for j in 0..<judges where !settledJ[j] && load[j] + deficit[j] > 0 {
+                    let candidate = d + potentialT - potentialJ[j]
+                    if candidate < distanceJ[j] {
+                        distanceJ[j] = candidate
+                        if nearestJ < 0 || candidate < distanceJ[nearestJ] || (candidate == distanceJ[nearestJ] && j < nearestJ) { nearestJ = j }
+                    }
+                }
+                continue
+            }
             if judgeFirst {
                 let j = nearestJ
                 let d = distanceJ[j]
-                if d > distanceT { break }
+                if d > distanceSink { break }
                 settledJ[j] = true
                 for proposal in proposalsOfJudge[j] {
                     let p = Int(proposal)
@@ -190,16 +290,28 @@ struct FlowSolver {
                         heap.push(p, key: candidate)
                     }
                 }
-                if load[j] < capacity[j] { distanceT = min(distanceT, d + potentialJ[j] - potentialT) }
+                if load[j] + deficit[j] < capacity[j] && !settledT { distanceT = min(distanceT, d + potentialJ[j] - potentialT) }
+                if deficit[j] > 0 { distanceSink = min(distanceSink, d) }
                 nearestJ = -1
                 for other in 0..<judges where !settledJ[other] && distanceJ[other] < Self.infinity {
                     if nearestJ < 0 || distanceJ[other] < distanceJ[nearestJ] { nearestJ = other }
                 }
                 continue
             }
-            guard let (p, d) = heap.popMin(), d <= distanceT else { break }
+            guard let (p, d) = heap.popMin(), d <= distanceSink else { break }
             loadRow(p)
             markRow(p, true)
+            if multiSource && assignedCount[p] < demand[p] {
+                // A source's own arc from the source does not count (every complete assignment sends
+                // demand[p] through it), so its potential is lowered until its cheapest free arc is
+                // tight: all proposals short of judges are served in one phase, not one per gap.
+                var cheapest = Self.infinity
+                let before = potentialP[p]
+                for j in 0..<judges where !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j) {
+                    cheapest = min(cheapest, before - rowScores[j] - potentialJ[j])
+                }
+                if cheapest < Self.infinity { potentialP[p] -= cheapest }
+            }
             let base = d + potentialP[p]
             rowScores.withUnsafeBufferPointer { scores in
                 potentialJ.withUnsafeBufferPointer { potential in
@@ -221,12 +333,15 @@ struct FlowSolver {
             }
             markRow(p, false)
         }
-        guard distanceT < Self.infinity else { return false }
+        // Without a sink node settled, the sink takes flow at its tentative distance.
+        if sinkTakesFlow { distanceSink = min(distanceSink, distanceT) }
+        guard distanceSink < Self.infinity else { return false }
         // Only proposals this close can lie on a shortest path: the next max flow looks at no other.
-        for p in 0..<proposals { onShortestPaths[p] = distanceP[p] <= distanceT }
-        for p in 0..<proposals { potentialP[p] += min(distanceP[p], distanceT) }
-        for j in 0..<judges { potentialJ[j] += min(distanceJ[j], distanceT) }
-        potentialT += distanceT
+        for p in 0..<proposals { onShortestPaths[p] = distanceP[p] <= distanceSink }
+        for j in 0..<judges { isTargetJudge[j] = deficit[j] > 0 && distanceJ[j] <= distanceSink }
+        for p in 0..<proposals { potentialP[p] += min(distanceP[p], distanceSink) }
+        for j in 0..<judges { potentialJ[j] += min(distanceJ[j], distanceSink) }
+        potentialT += min(distanceT, distanceSink)
         return true
     }
 
@@ -271,13 +386,17 @@ struct FlowSolver {
         var levelP = [Int](repeating: -1, count: proposals)
         var levelJ = [Int](repeating: -1, count: judges)
         var queue: [Int] = []
+        let sinkNode = proposals + judges
         while unmetDemand > 0 {
-            // Breadth-first levels from the source over admissible residual arcs.
+            // Breadth-first levels from the sources over admissible residual arcs; nodes are
+            // proposals (0..<P), judges (P + j) and the sink (P + J).
             for p in 0..<proposals { levelP[p] = -1 }
             for j in 0..<judges { levelJ[j] = -1 }
             var levelT = -1
+            var reachedEnd = false
+            let sinkTakesFlow = unmetDemand > totalDeficit
             queue.removeAll(keepingCapacity: true)
-            for p in 0..<proposals where assignedCount[p] < demand[p] && potentialP[p] == 0 {
+            for p in 0..<proposals where assignedCount[p] < demand[p] && (multiSource || potentialP[p] == 0) {
                 levelP[p] = 0
                 queue.append(p)
             }
@@ -294,11 +413,14 @@ struct FlowSolver {
                             queue.append(proposals + j)
                         }
                     }
-                } else {
+                } else if node < sinkNode {
                     let j = node - proposals
-                    if levelT < 0 && load[j] < capacity[j] && potentialJ[j] == potentialT { levelT = levelJ[j] + 1 }
-                    // Past the sink's level nothing leads to it.
-                    if levelT >= 0 && levelJ[j] + 1 >= levelT { continue }
+                    if owesReview(j) { reachedEnd = true }
+                    if levelT < 0 && tightToSink(j) {
+                        levelT = levelJ[j] + 1
+                        if sinkTakesFlow { reachedEnd = true }
+                        queue.append(sinkNode)
+                    }
                     for arc in judgeArcStart[j]..<judgeArcStart[j + 1] {
                         let p = Int(judgeArcProposal[arc])
                         if levelP[p] < 0 && isAssigned(p, j) {
@@ -306,12 +428,17 @@ struct FlowSolver {
                             queue.append(p)
                         }
                     }
+                } else if totalDeficit > 0 {
+                    for j in 0..<judges where levelJ[j] < 0 && tightFromSink(j) {
+                        levelJ[j] = levelT + 1
+                        queue.append(proposals + j)
+                    }
                 }
             }
-            guard levelT >= 0 else { return }
+            guard reachedEnd else { return }
             let arcs = ZeroArcs(
                 proposalStart: proposalArcStart, proposalJudge: proposalArcJudge, judgeStart: judgeArcStart, judgeProposal: judgeArcProposal)
-            if !blockingFlow(arcs, levelP: &levelP, levelJ: &levelJ, levelT: levelT) { return }
+            if !blockingFlow(arcs, levelP: &levelP, levelJ: &levelJ, levelT: &levelT) { return }
         }
     }
 
@@ -324,60 +451,91 @@ struct FlowSolver {
     }
 
     /// Sends flow along level-increasing admissible paths until none is left; false if none was found.
-    mutating func blockingFlow(_ arcs: ZeroArcs, levelP: inout [Int], levelJ: inout [Int], levelT: Int) -> Bool {
-        // The next arc to try at each node (Dinic's current arc).
+    /// A path ends at the sink (while it takes flow) or at a judge that owes a review.
+    mutating func blockingFlow(_ arcs: ZeroArcs, levelP: inout [Int], levelJ: inout [Int], levelT: inout Int) -> Bool {
+        let sinkNode = proposals + judges
+        // The next arc to try at each node (Dinic's current arc); the sink's runs over judges.
         var nextArcP = Array(arcs.proposalStart.dropLast())
         var nextArcJ = Array(arcs.judgeStart.dropLast())
+        var judgeTriedSink = [Bool](repeating: false, count: judges)
+        var nextJudgeOfSink = 0
         var pushed = false
-        var path: [Int] = []  // p0, j0, p1, j1, …: proposals and judges alternate
+        var path: [Int] = []
+        /// Moves the node before the last one on to its next arc, after the last turned out a dead end.
+        func advanceParent() {
+            guard let parent = path.last else { return }
+            if parent < proposals {
+                nextArcP[parent] += 1
+            } else if parent < sinkNode {
+                let j = parent - proposals
+                if judgeTriedSink[j] { nextArcJ[j] += 1 } else { judgeTriedSink[j] = true }
+            } else {
+                nextJudgeOfSink += 1
+            }
+        }
         for start in 0..<proposals where levelP[start] == 0 {
             while assignedCount[start] < demand[start] && levelP[start] == 0 {
                 path.removeAll(keepingCapacity: true)
                 path.append(start)
                 var found = false
                 while !path.isEmpty && !found {
-                    if path.count % 2 == 1 {
+                    let node = path[path.count - 1]
+                    var next = -1
+                    if node < proposals {
                         // At a proposal: the next admissible judge one level up.
-                        let p = path[path.count - 1]
-                        var chosen = -1
+                        let p = node
                         while nextArcP[p] < arcs.proposalStart[p + 1] {
                             let j = Int(arcs.proposalJudge[nextArcP[p]])
                             if levelJ[j] == levelP[p] + 1 && !isAssigned(p, j) {
-                                chosen = j
+                                next = proposals + j
                                 break
                             }
                             nextArcP[p] += 1
                         }
-                        if chosen < 0 {
-                            levelP[p] = -1  // dead end for this level graph
-                            path.removeLast()
-                            if let j = path.last { nextArcJ[j] += 1 }
-                        } else {
-                            path.append(chosen)
-                        }
-                    } else {
-                        // At a judge: the sink, or a proposal it reviews, one level up.
-                        let j = path[path.count - 1]
-                        if levelJ[j] + 1 == levelT && load[j] < capacity[j] && potentialJ[j] == potentialT {
+                        if next < 0 { levelP[p] = -1 }
+                    } else if node < sinkNode {
+                        // At a judge: the end if it owes a review; else the sink, or a proposal it reviews, one level up.
+                        let j = node - proposals
+                        if owesReview(j) || (levelJ[j] + 1 == levelT && tightToSink(j) && unmetDemand > totalDeficit && !judgeTriedSink[j]) {
                             found = true
+                            if !owesReview(j) { path.append(sinkNode) }
                             break
                         }
-                        var next = -1
-                        while nextArcJ[j] < arcs.judgeStart[j + 1] {
-                            let p = Int(arcs.judgeProposal[nextArcJ[j]])
-                            if levelP[p] == levelJ[j] + 1 && isAssigned(p, j) {
-                                next = p
-                                break
+                        if !judgeTriedSink[j] {
+                            if levelJ[j] + 1 == levelT && tightToSink(j) && totalDeficit > 0 {
+                                next = sinkNode
+                            } else {
+                                judgeTriedSink[j] = true
                             }
-                            nextArcJ[j] += 1
                         }
                         if next < 0 {
-                            levelJ[j] = -1
-                            path.removeLast()
-                            if let p = path.last { nextArcP[p] += 1 }
-                        } else {
-                            path.append(next)
+                            while nextArcJ[j] < arcs.judgeStart[j + 1] {
+                                let p = Int(arcs.judgeProposal[nextArcJ[j]])
+                                if levelP[p] == levelJ[j] + 1 && isAssigned(p, j) {
+                                    next = p
+                                    break
+                                }
+                                nextArcJ[j] += 1
+                            }
                         }
+                        if next < 0 { levelJ[j] = -1 }
+                    } else {
+                        // At the sink, passed through: a judge whose reviews it takes back, one level up.
+                        while nextJudgeOfSink < judges {
+                            let j = nextJudgeOfSink
+                            if levelJ[j] == levelT + 1 && tightFromSink(j) {
+                                next = proposals + j
+                                break
+                            }
+                            nextJudgeOfSink += 1
+                        }
+                        if next < 0 { levelT = -1 }
+                    }
+                    if next < 0 {
+                        path.removeLast()
+                        advanceParent()
+                    } else {
+                        path.append(next)
                     }
                 }
                 guard found else { break }
@@ -388,16 +546,21 @@ struct FlowSolver {
         return pushed
     }
 
-    /// Applies an augmenting path p0 → j0 → p1 → j1 → … → jm → sink: each p_i gains j_i, and for
-    /// i ≥ 1, p_i gives up j_(i−1) (which went to p_(i−1)).
+    /// Applies an augmenting path of proposals, judges and perhaps the sink: a proposal followed by
+    /// a judge gains it, a judge followed by a proposal gives it up. Passing through the sink moves
+    /// a review's room from one judge to another; a path ending at a judge pays back what it owes.
     mutating func augment(_ path: [Int]) {
-        var index = 0
-        while index + 1 < path.count {
-            let p = path[index]
-            let j = path[index + 1]
-            if index >= 2 { removePair(p, path[index - 1]) }
-            addPair(p, j)
-            index += 2
+        let sinkNode = proposals + judges
+        for (from, to) in zip(path, path.dropFirst()) {
+            if from < proposals {
+                addPair(from, to - proposals)
+            } else if from < sinkNode && to < proposals {
+                removePair(to, from - proposals)
+            }
+        }
+        if let last = path.last, last >= proposals && last < sinkNode, deficit[last - proposals] > 0 {
+            deficit[last - proposals] -= 1
+            totalDeficit -= 1
         }
         unmetDemand -= 1
     }

@@ -6,7 +6,9 @@ struct SmallInstance {
     var problem: AssignmentProblem
     var description: String
 
-    init(seed: UInt64) {
+    /// `wideScores`: a table of scores up to 100,000 (and some negative), which the solver solves
+    /// by cost scaling; otherwise small whole numbers.
+    init(seed: UInt64, wideScores: Bool = false) {
         var random = SplitMix(seed: seed)
         let proposals = Int(random.next() % 4) + 1
         let judges = Int(random.next() % 4) + 2
@@ -15,19 +17,25 @@ struct SmallInstance {
         let proposalTags = (0..<proposals).map { _ in tags.filter { _ in random.next() % 3 == 0 } }
         let judgeTags = (0..<judges).map { _ in tags.filter { _ in random.next() % 2 == 0 } }
         let capacity = (0..<judges).map { _ in Int(random.next() % 3) + 1 }
-        let useTable = random.next() % 3 == 0
+        let useTable = wideScores || random.next() % 3 == 0
         let affinity: Affinity =
             useTable
             ? .table(
                 (0..<proposals).map { _ in
-                    (0..<judges).compactMap { j in random.next() % 2 == 0 ? (judge: Int32(j), score: Int32(random.next() % 7)) : nil }
+                    (0..<judges).compactMap { j in
+                        guard random.next() % 2 == 0 else { return nil }
+                        // Wide scores cluster around a few values, so that ties at coarse scales break apart at finer ones.
+                        let score = wideScores ? Int32(random.next() % 4) * 25_000 + Int32(random.next() % 1_000) - 500 : Int32(random.next() % 7)
+                        return (judge: Int32(j), score: score)
+                    }
                 })
             : Affinity.sharedTags(proposals: proposalTags, judges: judgeTags)
         problem = AssignmentProblem(proposals: proposals, judges: judges, perProposal: perProposal, capacity: capacity, affinity: affinity)
         for p in 0..<proposals {
             for j in 0..<judges where random.next() % 5 == 0 { problem.forbid(proposal: p, judge: j) }
         }
-        description = "seed \(seed): \(proposals) proposals, \(judges) judges, k=\(perProposal), capacity \(capacity)"
+        description =
+            "seed \(seed)\(wideScores ? " (wide scores)" : ""): \(proposals) proposals, \(judges) judges, k=\(perProposal), capacity \(capacity)"
     }
 
     /// Every way to give each proposal k allowed judges within capacity; the best total, or nil.
@@ -107,6 +115,25 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
             }
         }
         #expect(feasible > 100 && infeasible > 20, "the instances cover both cases: \(feasible) feasible, \(infeasible) infeasible")
+    }
+
+    /// Real-valued similarities scaled to integers have wide ranges: the solver refines them a bit
+    /// at a time (cost scaling) and must still reach the exact optimum.
+    @Test func matchesBruteForceWithWideScores() {
+        var feasible = 0
+        for seed in 1...400 as ClosedRange<UInt64> {
+            let instance = SmallInstance(seed: seed, wideScores: true)
+            let solution = AssignmentSolver.solve(instance.problem)
+            expectValid(solution, instance.problem)
+            if let best = instance.bruteForce() {
+                feasible += 1
+                #expect(solution.isComplete, "\(instance.description): a complete assignment exists")
+                #expect(solution.objective == best, "\(instance.description)")
+            } else {
+                #expect(!solution.isComplete, "\(instance.description): no complete assignment exists")
+            }
+        }
+        #expect(feasible > 100)
     }
 
     @Test func prefersTheJudgesClosestToEachProposal() {
