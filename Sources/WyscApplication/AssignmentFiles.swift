@@ -166,11 +166,10 @@ public struct AssignmentFiles: Sendable {
     }
 
     /// Judge and proposal ids to indices. Rows of a large file usually come grouped by judge, so the
-    /// last judge found is remembered and compared before hashing.
+    /// last judge found is compared before hashing.
     struct PairLookup {
         let proposals: ByteKeyIndex
         let judges: ByteKeyIndex
-        var lastJudge: [UInt8] = []
         var lastJudgeIndex = -1
 
         init(proposals: ByteKeyIndex, judges: ByteKeyIndex) {
@@ -180,14 +179,11 @@ public struct AssignmentFiles: Sendable {
 
         mutating func pair(_ record: borrowing CSVRecord, judge: Int, proposal: Int, file: String, problems: inout Problems) -> (Int, Int)? {
             let judgeBytes = record.bytes(judge)
-            var j = -1
-            if lastJudgeIndex >= 0 && judgeBytes.count == lastJudge.count
-                && (judgeBytes.isEmpty || memcmp(judgeBytes.baseAddress!, lastJudge, judgeBytes.count) == 0)
-            {
+            let j: Int
+            if judges.matches(lastJudgeIndex, judgeBytes) {
                 j = lastJudgeIndex
             } else if let found = judges.index(of: judgeBytes) {
                 j = found
-                lastJudge = Array(judgeBytes)
                 lastJudgeIndex = found
             } else {
                 problems.add(file, record.row, "unknown judge \(quoted(record.shown(judge)))")

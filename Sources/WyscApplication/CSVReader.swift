@@ -427,11 +427,15 @@ public struct ByteKeyIndex: Sendable {
         return Int(truncatingIfNeeded: value ^ (value >> 32))
     }
 
-    private func equals(_ index: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `key` is the key at `index` (false when there is no such index).
+    public func matches(_ index: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard index >= 0 && index < count else { return false }
         let start = keyStarts[index]
         guard keyStarts[index + 1] - start == key.count else { return false }
         return keyBytes.withUnsafeBufferPointer { stored in
-            key.isEmpty || memcmp(stored.baseAddress! + start, key.baseAddress!, key.count) == 0
+            // Ids are short: a loop beats a call to memcmp.
+            for offset in 0..<key.count where stored[start + offset] != key[offset] { return false }
+            return true
         }
     }
 
@@ -441,7 +445,7 @@ public struct ByteKeyIndex: Sendable {
         while true {
             let found = Int(slots[slot])
             if found < 0 { return nil }
-            if equals(found, key) { return found }
+            if matches(found, key) { return found }
             slot = (slot + 1) & mask
         }
     }
