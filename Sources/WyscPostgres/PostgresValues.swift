@@ -239,20 +239,32 @@ extension Date: PostgresEncodable, PostgresDecodable {
     }
 }
 
-enum TimestampFormat {
+/// Times as text in UTC, computed by hand: a page or a query lists hundreds of them, and a
+/// Foundation formatter costs tens of microseconds to create.
+public enum TimestampFormat {
+    /// With microseconds, as PostgreSQL takes them.
     static func format(_ date: Date) -> String {
         let totalMicros = (date.timeIntervalSince1970 * 1_000_000).rounded()
-        var seconds = Int64((totalMicros / 1_000_000).rounded(.down))
-        let micros = Int64(totalMicros) - seconds * 1_000_000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        seconds -= days * 86_400
+        let seconds = Int64((totalMicros / 1_000_000).rounded(.down))
+        return utc(seconds) + "." + pad(Int64(totalMicros) - seconds * 1_000_000, 6) + "Z"
+    }
+
+    /// RFC 3339 to the second (a fraction is dropped), as people read them.
+    public static func rfc3339(_ date: Date) -> String {
+        utc(Int64(date.timeIntervalSince1970.rounded(.down))) + "Z"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` of seconds since 1970.
+    private static func utc(_ since1970: Int64) -> String {
+        let days = since1970 >= 0 ? since1970 / 86_400 : (since1970 - 86_399) / 86_400
+        let seconds = since1970 - days * 86_400
         let (year, month, day) = civilFromDays(days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2)).\(pad(micros, 6))Z"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2))"
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]]`.
