@@ -39,8 +39,14 @@ public struct AssignmentFiles: Sendable {
                     problems.add(proposals.file, record.row, "proposal \(quoted(record.shown(idColumn))) appears again (first on row \(index + 2))")
                     continue
                 }
-                proposalIDs.append(try record.string(idColumn, in: proposals.file))
-                proposalTags.append(Self.tags(try record.string(tagsColumn, in: proposals.file)))
+                let text = try record.string(idColumn, in: proposals.file)
+                let tags = Self.tags(try record.string(tagsColumn, in: proposals.file))
+                // Ids are printed back: no control character reaches a terminal.
+                if let problem = TextField.name.problem(text, field: "id") ?? TextField.tagsProblem(tags, field: "tags") {
+                    problems.add(proposals.file, record.row, problem)
+                }
+                proposalIDs.append(text)
+                proposalTags.append(tags)
             }
         }
 
@@ -70,8 +76,13 @@ public struct AssignmentFiles: Sendable {
                     continue
                 }
                 judgeIndex.insert(id)
-                judgeIDs.append(try record.string(idColumn, in: judges.file))
-                judgeTags.append(Self.tags(try record.string(tagsColumn, in: judges.file)))
+                let text = try record.string(idColumn, in: judges.file)
+                let tags = Self.tags(try record.string(tagsColumn, in: judges.file))
+                if let problem = TextField.name.problem(text, field: "id") ?? TextField.tagsProblem(tags, field: "tags") {
+                    problems.add(judges.file, record.row, problem)
+                }
+                judgeIDs.append(text)
+                judgeTags.append(tags)
                 capacity.append(load)
             }
         }

@@ -106,5 +106,12 @@ import WyscJudging
             try AssignmentFiles(proposals: broken, judges: judges, conflicts: conflicts, affinity: nil, perProposal: 1)
         }
         #expect(utf8Error?.message == "proposals.csv, row 2, column 1: not UTF-8 text; save the file as UTF-8")
+
+        // Ids are printed back, so a terminal's escape sequence in one is refused.
+        let escape = CSVReader(text: "id,university,city,tags\n\"p\u{1B}[31m\",U,C,t\n", file: "proposals.csv")
+        let escapeError = #expect(throws: WyscError.self) {
+            try AssignmentFiles(proposals: escape, judges: judges, conflicts: conflicts, affinity: nil, perProposal: 1)
+        }
+        #expect(escapeError?.message.contains("proposals.csv, row 2: id contains the control character U+001B") == true)
     }
 }
