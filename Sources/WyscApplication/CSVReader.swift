@@ -403,25 +403,42 @@ public struct CSVRecord: ~Copyable {
 }
 
 /// Names (as bytes) to indices, for files with millions of rows: a lookup hashes the field's bytes
-/// where it lies, without making a String.
+/// where it lies, without making a String. Each slot holds a key's first 8 bytes and length, so
+/// a short id (most are) is found with one memory access.
 public struct ByteKeyIndex: Sendable {
+    private struct Slot {
+        var prefix: UInt64
+        var length: Int32
+        /// -1 when empty.
+        var index: Int32
+    }
+
     private var keyBytes: [UInt8] = []
     private var keyStarts: [Int] = [0]
-    private var slots: [Int32]
+    private var slots: [Slot]
     private var mask: Int
 
     public init(expectedCount: Int = 16) {
         var size = 16
         while size < expectedCount * 2 { size <<= 1 }
-        slots = Array(repeating: -1, count: size)
+        slots = Array(repeating: Slot(prefix: 0, length: 0, index: -1), count: size)
         mask = size - 1
     }
 
     public var count: Int { keyStarts.count - 1 }
 
-    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, then a final mix
-        for byte in key { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    /// The key's first 8 bytes as a word (zeros past its end).
+    static func prefix(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var word: UInt64 = 0
+        for offset in 0..<min(8, key.count) { word |= UInt64(key[offset]) << UInt64(8 * offset) }
+        return word
+    }
+
+    static func hash(_ key: UnsafeBufferPointer<UInt8>, prefix: UInt64) -> Int {
+        var value = (prefix ^ UInt64(key.count)) &* 0x9e37_79b9_7f4a_7c15
+        if key.count > 8 {
+            for byte in key[8...] { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
         value ^= value >> 29
         value = value &* 0xbf58_476d_1ce4_e5b9
         return Int(truncatingIfNeeded: value ^ (value >> 32))
@@ -441,11 +458,14 @@ public struct ByteKeyIndex: Sendable {
 
     /// The index of `key`, or nil.
     public func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-        var slot = Self.hash(key) & mask
+        let prefix = Self.prefix(key)
+        var slot = Self.hash(key, prefix: prefix) & mask
         while true {
-            let found = Int(slots[slot])
-            if found < 0 { return nil }
-            if matches(found, key) { return found }
+            let entry = slots[slot]
+            if entry.index < 0 { return nil }
+            if entry.prefix == prefix && Int(entry.length) == key.count && (key.count <= 8 || matches(Int(entry.index), key)) {
+                return Int(entry.index)
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -458,22 +478,23 @@ public struct ByteKeyIndex: Sendable {
         let index = count
         keyBytes.append(contentsOf: key)
         keyStarts.append(keyBytes.count)
-        var slot = Self.hash(key) & mask
-        while slots[slot] >= 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(index)
+        place(key, index: index)
         return (true, index)
     }
 
+    private mutating func place(_ key: UnsafeBufferPointer<UInt8>, index: Int) {
+        let prefix = Self.prefix(key)
+        var slot = Self.hash(key, prefix: prefix) & mask
+        while slots[slot].index >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Slot(prefix: prefix, length: Int32(key.count), index: Int32(index))
+    }
+
     private mutating func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
+        slots = Array(repeating: Slot(prefix: 0, length: 0, index: -1), count: slots.count * 2)
         mask = slots.count - 1
-        keyBytes.withUnsafeBufferPointer { stored in
-            for index in 0..<count {
-                let key = UnsafeBufferPointer(rebasing: stored[keyStarts[index]..<keyStarts[index + 1]])
-                var slot = Self.hash(key) & mask
-                while slots[slot] >= 0 { slot = (slot + 1) & mask }
-                slots[slot] = Int32(index)
-            }
+        let stored = keyBytes
+        stored.withUnsafeBufferPointer { stored in
+            for index in 0..<count { place(UnsafeBufferPointer(rebasing: stored[keyStarts[index]..<keyStarts[index + 1]]), index: index) }
         }
     }
 }

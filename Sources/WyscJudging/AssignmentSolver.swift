@@ -3,23 +3,29 @@
 ///
 /// It is solved by the primal-dual method: each phase runs Dijkstra on reduced costs (node
 /// potentials keep them non-negative), raises the potentials, then pushes a maximum flow through
-/// the arcs whose reduced cost is zero (Dinic, on those arcs gathered once per phase). There is a
-/// phase per distinct shortest-path length: whole-number affinities in a narrow range (shared
-/// tags, scores 10–49) take tens of phases. Wider ranges (real-valued similarities scaled to
-/// integers) are solved by cost scaling: first on their top bits, then one bit more at a time from
-/// the previous flow (see `solveWithCostScaling`). The proposal → judge arcs are never stored: they
-/// are scanned densely, with conflicts in a bit matrix, so 10,000 × 1,000 takes a few megabytes.
-/// Ties are broken by index, so the same input always gives the same assignment.
+/// the arcs whose reduced cost is zero (Dinic, on the arcs of the shortest paths just found).
+/// There is a phase per distinct shortest-path length: whole-number affinities in a narrow range
+/// (shared tags, scores 10–49) take tens of phases. Wider ranges (real-valued similarities scaled
+/// to integers) are solved by cost scaling: first on their top bits, then one bit more at a time
+/// from the previous flow (see `solveWithCostScaling`). Scores are held as a dense matrix, 32-bit
+/// when they fit (10,000 × 1,000 takes 40 MB), so Dijkstra reads each row as one run. Every choice
+/// follows the input's order, so the same input always gives the same assignment.
 public enum AssignmentSolver {
     /// Solves `problem`. `demand` overrides `perProposal` for each proposal (for rebalancing);
     /// pairs in `preferred` get `preference` added to their affinity (for keeping assignments).
     public static func solve(_ problem: AssignmentProblem, demand: [Int]? = nil, preferred: PairSet? = nil, preference: Int = 0) -> AssignmentSolution
     {
-        var flow = FlowSolver(
-            problem: problem, demand: demand ?? Array(repeating: problem.perProposal, count: problem.proposals), preferred: preferred,
-            preference: preference)
-        flow.solveWithCostScaling()
-        return flow.solution()
+        let demand = demand ?? Array(repeating: problem.perProposal, count: problem.proposals)
+        func solve<Stored: FixedWidthInteger & SignedInteger>(_: Stored.Type) -> AssignmentSolution {
+            var flow = FlowSolver<Stored>(problem: problem, demand: demand, preferred: preferred, preference: preference)
+            flow.solveWithCostScaling()
+            return flow.solution()
+        }
+        // Scores are stored in 32 bits when they fit with room to spare (half the memory traffic of
+        // the hot loops), else in 64.
+        let preferenceBound = preferred == nil ? 0 : abs(preference)
+        let fits = problem.affinity.maximum + preferenceBound < 1 << 30 && problem.affinity.minimum - preferenceBound > -(1 << 30)
+        return fits ? solve(Int32.self) : solve(Int.self)
     }
 
     /// The smallest load L such that, giving every judge marked `flexible` a capacity of L (the
@@ -35,7 +41,7 @@ public enum AssignmentSolver {
         while capacity <= max(problem.proposals, 1) {
             var trial = problem
             for j in 0..<problem.judges where flexible[j] { trial.capacity[j] = capacity }
-            var flow = FlowSolver(
+            var flow = FlowSolver<Int32>(
                 problem: trial, demand: Array(repeating: problem.perProposal, count: problem.proposals), preferred: nil, preference: 0,
                 ignoreCosts: true)
             flow.run()
@@ -47,7 +53,7 @@ public enum AssignmentSolver {
 }
 
 /// The mutable state of one solve. A struct with mutating methods: the hot loops touch plain arrays.
-struct FlowSolver {
+struct FlowSolver<Stored: FixedWidthInteger & SignedInteger> {
     let proposals: Int
     let judges: Int
     let demand: [Int]
@@ -56,6 +62,12 @@ struct FlowSolver {
     let preferred: PairSet?
     let preference: Int
     let ignoreCosts: Bool
+    /// Every pair's affinity plus any preference, row by proposal, with `forbiddenScore` for
+    /// conflicts: the hot loops read a row as one contiguous run.
+    let baseScores: [Stored]
+    /// The same at the current cost scale (shifted right by `shift` bits).
+    var scores: [Stored]
+    static var forbiddenScore: Stored { Stored.min }
     /// Judges of proposal p live in slots p * slotsPerProposal ..< + assignedCount[p].
     let slotsPerProposal: Int
     var assigned: [Int32]
@@ -69,8 +81,9 @@ struct FlowSolver {
     var unmetDemand: Int
     // Scratch.
     var isAssignedToCurrent: [Bool]
-    var rowScores: [Int]
-    var onShortestPaths: [Bool]
+    /// The pairs whose arc lies on a shortest path (reduced cost zero once potentials are raised),
+    /// found by the last `shortestPaths`: the next maximum flow runs on these alone.
+    var zeroArcs: [(proposal: Int32, judge: Int32)] = []
     // Cost scaling: costs are the affinities shifted right by `shift` bits.
     var shift = 0
     /// Every proposal short of judges is a source at distance zero (see `shortestPaths`).
@@ -103,49 +116,60 @@ struct FlowSolver {
         potentialT = -top
         unmetDemand = demand.reduce(0, +)
         isAssignedToCurrent = Array(repeating: false, count: judges)
-        rowScores = Array(repeating: 0, count: judges)
-        onShortestPaths = Array(repeating: false, count: proposals)
+        baseScores = Self.scoreMatrix(problem, ignoreCosts: ignoreCosts, preferred: preferred, preference: preference)
+        scores = baseScores
         deficit = Array(repeating: 0, count: judges)
         isTargetJudge = Array(repeating: false, count: judges)
     }
 
-    static let infinity = Int.max / 4
+    static var infinity: Int { Int.max / 4 }
 
-    /// Scores of proposal p against every judge, into `rowScores` (affinity plus any preference).
-    mutating func loadRow(_ p: Int) {
-        if ignoreCosts { return }
-        switch problem.affinity {
-        case .sharedTags(let proposalTags, let judgeTags, let words):
-            if words == 1 {
-                let mine = proposalTags[p]
-                judgeTags.withUnsafeBufferPointer { tags in
-                    rowScores.withUnsafeMutableBufferPointer { scores in
-                        for j in 0..<judges { scores[j] = (mine & tags[j]).nonzeroBitCount }
+    static func scoreMatrix(_ problem: AssignmentProblem, ignoreCosts: Bool, preferred: PairSet?, preference: Int) -> [Stored] {
+        let proposals = problem.proposals
+        let judges = problem.judges
+        var matrix = [Stored](repeating: 0, count: proposals * judges)
+        matrix.withUnsafeMutableBufferPointer { matrix in
+            if !ignoreCosts {
+                switch problem.affinity {
+                case .sharedTags(let proposalTags, let judgeTags, let words):
+                    for p in 0..<proposals {
+                        for j in 0..<judges {
+                            var shared = 0
+                            for word in 0..<words { shared += (proposalTags[p * words + word] & judgeTags[j * words + word]).nonzeroBitCount }
+                            matrix[p * judges + j] = Stored(shared)
+                        }
+                    }
+                case .table(let rows):
+                    for p in 0..<proposals {
+                        for entry in rows[p] { matrix[p * judges + Int(entry.judge)] = Stored(entry.score) }
                     }
                 }
-            } else {
-                for j in 0..<judges {
-                    var shared = 0
-                    for word in 0..<words { shared += (proposalTags[p * words + word] & judgeTags[j * words + word]).nonzeroBitCount }
-                    rowScores[j] = shared
+                if let preferred, preference != 0 {
+                    for p in 0..<proposals {
+                        for j in 0..<judges where preferred.contains(proposal: p, judge: j) { matrix[p * judges + j] += Stored(preference) }
+                    }
                 }
             }
-        case .table(let rows):
-            for j in 0..<judges { rowScores[j] = 0 }
-            for entry in rows[p] { rowScores[Int(entry.judge)] = Int(entry.score) }
+            if problem.forbidden.count > 0 {
+                for p in 0..<proposals {
+                    for j in 0..<judges where problem.forbidden.contains(proposal: p, judge: j) { matrix[p * judges + j] = forbiddenScore }
+                }
+            }
         }
-        if let preferred, preference != 0 {
-            for j in 0..<judges where preferred.contains(proposal: p, judge: j) { rowScores[j] += preference }
-        }
-        if shift > 0 { for j in 0..<judges { rowScores[j] >>= shift } }
+        return matrix
     }
 
-    func score(_ p: Int, _ j: Int) -> Int {
-        if ignoreCosts { return 0 }
-        var value = problem.affinity.score(proposal: p, judge: j)
-        if let preferred, preferred.contains(proposal: p, judge: j) { value += preference }
-        return value >> shift
+    /// Sets the cost scale: every score shifted right by `bits`.
+    mutating func scale(to bits: Int) {
+        shift = bits
+        guard bits > 0 else {
+            scores = baseScores
+            return
+        }
+        scores = baseScores.map { $0 == Self.forbiddenScore ? $0 : $0 >> bits }
     }
+
+    func score(_ p: Int, _ j: Int) -> Int { Int(scores[p * judges + j]) }
 
     /// Whether judge j's arc to the sink has room and reduced cost zero.
     func tightToSink(_ j: Int) -> Bool { load[j] + deficit[j] < capacity[j] && potentialJ[j] == potentialT }
@@ -168,13 +192,13 @@ struct FlowSolver {
             return
         }
         multiSource = true
-        shift = bits - 6
+        scale(to: bits - 6)
         let coarseTop = top >> shift
         for j in 0..<judges { potentialJ[j] = -coarseTop }
         potentialT = -coarseTop
         run()
         while shift > 0 && unmetDemand == 0 {
-            shift -= 1
+            scale(to: shift - 1)
             refine()
             run()
         }
@@ -189,12 +213,12 @@ struct FlowSolver {
         for j in 0..<judges { potentialJ[j] *= 2 }
         potentialT *= 2
         for p in 0..<proposals {
-            loadRow(p)
             markRow(p, true)
             let base = potentialP[p]
             var raise = false
-            for j in 0..<judges where !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j) {
-                if base - rowScores[j] - potentialJ[j] < 0 {
+            for j in 0..<judges where !isAssignedToCurrent[j] {
+                let stored = scores[p * judges + j]
+                if stored != Self.forbiddenScore && base - Int(stored) - potentialJ[j] < 0 {
                     raise = true
                     break
                 }
@@ -203,7 +227,7 @@ struct FlowSolver {
             guard raise else { continue }
             potentialP[p] += 1
             let start = p * slotsPerProposal
-            for j in assigned[start..<(start + assignedCount[p])].map(Int.init) where rowScores[j] + potentialJ[j] - potentialP[p] < 0 {
+            for j in assigned[start..<(start + assignedCount[p])].map(Int.init) where score(p, j) + potentialJ[j] - potentialP[p] < 0 {
                 removePair(p, j)
                 deficit[j] += 1
                 totalDeficit += 1
@@ -235,22 +259,29 @@ struct FlowSolver {
     /// Returns false when no place flow may end can be reached (no more flow can be sent). Flow
     /// ends at the sink, or, after a refinement, at a judge that owes a review.
     ///
-    /// Proposals wait in a heap; judges, few and relaxed by whole rows, in a plain array with the
-    /// nearest one remembered: a row costs no heap operation per judge.
+    /// Proposals wait in a bucket queue (distances are small whole numbers); judges, few and
+    /// relaxed by whole rows, in a plain array with the nearest one remembered: a row costs no
+    /// queue operation per judge.
     mutating func shortestPaths() -> Bool {
         var distanceP = [Int](repeating: Self.infinity, count: proposals)
         var distanceJ = [Int](repeating: Self.infinity, count: judges)
         var settledJ = [Bool](repeating: false, count: judges)
         var nearestJ = -1  // the unsettled judge with the smallest tentative distance, or -1
         var distanceT = Self.infinity
-        var heap = IndexedHeap(capacity: proposals)
+        var base = 0
+        if !multiSource { for p in 0..<proposals where assignedCount[p] < demand[p] { base = min(base, -potentialP[p]) } }
+        var heap = ProposalQueue(capacity: proposals, base: base)
         for p in 0..<proposals where assignedCount[p] < demand[p] {
             distanceP[p] = multiSource ? 0 : -potentialP[p]
             heap.push(p, key: distanceP[p])
         }
         var distanceSink = Self.infinity  // the nearest place flow may end: the sink, or a judge that owes a review
+        // Arcs that reached their head at no more than its tentative distance, with the distance they
+        // gave: those that gave the final distance form the shortest paths.
+        var reaching: [(proposal: Int32, judge: Int32, distance: Int)] = []
         var settledT = false
         let sinkTakesFlow = unmetDemand > totalDeficit
+        let forbidden = problem.forbidden
         while true {
             let top = heap.peekMin()
             let judgeFirst: Bool
@@ -285,9 +316,12 @@ struct FlowSolver {
                 for proposal in proposalsOfJudge[j] {
                     let p = Int(proposal)
                     let candidate = d + score(p, j) + potentialJ[j] - potentialP[p]
-                    if candidate < distanceP[p] {
-                        distanceP[p] = candidate
-                        heap.push(p, key: candidate)
+                    if candidate <= distanceP[p] {
+                        reaching.append((Int32(p), Int32(j), candidate))
+                        if candidate < distanceP[p] {
+                            distanceP[p] = candidate
+                            heap.push(p, key: candidate)
+                        }
                     }
                 }
                 if load[j] + deficit[j] < capacity[j] && !settledT { distanceT = min(distanceT, d + potentialJ[j] - potentialT) }
@@ -299,7 +333,6 @@ struct FlowSolver {
                 continue
             }
             guard let (p, d) = heap.popMin(), d <= distanceSink else { break }
-            loadRow(p)
             markRow(p, true)
             if multiSource && assignedCount[p] < demand[p] {
                 // A source's own arc from the source does not count (every complete assignment sends
@@ -307,18 +340,26 @@ struct FlowSolver {
                 // tight: all proposals short of judges are served in one phase, not one per gap.
                 var cheapest = Self.infinity
                 let before = potentialP[p]
-                for j in 0..<judges where !isAssignedToCurrent[j] && !problem.forbidden.contains(proposal: p, judge: j) {
-                    cheapest = min(cheapest, before - rowScores[j] - potentialJ[j])
+                for j in 0..<judges where !isAssignedToCurrent[j] && scores[p * judges + j] != Self.forbiddenScore {
+                    cheapest = min(cheapest, before - score(p, j) - potentialJ[j])
                 }
                 if cheapest < Self.infinity { potentialP[p] -= cheapest }
             }
             let base = d + potentialP[p]
-            rowScores.withUnsafeBufferPointer { scores in
+            scores.withUnsafeBufferPointer { scores in
                 potentialJ.withUnsafeBufferPointer { potential in
                     isAssignedToCurrent.withUnsafeBufferPointer { taken in
                         distanceJ.withUnsafeMutableBufferPointer { distance in
-                            for j in 0..<judges where !taken[j] && !problem.forbidden.contains(proposal: p, judge: j) {
-                                let candidate = base - scores[j] - potential[j]
+                            let row = p * judges
+                            for j in 0..<judges {
+                                let stored = scores[row &+ j]
+                                let candidate = base &- Int(stored) &- potential[j]
+                                // A conflict's sentinel score almost always fails this test; only what
+                                // passes it is checked against the conflicts' own bits. (Testing the
+                                // sentinel here would be a branch per conflict, and unpredictable.)
+                                guard candidate <= distance[j] else { continue }
+                                if taken[j] || forbidden.contains(proposal: p, judge: j) { continue }
+                                reaching.append((Int32(p), Int32(j), candidate))
                                 if candidate < distance[j] {
                                     distance[j] = candidate
                                     // Settled judges are never improved (reduced costs are non-negative).
@@ -336,8 +377,11 @@ struct FlowSolver {
         // Without a sink node settled, the sink takes flow at its tentative distance.
         if sinkTakesFlow { distanceSink = min(distanceSink, distanceT) }
         guard distanceSink < Self.infinity else { return false }
-        // Only proposals this close can lie on a shortest path: the next max flow looks at no other.
-        for p in 0..<proposals { onShortestPaths[p] = distanceP[p] <= distanceSink }
+        zeroArcs.removeAll(keepingCapacity: true)
+        for arc in reaching where arc.distance <= distanceSink {
+            let head = isAssigned(Int(arc.proposal), Int(arc.judge)) ? distanceP[Int(arc.proposal)] : distanceJ[Int(arc.judge)]
+            if arc.distance == head { zeroArcs.append((arc.proposal, arc.judge)) }
+        }
         for j in 0..<judges { isTargetJudge[j] = deficit[j] > 0 && distanceJ[j] <= distanceSink }
         for p in 0..<proposals { potentialP[p] += min(distanceP[p], distanceSink) }
         for j in 0..<judges { potentialJ[j] += min(distanceJ[j], distanceSink) }
@@ -347,147 +391,210 @@ struct FlowSolver {
 
     // MARK: Maximum flow on the zero-reduced-cost arcs (Dinic)
 
-    /// Pushes as much flow as the arcs of zero reduced cost carry. Potentials do not change within
-    /// a phase, so those arcs stay the same set (only their direction flips as flow moves): they
-    /// are found once, by one scan of every row, and the rounds of Dinic run on that sparse graph.
-    mutating func augmentAlongZeroReducedCost() {
-        // Arcs by proposal (CSR), then the same arcs by judge.
-        var proposalArcStart = [Int](repeating: 0, count: proposals + 1)
-        var proposalArcJudge: [Int32] = []
-        for p in 0..<proposals {
-            guard onShortestPaths[p] else {
-                proposalArcStart[p + 1] = proposalArcJudge.count
-                continue
+    /// The arcs of zero reduced cost, by proposal and by judge (CSR), and the level graph's
+    /// scratch, for one phase. Each pair is one arc; it `carries` flow when the proposal has the
+    /// judge, and then its residual direction is judge → proposal. Plain buffers, freed by
+    /// `deallocate()`: the rounds of Dinic are the solver's hottest loops after Dijkstra.
+    struct LevelGraph {
+        let proposalStart: UnsafeMutableBufferPointer<Int>
+        let proposalJudge: UnsafeMutableBufferPointer<Int32>
+        /// Each arc's proposal (the inverse of `proposalStart`).
+        let arcProposal: UnsafeMutableBufferPointer<Int32>
+        let judgeStart: UnsafeMutableBufferPointer<Int>
+        /// For each judge-side slot, the arc's index on the proposal side.
+        let judgeArc: UnsafeMutableBufferPointer<Int32>
+        let carries: UnsafeMutableBufferPointer<Bool>
+        // Breadth-first levels (-1: not reached) and the queue.
+        let levelP: UnsafeMutableBufferPointer<Int32>
+        let levelJ: UnsafeMutableBufferPointer<Int32>
+        let queue: UnsafeMutableBufferPointer<Int32>
+        // Dinic's current arc at each node, and whether a judge has tried its arc to the sink.
+        let nextArcP: UnsafeMutableBufferPointer<Int>
+        let nextSlotJ: UnsafeMutableBufferPointer<Int>
+        let triedSink: UnsafeMutableBufferPointer<Bool>
+        /// The path's nodes, and the arc that led to each (-1 into and out of the sink).
+        let path: UnsafeMutableBufferPointer<Int>
+        let pathArc: UnsafeMutableBufferPointer<Int>
+
+        init(proposals: Int, judges: Int, arcs: Int) {
+            func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutableBufferPointer<T> {
+                let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(count, 1))
+                buffer.initialize(repeating: value)
+                return buffer
             }
-            loadRow(p)
-            let base = potentialP[p]
-            rowScores.withUnsafeBufferPointer { scores in
-                potentialJ.withUnsafeBufferPointer { potential in
-                    for j in 0..<judges where base - scores[j] - potential[j] == 0 && !problem.forbidden.contains(proposal: p, judge: j) {
-                        proposalArcJudge.append(Int32(j))
-                    }
-                }
-            }
-            proposalArcStart[p + 1] = proposalArcJudge.count
-        }
-        var judgeArcStart = [Int](repeating: 0, count: judges + 1)
-        for j in proposalArcJudge { judgeArcStart[Int(j) + 1] += 1 }
-        for j in 0..<judges { judgeArcStart[j + 1] += judgeArcStart[j] }
-        var judgeArcProposal = [Int32](repeating: 0, count: proposalArcJudge.count)
-        var fill = judgeArcStart
-        for p in 0..<proposals {
-            for arc in proposalArcStart[p]..<proposalArcStart[p + 1] {
-                let j = Int(proposalArcJudge[arc])
-                judgeArcProposal[fill[j]] = Int32(p)
-                fill[j] += 1
-            }
+            proposalStart = buffer(proposals + 1, 0)
+            proposalJudge = buffer(arcs, 0)
+            arcProposal = buffer(arcs, 0)
+            judgeStart = buffer(judges + 1, 0)
+            judgeArc = buffer(arcs, 0)
+            carries = buffer(arcs, false)
+            levelP = buffer(proposals, -1)
+            levelJ = buffer(judges, -1)
+            queue = buffer(proposals + judges + 1, 0)
+            nextArcP = buffer(proposals, 0)
+            nextSlotJ = buffer(judges, 0)
+            triedSink = buffer(judges, false)
+            path = buffer(proposals + judges + 2, 0)
+            pathArc = buffer(proposals + judges + 2, 0)
         }
 
-        var levelP = [Int](repeating: -1, count: proposals)
-        var levelJ = [Int](repeating: -1, count: judges)
-        var queue: [Int] = []
-        let sinkNode = proposals + judges
-        while unmetDemand > 0 {
-            // Breadth-first levels from the sources over admissible residual arcs; nodes are
-            // proposals (0..<P), judges (P + j) and the sink (P + J).
-            for p in 0..<proposals { levelP[p] = -1 }
-            for j in 0..<judges { levelJ[j] = -1 }
-            var levelT = -1
-            var reachedEnd = false
-            let sinkTakesFlow = unmetDemand > totalDeficit
-            queue.removeAll(keepingCapacity: true)
-            for p in 0..<proposals where assignedCount[p] < demand[p] && (multiSource || potentialP[p] == 0) {
-                levelP[p] = 0
-                queue.append(p)
-            }
-            var head = 0
-            while head < queue.count {
-                let node = queue[head]
-                head += 1
-                if node < proposals {
-                    let p = node
-                    for arc in proposalArcStart[p]..<proposalArcStart[p + 1] {
-                        let j = Int(proposalArcJudge[arc])
-                        if levelJ[j] < 0 && !isAssigned(p, j) {
-                            levelJ[j] = levelP[p] + 1
-                            queue.append(proposals + j)
-                        }
-                    }
-                } else if node < sinkNode {
-                    let j = node - proposals
-                    if owesReview(j) { reachedEnd = true }
-                    if levelT < 0 && tightToSink(j) {
-                        levelT = levelJ[j] + 1
-                        if sinkTakesFlow { reachedEnd = true }
-                        queue.append(sinkNode)
-                    }
-                    for arc in judgeArcStart[j]..<judgeArcStart[j + 1] {
-                        let p = Int(judgeArcProposal[arc])
-                        if levelP[p] < 0 && isAssigned(p, j) {
-                            levelP[p] = levelJ[j] + 1
-                            queue.append(p)
-                        }
-                    }
-                } else if totalDeficit > 0 {
-                    for j in 0..<judges where levelJ[j] < 0 && tightFromSink(j) {
-                        levelJ[j] = levelT + 1
-                        queue.append(proposals + j)
-                    }
-                }
-            }
-            guard reachedEnd else { return }
-            let arcs = ZeroArcs(
-                proposalStart: proposalArcStart, proposalJudge: proposalArcJudge, judgeStart: judgeArcStart, judgeProposal: judgeArcProposal)
-            if !blockingFlow(arcs, levelP: &levelP, levelJ: &levelJ, levelT: &levelT) { return }
+        func deallocate() {
+            proposalStart.deallocate()
+            proposalJudge.deallocate()
+            arcProposal.deallocate()
+            judgeStart.deallocate()
+            judgeArc.deallocate()
+            carries.deallocate()
+            levelP.deallocate()
+            levelJ.deallocate()
+            queue.deallocate()
+            nextArcP.deallocate()
+            nextSlotJ.deallocate()
+            triedSink.deallocate()
+            path.deallocate()
+            pathArc.deallocate()
         }
     }
 
-    /// The arcs of zero reduced cost, by proposal and by judge.
-    struct ZeroArcs {
-        let proposalStart: [Int]
-        let proposalJudge: [Int32]
-        let judgeStart: [Int]
-        let judgeProposal: [Int32]
+    /// Pushes as much flow as the arcs of zero reduced cost carry. Potentials do not change within
+    /// a phase, so those arcs stay the same set (only their direction flips as flow moves): the
+    /// shortest paths found them (`zeroArcs`), and the rounds of Dinic run on that sparse graph.
+    mutating func augmentAlongZeroReducedCost() {
+        let graph = LevelGraph(proposals: proposals, judges: judges, arcs: zeroArcs.count)
+        defer { graph.deallocate() }
+        for arc in zeroArcs { graph.proposalStart[Int(arc.proposal) + 1] += 1 }
+        for p in 0..<proposals { graph.proposalStart[p + 1] += graph.proposalStart[p] }
+        for p in 0..<proposals { graph.nextArcP[p] = graph.proposalStart[p] }  // fill positions
+        for arc in zeroArcs {
+            let p = Int(arc.proposal)
+            let slot = graph.nextArcP[p]
+            graph.proposalJudge[slot] = arc.judge
+            graph.arcProposal[slot] = arc.proposal
+            graph.carries[slot] = isAssigned(p, Int(arc.judge))
+            graph.judgeStart[Int(arc.judge) + 1] += 1
+            graph.nextArcP[p] = slot + 1
+        }
+        for j in 0..<judges { graph.judgeStart[j + 1] += graph.judgeStart[j] }
+        for j in 0..<judges { graph.nextSlotJ[j] = graph.judgeStart[j] }
+        for arc in 0..<zeroArcs.count {
+            let j = Int(graph.proposalJudge[arc])
+            graph.judgeArc[graph.nextSlotJ[j]] = Int32(arc)
+            graph.nextSlotJ[j] += 1
+        }
+        while unmetDemand > 0 {
+            guard let levelT = buildLevels(graph) else { return }
+            if !blockingFlow(graph, levelT: levelT) { return }
+        }
+    }
+
+    /// Breadth-first levels from the sources over admissible residual arcs, up to the nearest end
+    /// (nodes there or beyond are not expanded: no shortest augmenting path goes through them).
+    /// Returns the sink's level (-1 if not reached), or nil if no end was reached.
+    func buildLevels(_ graph: LevelGraph) -> Int32? {
+        let levelP = graph.levelP
+        let levelJ = graph.levelJ
+        let queue = graph.queue
+        levelP.update(repeating: -1)
+        levelJ.update(repeating: -1)
+        var levelT: Int32 = -1
+        var endLevel = Int32.max
+        let sinkTakesFlow = unmetDemand > totalDeficit
+        // Queue entries: proposals 0..<P, judges P + j, the sink P + J.
+        let sinkNode = Int32(proposals + judges)
+        var tail = 0
+        for p in 0..<proposals where assignedCount[p] < demand[p] && (multiSource || potentialP[p] == 0) {
+            levelP[p] = 0
+            queue[tail] = Int32(p)
+            tail += 1
+        }
+        var head = 0
+        while head < tail {
+            let node = Int(queue[head])
+            head += 1
+            if node < proposals {
+                let level = levelP[node]
+                if level >= endLevel { break }
+                for arc in graph.proposalStart[node]..<graph.proposalStart[node + 1] where !graph.carries[arc] {
+                    let j = Int(graph.proposalJudge[arc])
+                    if levelJ[j] < 0 {
+                        levelJ[j] = level + 1
+                        queue[tail] = Int32(proposals + j)
+                        tail += 1
+                    }
+                }
+            } else if node < sinkNode {
+                let j = node - proposals
+                let level = levelJ[j]
+                if level >= endLevel { break }
+                if owesReview(j) {
+                    endLevel = level
+                    continue
+                }
+                if levelT < 0 && tightToSink(j) {
+                    levelT = level + 1
+                    if sinkTakesFlow { endLevel = min(endLevel, levelT) }
+                    queue[tail] = sinkNode
+                    tail += 1
+                }
+                for slot in graph.judgeStart[j]..<graph.judgeStart[j + 1] {
+                    let arc = Int(graph.judgeArc[slot])
+                    guard graph.carries[arc] else { continue }
+                    let p = Int(graph.arcProposal[arc])
+                    if levelP[p] < 0 {
+                        levelP[p] = level + 1
+                        queue[tail] = Int32(p)
+                        tail += 1
+                    }
+                }
+            } else {
+                if levelT >= endLevel { break }
+                guard totalDeficit > 0 else { continue }
+                for j in 0..<judges where levelJ[j] < 0 && tightFromSink(j) {
+                    levelJ[j] = levelT + 1
+                    queue[tail] = Int32(proposals + j)
+                    tail += 1
+                }
+            }
+        }
+        guard endLevel < Int32.max else { return nil }
+        return levelT
     }
 
     /// Sends flow along level-increasing admissible paths until none is left; false if none was found.
     /// A path ends at the sink (while it takes flow) or at a judge that owes a review.
-    mutating func blockingFlow(_ arcs: ZeroArcs, levelP: inout [Int], levelJ: inout [Int], levelT: inout Int) -> Bool {
+    mutating func blockingFlow(_ graph: LevelGraph, levelT startLevelT: Int32) -> Bool {
+        let levelP = graph.levelP
+        let levelJ = graph.levelJ
+        let nextArcP = graph.nextArcP
+        let nextSlotJ = graph.nextSlotJ
+        let path = graph.path
+        let pathArc = graph.pathArc
+        var levelT = startLevelT
         let sinkNode = proposals + judges
-        // The next arc to try at each node (Dinic's current arc); the sink's runs over judges.
-        var nextArcP = Array(arcs.proposalStart.dropLast())
-        var nextArcJ = Array(arcs.judgeStart.dropLast())
-        var judgeTriedSink = [Bool](repeating: false, count: judges)
+        for p in 0..<proposals { nextArcP[p] = graph.proposalStart[p] }
+        for j in 0..<judges { nextSlotJ[j] = graph.judgeStart[j] }
+        graph.triedSink.update(repeating: false)
         var nextJudgeOfSink = 0
         var pushed = false
-        var path: [Int] = []
-        /// Moves the node before the last one on to its next arc, after the last turned out a dead end.
-        func advanceParent() {
-            guard let parent = path.last else { return }
-            if parent < proposals {
-                nextArcP[parent] += 1
-            } else if parent < sinkNode {
-                let j = parent - proposals
-                if judgeTriedSink[j] { nextArcJ[j] += 1 } else { judgeTriedSink[j] = true }
-            } else {
-                nextJudgeOfSink += 1
-            }
-        }
         for start in 0..<proposals where levelP[start] == 0 {
             while assignedCount[start] < demand[start] && levelP[start] == 0 {
-                path.removeAll(keepingCapacity: true)
-                path.append(start)
+                path[0] = start
+                pathArc[0] = -1
+                var length = 1
                 var found = false
-                while !path.isEmpty && !found {
-                    let node = path[path.count - 1]
+                while length > 0 && !found {
+                    let node = path[length - 1]
                     var next = -1
+                    var nextArc = -1
                     if node < proposals {
-                        // At a proposal: the next admissible judge one level up.
+                        // At a proposal: the next judge one level up that it does not have.
                         let p = node
-                        while nextArcP[p] < arcs.proposalStart[p + 1] {
-                            let j = Int(arcs.proposalJudge[nextArcP[p]])
-                            if levelJ[j] == levelP[p] + 1 && !isAssigned(p, j) {
+                        while nextArcP[p] < graph.proposalStart[p + 1] {
+                            let arc = nextArcP[p]
+                            let j = Int(graph.proposalJudge[arc])
+                            if !graph.carries[arc] && levelJ[j] == levelP[p] + 1 {
                                 next = proposals + j
+                                nextArc = arc
                                 break
                             }
                             nextArcP[p] += 1
@@ -496,29 +603,32 @@ struct FlowSolver {
                     } else if node < sinkNode {
                         // At a judge: the end if it owes a review; else the sink, or a proposal it reviews, one level up.
                         let j = node - proposals
-                        if owesReview(j) || (levelJ[j] + 1 == levelT && tightToSink(j) && unmetDemand > totalDeficit && !judgeTriedSink[j]) {
+                        let toSink = levelJ[j] + 1 == levelT && tightToSink(j) && !graph.triedSink[j]
+                        if owesReview(j) || (toSink && unmetDemand > totalDeficit) {
                             found = true
-                            if !owesReview(j) { path.append(sinkNode) }
+                            if !owesReview(j) {
+                                path[length] = sinkNode
+                                pathArc[length] = -1
+                                length += 1
+                            }
                             break
                         }
-                        if !judgeTriedSink[j] {
-                            if levelJ[j] + 1 == levelT && tightToSink(j) && totalDeficit > 0 {
-                                next = sinkNode
-                            } else {
-                                judgeTriedSink[j] = true
-                            }
-                        }
-                        if next < 0 {
-                            while nextArcJ[j] < arcs.judgeStart[j + 1] {
-                                let p = Int(arcs.judgeProposal[nextArcJ[j]])
-                                if levelP[p] == levelJ[j] + 1 && isAssigned(p, j) {
+                        if toSink && totalDeficit > 0 {
+                            next = sinkNode
+                        } else {
+                            graph.triedSink[j] = true
+                            while nextSlotJ[j] < graph.judgeStart[j + 1] {
+                                let arc = Int(graph.judgeArc[nextSlotJ[j]])
+                                let p = Int(graph.arcProposal[arc])
+                                if graph.carries[arc] && levelP[p] == levelJ[j] + 1 {
                                     next = p
+                                    nextArc = arc
                                     break
                                 }
-                                nextArcJ[j] += 1
+                                nextSlotJ[j] += 1
                             }
+                            if next < 0 { levelJ[j] = -1 }
                         }
-                        if next < 0 { levelJ[j] = -1 }
                     } else {
                         // At the sink, passed through: a judge whose reviews it takes back, one level up.
                         while nextJudgeOfSink < judges {
@@ -531,34 +641,51 @@ struct FlowSolver {
                         }
                         if next < 0 { levelT = -1 }
                     }
-                    if next < 0 {
-                        path.removeLast()
-                        advanceParent()
+                    if next >= 0 {
+                        path[length] = next
+                        pathArc[length] = nextArc
+                        length += 1
+                        continue
+                    }
+                    // A dead end: back up, and move the node before it on to its next arc.
+                    length -= 1
+                    guard length > 0 else { break }
+                    let parent = path[length - 1]
+                    if parent < proposals {
+                        nextArcP[parent] += 1
+                    } else if parent < sinkNode {
+                        let j = parent - proposals
+                        if graph.triedSink[j] { nextSlotJ[j] += 1 } else { graph.triedSink[j] = true }
                     } else {
-                        path.append(next)
+                        nextJudgeOfSink += 1
                     }
                 }
                 guard found else { break }
-                augment(path)
+                augment(graph, length: length)
                 pushed = true
             }
         }
         return pushed
     }
 
-    /// Applies an augmenting path of proposals, judges and perhaps the sink: a proposal followed by
-    /// a judge gains it, a judge followed by a proposal gives it up. Passing through the sink moves
-    /// a review's room from one judge to another; a path ending at a judge pays back what it owes.
-    mutating func augment(_ path: [Int]) {
+    /// Applies the augmenting path in `graph.path`: a proposal followed by a judge gains it, a
+    /// judge followed by a proposal gives it up. Passing through the sink moves a review's room
+    /// from one judge to another; a path ending at a judge pays back what it owes.
+    mutating func augment(_ graph: LevelGraph, length: Int) {
         let sinkNode = proposals + judges
-        for (from, to) in zip(path, path.dropFirst()) {
+        for step in 1..<length {
+            let from = graph.path[step - 1]
+            let to = graph.path[step]
             if from < proposals {
                 addPair(from, to - proposals)
+                graph.carries[graph.pathArc[step]] = true
             } else if from < sinkNode && to < proposals {
                 removePair(to, from - proposals)
+                graph.carries[graph.pathArc[step]] = false
             }
         }
-        if let last = path.last, last >= proposals && last < sinkNode, deficit[last - proposals] > 0 {
+        let last = graph.path[length - 1]
+        if last >= proposals && last < sinkNode && deficit[last - proposals] > 0 {
             deficit[last - proposals] -= 1
             totalDeficit -= 1
         }
@@ -603,75 +730,108 @@ struct FlowSolver {
     }
 }
 
-/// A binary min-heap of node indices with decrease-key.
-struct IndexedHeap {
-    private var nodes: [Int] = []
-    private var keys: [Int]
-    private var position: [Int]
+/// Dijkstra's queue of proposals. Distances are whole numbers, mostly within a few dozen of the
+/// first: those go to buckets, one per distance (Dial's method, no comparisons); a distance more
+/// than `bucketCount` past the base goes to a binary heap. A node is queued again when its
+/// distance falls; the outdated entry is skipped when it comes up.
+struct ProposalQueue {
+    static var bucketCount: Int { 4096 }
+    private let base: Int
+    private var key: [Int]
+    private var settled: [Bool]
+    private var bucketHead: [Int32]
+    private var entryNode: [Int32] = []
+    private var entryNext: [Int32] = []
+    /// The first bucket that may hold a live entry.
+    private var cursor = 0
+    private var far: [(key: Int, node: Int32)] = []
 
-    init(capacity: Int) {
-        keys = Array(repeating: 0, count: capacity)
-        position = Array(repeating: -1, count: capacity)
+    init(capacity: Int, base: Int) {
+        self.base = base
+        key = Array(repeating: FlowSolver<Int>.infinity, count: capacity)
+        settled = Array(repeating: false, count: capacity)
+        bucketHead = Array(repeating: -1, count: Self.bucketCount)
     }
 
-    /// Inserts `node`, or lowers its key.
-    mutating func push(_ node: Int, key: Int) {
-        if position[node] == -2 { return }  // settled
-        keys[node] = key
-        if position[node] < 0 {
-            position[node] = nodes.count
-            nodes.append(node)
+    /// Queues `node` at `distance`, unless it is settled or already queued as near.
+    mutating func push(_ node: Int, key distance: Int) {
+        guard !settled[node], distance < key[node] else { return }
+        key[node] = distance
+        let bucket = distance - base
+        if bucket >= 0 && bucket < Self.bucketCount {
+            entryNode.append(Int32(node))
+            entryNext.append(bucketHead[bucket])
+            bucketHead[bucket] = Int32(entryNode.count - 1)
+            cursor = min(cursor, bucket)
+        } else {
+            far.append((distance, Int32(node)))
+            siftUp(far.count - 1)
         }
-        siftUp(position[node])
     }
 
-    func peekMin() -> (Int, Int)? {
-        guard let first = nodes.first else { return nil }
-        return (first, keys[first])
+    /// The nearest unsettled node and its distance, without taking it out.
+    mutating func peekMin() -> (Int, Int)? {
+        while cursor < Self.bucketCount {
+            let entry = bucketHead[cursor]
+            if entry < 0 {
+                cursor += 1
+                continue
+            }
+            let node = Int(entryNode[Int(entry)])
+            if settled[node] || key[node] != base + cursor {
+                bucketHead[cursor] = entryNext[Int(entry)]
+                continue
+            }
+            break
+        }
+        while let top = far.first, settled[Int(top.node)] || key[Int(top.node)] != top.key { removeFarTop() }
+        let near: (Int, Int)? =
+            cursor < Self.bucketCount ? (Int(entryNode[Int(bucketHead[cursor])]), base + cursor) : nil
+        guard let top = far.first else { return near }
+        guard let near, near.1 <= top.key else { return (Int(top.node), top.key) }
+        return near
     }
 
     mutating func popMin() -> (Int, Int)? {
-        guard let first = nodes.first else { return nil }
-        let last = nodes.removeLast()
-        position[first] = -2  // settled: never pushed again
-        if !nodes.isEmpty {
-            nodes[0] = last
-            position[last] = 0
-            siftDown(0)
+        guard let (node, distance) = peekMin() else { return nil }
+        if cursor < Self.bucketCount && base + cursor == distance && Int(entryNode[Int(bucketHead[cursor])]) == node {
+            bucketHead[cursor] = entryNext[Int(bucketHead[cursor])]
+        } else {
+            removeFarTop()
         }
-        return (first, keys[first])
+        settled[node] = true
+        return (node, distance)
+    }
+
+    private mutating func removeFarTop() {
+        let last = far.removeLast()
+        guard !far.isEmpty else { return }
+        far[0] = last
+        var index = 0
+        while true {
+            let left = 2 * index + 1
+            let right = left + 1
+            var smallest = index
+            if left < far.count && less(far[left], far[smallest]) { smallest = left }
+            if right < far.count && less(far[right], far[smallest]) { smallest = right }
+            guard smallest != index else { return }
+            far.swapAt(index, smallest)
+            index = smallest
+        }
     }
 
     private mutating func siftUp(_ start: Int) {
         var index = start
         while index > 0 {
             let parent = (index - 1) / 2
-            guard less(nodes[index], nodes[parent]) else { break }
-            swapNodes(index, parent)
+            guard less(far[index], far[parent]) else { return }
+            far.swapAt(index, parent)
             index = parent
         }
     }
 
-    private mutating func siftDown(_ start: Int) {
-        var index = start
-        while true {
-            let left = 2 * index + 1
-            let right = left + 1
-            var smallest = index
-            if left < nodes.count && less(nodes[left], nodes[smallest]) { smallest = left }
-            if right < nodes.count && less(nodes[right], nodes[smallest]) { smallest = right }
-            guard smallest != index else { return }
-            swapNodes(index, smallest)
-            index = smallest
-        }
-    }
-
-    /// Ties go to the lower index, so results do not depend on the heap's history.
-    private func less(_ a: Int, _ b: Int) -> Bool { keys[a] < keys[b] || (keys[a] == keys[b] && a < b) }
-
-    private mutating func swapNodes(_ a: Int, _ b: Int) {
-        nodes.swapAt(a, b)
-        position[nodes[a]] = a
-        position[nodes[b]] = b
+    /// Ties go to the lower index, so the order does not depend on the heap's history.
+    private func less(_ a: (key: Int, node: Int32), _ b: (key: Int, node: Int32)) -> Bool {
+        a.key < b.key || (a.key == b.key && a.node < b.node)
     }
 }

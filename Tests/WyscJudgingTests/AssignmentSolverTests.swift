@@ -6,9 +6,17 @@ struct SmallInstance {
     var problem: AssignmentProblem
     var description: String
 
-    /// `wideScores`: a table of scores up to 100,000 (and some negative), which the solver solves
-    /// by cost scaling; otherwise small whole numbers.
-    init(seed: UInt64, wideScores: Bool = false) {
+    /// How spread the scores are.
+    enum Scores: String {
+        /// Small whole numbers (shared tags or a table of 0–6).
+        case narrow
+        /// A table of scores up to 100,000 (and some negative), which the solver solves by cost scaling.
+        case wide
+        /// A table of scores near both ends of the 32-bit range, which the solver must hold in 64 bits.
+        case extreme
+    }
+
+    init(seed: UInt64, scores: Scores = .narrow) {
         var random = SplitMix(seed: seed)
         let proposals = Int(random.next() % 4) + 1
         let judges = Int(random.next() % 4) + 2
@@ -17,7 +25,7 @@ struct SmallInstance {
         let proposalTags = (0..<proposals).map { _ in tags.filter { _ in random.next() % 3 == 0 } }
         let judgeTags = (0..<judges).map { _ in tags.filter { _ in random.next() % 2 == 0 } }
         let capacity = (0..<judges).map { _ in Int(random.next() % 3) + 1 }
-        let useTable = wideScores || random.next() % 3 == 0
+        let useTable = scores != .narrow || random.next() % 3 == 0
         let affinity: Affinity =
             useTable
             ? .table(
@@ -25,7 +33,15 @@ struct SmallInstance {
                     (0..<judges).compactMap { j in
                         guard random.next() % 2 == 0 else { return nil }
                         // Wide scores cluster around a few values, so that ties at coarse scales break apart at finer ones.
-                        let score = wideScores ? Int32(random.next() % 4) * 25_000 + Int32(random.next() % 1_000) - 500 : Int32(random.next() % 7)
+                        let score: Int32
+                        switch scores {
+                        case .narrow: score = Int32(random.next() % 7)
+                        case .wide: score = Int32(random.next() % 4) * 25_000 + Int32(random.next() % 1_000) - 500
+                        case .extreme:
+                            let divisor = Int32(random.next() % 3 + 1)
+                            let offset = Int32(random.next() % 100)
+                            score = random.next() % 2 == 0 ? Int32.max / divisor - offset : Int32.min / divisor + offset
+                        }
                         return (judge: Int32(j), score: score)
                     }
                 })
@@ -35,7 +51,7 @@ struct SmallInstance {
             for j in 0..<judges where random.next() % 5 == 0 { problem.forbid(proposal: p, judge: j) }
         }
         description =
-            "seed \(seed)\(wideScores ? " (wide scores)" : ""): \(proposals) proposals, \(judges) judges, k=\(perProposal), capacity \(capacity)"
+            "seed \(seed) (\(scores.rawValue) scores): \(proposals) proposals, \(judges) judges, k=\(perProposal), capacity \(capacity)"
     }
 
     /// Every way to give each proposal k allowed judges within capacity; the best total, or nil.
@@ -100,11 +116,11 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
 @Suite struct AssignmentSolverTests {
     /// Solves 400 seeded instances and compares each with its brute-force optimum; returns how
     /// many had a complete assignment and how many had none.
-    func compareWithBruteForce(wideScores: Bool) -> (feasible: Int, infeasible: Int) {
+    func compareWithBruteForce(_ scores: SmallInstance.Scores) -> (feasible: Int, infeasible: Int) {
         var feasible = 0
         var infeasible = 0
         for seed in 1...400 as ClosedRange<UInt64> {
-            let instance = SmallInstance(seed: seed, wideScores: wideScores)
+            let instance = SmallInstance(seed: seed, scores: scores)
             let solution = AssignmentSolver.solve(instance.problem)
             expectValid(solution, instance.problem)
             if let best = instance.bruteForce() {
@@ -120,14 +136,21 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
     }
 
     @Test func matchesBruteForceOnManySmallRandomInstances() {
-        let (feasible, infeasible) = compareWithBruteForce(wideScores: false)
+        let (feasible, infeasible) = compareWithBruteForce(.narrow)
         #expect(feasible > 100 && infeasible > 20, "the instances cover both cases: \(feasible) feasible, \(infeasible) infeasible")
     }
 
     /// Real-valued similarities scaled to integers have wide ranges: the solver refines them a bit
     /// at a time (cost scaling) and must still reach the exact optimum.
     @Test func matchesBruteForceWithWideScores() {
-        let (feasible, infeasible) = compareWithBruteForce(wideScores: true)
+        let (feasible, infeasible) = compareWithBruteForce(.wide)
+        #expect(feasible > 100 && infeasible > 20, "the instances cover both cases: \(feasible) feasible, \(infeasible) infeasible")
+    }
+
+    /// Scores are held in 32 bits when they fit; scores at the ends of that range (or a large
+    /// preference added to them) are held in 64 bits, and must give the same optimum.
+    @Test func matchesBruteForceWithScoresBeyondThirtyTwoBits() {
+        let (feasible, infeasible) = compareWithBruteForce(.extreme)
         #expect(feasible > 100 && infeasible > 20, "the instances cover both cases: \(feasible) feasible, \(infeasible) infeasible")
     }
 
