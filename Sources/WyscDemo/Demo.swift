@@ -304,7 +304,8 @@ extension Application {
             try await runDemoScoring(round: round, slug: slug, definition: definition, organizer: organizer, generator: &generator, report: report)
         }
         if allows.contains(.submitProposal) {
-            try await runDemoProposals(slug: slug, organizer: organizer, generator: &generator, report: report)
+            try await runDemoProposals(
+                slug: slug, organizer: organizer, declaringAConflict: allows.contains(.declareConflict), generator: &generator, report: report)
         }
         if allows.contains(.recordAttendance), !definition.lectures.isEmpty {
             let teams = try await teams(competition: slug, as: organizer)
@@ -337,8 +338,11 @@ extension Application {
         }
     }
 
-    /// The panel is added, eligible teams submit (one sends a second version), a judge declares a conflict.
-    func runDemoProposals(slug: String, organizer: Actor, generator: inout SeededGenerator, report: @Sendable (String) -> Void) async throws {
+    /// The panel is added, eligible teams submit (one sends a second version), a judge declares a
+    /// conflict (where the workflow allows it in this phase).
+    func runDemoProposals(
+        slug: String, organizer: Actor, declaringAConflict: Bool, generator: inout SeededGenerator, report: @Sendable (String) -> Void
+    ) async throws {
         let teams = try await teams(competition: slug, as: organizer)
         let universities = try await universities().map { UniversityInput(name: $0.name, city: $0.city, country: $0.country) }
         let panel = DemoPlan.judges(count: max(8, teams.count / 3), universities: universities, seed: UInt64(teams.count), generator: &generator)
@@ -361,7 +365,7 @@ extension Application {
             report(
                 "  \(revised.team) sent a second version (both are kept); sending it again changed nothing (\(retry.outcome.unchanged) unchanged).")
         }
-        if let judge = panel.last, let team = inputs.last?.input.team,
+        if declaringAConflict, let judge = panel.last, let team = inputs.last?.input.team,
             let id = try await judges(competition: slug, as: organizer).first(where: { $0.email == judge.email })?.id
         {
             try await declareConflict(

@@ -70,6 +70,7 @@ struct AssignCommand: AsyncParsableCommand {
 
     struct Solve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "solve",
             abstract: "Solve an assignment from files, offline (no database).",
             discussion: """
                 DIR holds proposals.csv (id,university,city,tags), judges.csv (id,university,city,tags,max_load), \

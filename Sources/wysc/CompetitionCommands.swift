@@ -30,7 +30,7 @@ struct CompetitionCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a competition from a workflow file.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a competition from a workflow file.")
         @Argument(help: "A short id: lowercase letters, digits and '-' (e.g. wysc-2026).") var slug: String
         @Option(help: "The workflow file (YAML).") var workflow: String
         @Option(help: "The competition's title (default: the workflow's).") var title: String?
@@ -48,7 +48,7 @@ struct CompetitionCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List competitions.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List competitions.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -59,7 +59,7 @@ struct CompetitionCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one competition: phase, teams, workflow.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one competition: phase, teams, workflow.")
         @Argument(help: "The competition's slug (default: $WYSC_COMPETITION, or the only one).") var slug: String?
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions

@@ -21,6 +21,7 @@ struct DB: AsyncParsableCommand {
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Apply pending migrations, each in its own transaction (safe to run concurrently).")
         @OptionGroup var database: DatabaseOptions
 
@@ -36,7 +37,7 @@ struct DB: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List applied and pending migrations.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "List applied and pending migrations.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 

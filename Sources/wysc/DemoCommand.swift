@@ -6,6 +6,7 @@ import WyscWorkflow
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Run a whole demo competition: WeGO member cities, generated teams, every phase the engine can take.",
         discussion: """
             Creates a new competition (demo, demo-2, …) from Workflows/wysc.yaml (built into wysc), \

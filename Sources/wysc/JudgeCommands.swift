@@ -23,7 +23,7 @@ struct JudgeCommand: AsyncParsableCommand {
     )
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add one judge.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add one judge.")
         @Argument(help: "The judge's name.") var name: String
         @Option(help: "Their email (their identity in wysc).") var email: String
         @Option(help: "Their university or organization.") var university: String = ""
@@ -52,6 +52,7 @@ struct JudgeCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import judges from CSV (name,email,university,city,country,expertise,max_load); all or nothing.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var competition: CompetitionOptions
@@ -68,7 +69,7 @@ struct JudgeCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List judges with their assignments.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List judges with their assignments.")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -92,6 +93,7 @@ struct JudgeCommand: AsyncParsableCommand {
 
     struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "withdraw",
             abstract: "A judge steps down; then wysc assign --rebalance gives their proposals to others.")
         @Argument(help: "The judge's email.") var email: String
         @Option(help: "Why (required; audited).") var reason: String
@@ -109,10 +111,11 @@ struct JudgeCommand: AsyncParsableCommand {
 
     struct Conflict: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "conflict",
             abstract: "Declared conflicts of interest: add, list, remove.", subcommands: [Add.self, List.self, Remove.self])
 
         struct Add: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Declare a conflict between a judge and a team.")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Declare a conflict between a judge and a team.")
             @Option(help: "The judge's email.") var judge: String
             @Option(help: "The team.") var team: String
             @Option(help: "Why (required).") var reason: String
@@ -130,7 +133,7 @@ struct JudgeCommand: AsyncParsableCommand {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "The declared conflicts.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "The declared conflicts.")
             @OptionGroup var competition: CompetitionOptions
             @OptionGroup var database: DatabaseOptions
             @OptionGroup var output: OutputOptions
@@ -145,7 +148,7 @@ struct JudgeCommand: AsyncParsableCommand {
         }
 
         struct Remove: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Remove a declared conflict (organizers; audited).")
+            static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a declared conflict (organizers; audited).")
             @Option(help: "The judge's email.") var judge: String
             @Option(help: "The team.") var team: String
             @Option(help: "Why (required).") var reason: String
@@ -165,6 +168,7 @@ struct JudgeCommand: AsyncParsableCommand {
 
     struct Conflicts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "conflicts",
             abstract: "Every conflict, declared and automatic (the round's same-university and same-city rules), with where it came from.")
         @Option(help: "The round whose automatic rules apply (default: the first round).") var round: String?
         @OptionGroup var competition: CompetitionOptions

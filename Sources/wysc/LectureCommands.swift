@@ -19,7 +19,7 @@ struct LectureCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The lectures with attendance totals and quiz averages.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The lectures with attendance totals and quiz averages.")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -43,10 +43,12 @@ struct LectureCommand: AsyncParsableCommand {
     }
 
     struct Attendance: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record lecture attendance and quiz scores.", subcommands: [Import.self])
+        static let configuration = CommandConfiguration(
+            commandName: "attendance", abstract: "Record lecture attendance and quiz scores.", subcommands: [Import.self])
 
         struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "import",
                 abstract: "Import attendance from CSV, all or nothing; importing the same file again changes nothing.",
                 discussion: """
                     Columns: email and/or name (who), lecture (its id in the workflow), attended (yes/no) and/or \
@@ -82,7 +84,7 @@ struct WorkshopCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The workshops with the number of teams that took part.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The workshops with the number of teams that took part.")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -140,7 +142,7 @@ struct EligibilityCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Each team's eligibility with the reasons.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Each team's eligibility with the reasons.")
         @Argument(help: "One team (default: all you may see).") var team: String?
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
@@ -164,7 +166,8 @@ struct EligibilityCommand: AsyncParsableCommand {
     }
 
     struct Override: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make one team eligible or not, whatever the rules say (audited).")
+        static let configuration = CommandConfiguration(
+            commandName: "override", abstract: "Make one team eligible or not, whatever the rules say (audited).")
         @Argument(help: "The team.") var team: String
         @Flag(exclusivity: .exclusive, help: "The decision.") var decision: Decision
         @Option(help: "Why (required; kept in the audit log).") var reason: String

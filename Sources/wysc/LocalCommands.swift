@@ -5,6 +5,7 @@ import WyscApplication
 
 struct Local: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "local",
         abstract: "Run a private PostgreSQL for wysc on this machine.",
         discussion: """
             Creates (initdb, UTF-8) and runs a PostgreSQL cluster under .wysc/postgres, reachable only \
@@ -20,7 +21,7 @@ struct Local: AsyncParsableCommand {
     )
 
     struct Start: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create the local cluster if needed and start it.")
+        static let configuration = CommandConfiguration(commandName: "start", abstract: "Create the local cluster if needed and start it.")
         @OptionGroup var local: LocalClusterOptions
 
         func run() async throws {
@@ -37,7 +38,7 @@ struct Local: AsyncParsableCommand {
     }
 
     struct Stop: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop the local cluster (its data stays).")
+        static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop the local cluster (its data stays).")
         @OptionGroup var local: LocalClusterOptions
 
         func run() async throws {
@@ -53,7 +54,7 @@ struct Local: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show whether the local cluster exists and runs.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show whether the local cluster exists and runs.")
         @OptionGroup var local: LocalClusterOptions
         @OptionGroup var output: OutputOptions
 

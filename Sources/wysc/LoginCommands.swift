@@ -10,6 +10,7 @@ import WyscWorkflow
 
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "login",
         abstract: "Store your personal token for a wysc server (read from a prompt or stdin, never a flag).",
         discussion: """
             The token is checked with the server, then kept in ~/.config/wysc/login.json (mode 0600). \
@@ -55,7 +56,7 @@ struct Login: AsyncParsableCommand {
 }
 
 struct Logout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Forget the stored token.")
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the stored token.")
 
     func run() async throws {
         Terminal.message(LoginStore.remove() ? "Logged out: removed \(LoginStore.path.path)." : "Not logged in.")

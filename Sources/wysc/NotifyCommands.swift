@@ -49,7 +49,7 @@ struct NotifyCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The competition's notifications, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The competition's notifications, oldest first.")
         @Option(help: "Only pending, sent or failed ones.") var status: String?
         @Option(help: ArgumentHelp("Only this event (\(NotificationEvent.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "event"))
         var event: NotificationEvent?
@@ -77,6 +77,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "One notification: its state, then the whole message.")
         @Argument(help: "The notification's id (from wysc notify list).") var id: Int
         @Flag(help: "The message exactly as it is handed to the mail command (encoded headers, quoted-printable body).") var raw = false
@@ -98,6 +99,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Preview: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "preview",
             abstract: "Render an event's message for someone, with example values, without writing or sending anything.")
         @Argument(help: ArgumentHelp("The event (\(NotificationEvent.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "event"))
         var event: NotificationEvent
@@ -117,6 +119,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "send",
             abstract: "Deliver the pending notifications that are due now, through the mail command.",
             discussion: """
                 Each message is handed to the mail command and recorded sent in one transaction, so two \
@@ -164,7 +167,7 @@ struct NotifyCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a failed notification due again now (audited).")
+        static let configuration = CommandConfiguration(commandName: "retry", abstract: "Make a failed notification due again now (audited).")
         @Argument(help: "The notification's id.") var id: Int
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
@@ -179,6 +182,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     struct Remind: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remind",
             abstract: "Remind every judge with missing scorecards in a round, now (the scheduler also reminds before the deadline).")
         @Option(help: "The round (default: the first).") var round: String?
         @OptionGroup var competition: CompetitionOptions
@@ -207,7 +211,7 @@ struct OrganizerCommand: AsyncParsableCommand {
     )
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add an organizer to the competition (audited).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an organizer to the competition (audited).")
         @Argument(help: "Their name.") var name: String
         @Option(help: "Their email address.") var email: String
         @OptionGroup var competition: CompetitionOptions
@@ -223,7 +227,7 @@ struct OrganizerCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every organizer who is told what concerns organizers.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Every organizer who is told what concerns organizers.")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -239,7 +243,8 @@ struct OrganizerCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an organizer added with wysc organizer add (audited).")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove an organizer added with wysc organizer add (audited).")
         @Argument(help: "Their email address.") var email: String
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions

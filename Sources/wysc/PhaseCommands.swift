@@ -28,6 +28,7 @@ struct PhaseCommand: AsyncParsableCommand {
 
     struct Tick: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tick",
             abstract: "One pass of the scheduler: act on passed deadlines (at_deadline) and write due reminders.",
             discussion: """
                 wysc serve runs this pass every minute. Without a server, run it from cron; it is safe to run \
@@ -54,7 +55,7 @@ struct PhaseCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The current phase, what it allows, and what comes next.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "The current phase, what it allows, and what comes next.")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
@@ -86,6 +87,7 @@ struct PhaseCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "What would block the next transition and what its actions would do, without doing it.",
             discussion: "Exit code 0 when the transition can be taken, 1 when a guard fails.")
         @Option(help: "The phase to go to, when several follow the current one.") var to: String?
@@ -124,7 +126,7 @@ struct PhaseCommand: AsyncParsableCommand {
     }
 
     struct Advance: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take the next transition (organizers).")
+        static let configuration = CommandConfiguration(commandName: "advance", abstract: "Take the next transition (organizers).")
         @Option(help: "The phase to go to, when several follow the current one.") var to: String?
         @Option(
             help: ArgumentHelp(
@@ -153,7 +155,8 @@ struct PhaseCommand: AsyncParsableCommand {
     }
 
     struct Reopen: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Go back to an earlier phase, with a reason (organizers; audited).")
+        static let configuration = CommandConfiguration(
+            commandName: "reopen", abstract: "Go back to an earlier phase, with a reason (organizers; audited).")
         @Argument(help: "The earlier phase to reopen.") var phase: String
         @Option(help: "Why it is reopened (required).") var reason: String
         @OptionGroup var competition: CompetitionOptions
@@ -169,7 +172,7 @@ struct PhaseCommand: AsyncParsableCommand {
     }
 
     struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every phase change, with who, when and why.")
+        static let configuration = CommandConfiguration(commandName: "history", abstract: "Every phase change, with who, when and why.")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions

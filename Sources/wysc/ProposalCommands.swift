@@ -25,7 +25,7 @@ struct ProposalCommand: AsyncParsableCommand {
     )
 
     struct Submit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Submit a team's proposal (or a new version of it).")
+        static let configuration = CommandConfiguration(commandName: "submit", abstract: "Submit a team's proposal (or a new version of it).")
         @Option(help: "The team.") var team: String
         @Option(help: "The proposal's title.") var title: String
         @Option(help: "The abstract (use quotes; @FILE reads it from a file).") var abstract: String
@@ -66,6 +66,7 @@ struct ProposalCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Submit proposals from a form export (team,title,abstract,link,tags,files); all or nothing.")
         @Argument(help: "The CSV file.") var file: String
         @Option(
@@ -89,7 +90,7 @@ struct ProposalCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The current proposals.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The current proposals.")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -104,6 +105,7 @@ struct ProposalCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "A proposal with its abstract, links and files: by number (17), or by team name for organizers and universities.",
             discussion: """
                 A judge sees only the proposals assigned to them, and in a blind round nothing that names \
@@ -136,6 +138,7 @@ struct ProposalCommand: AsyncParsableCommand {
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "Download a proposal's files, checked against their SHA-256; an interrupted download resumes.",
             discussion: """
                 Each file is written to FILE.part while it arrives and renamed once its SHA-256 matches. \

@@ -185,6 +185,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Scorecards from a file (judge,proposal,<criterion>…,comment,feedback) for judges who scored offline; all or nothing.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var competition: CompetitionOptions
@@ -301,7 +302,8 @@ struct JudgingCommand: AsyncParsableCommand {
     )
 
     struct Progress: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Scorecards in, per judge and per proposal; the missing ones.")
+        static let configuration = CommandConfiguration(
+            commandName: "progress", abstract: "Scorecards in, per judge and per proposal; the missing ones.")
         @Option(help: "The round (default: the one being scored).") var round: String?
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
@@ -361,6 +363,7 @@ struct ResultsCommand: AsyncParsableCommand {
 
     struct Feedback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "feedback",
             abstract: "The judges' feedback to each team, unsigned, with its criterion averages against the round's.",
             discussion: """
                 Rounds whose workflow sets feedback_to_teams. A university sees its own teams' feedback once \
@@ -444,7 +447,8 @@ struct ResultsCommand: AsyncParsableCommand {
     }
 
     struct Publish: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make the results visible to universities and judges (organizers; audited).")
+        static let configuration = CommandConfiguration(
+            commandName: "publish", abstract: "Make the results visible to universities and judges (organizers; audited).")
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
 
@@ -457,7 +461,7 @@ struct ResultsCommand: AsyncParsableCommand {
     }
 
     struct Scorecards: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every scorecard, for the archive (organizers).")
+        static let configuration = CommandConfiguration(commandName: "scorecards", abstract: "Every scorecard, for the archive (organizers).")
         @Option(help: "Only this round.") var round: String?
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions

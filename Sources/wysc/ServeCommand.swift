@@ -11,6 +11,7 @@ import WyscPostgres
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the HTTP admin endpoint: the JSON API for judges and universities with tokens, /healthz, /readyz, /metrics.",
         discussion: """
             The API is described in OpenAPI/openapi.yaml, also served at /openapi.yaml. Tokens come from \

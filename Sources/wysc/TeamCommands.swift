@@ -22,7 +22,7 @@ struct TeamCommand: AsyncParsableCommand {
     )
 
     struct Register: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register one team with its members.")
+        static let configuration = CommandConfiguration(commandName: "register", abstract: "Register one team with its members.")
         @Argument(help: "The team's name.") var name: String
         @Option(help: "The university the team comes from (wysc university list).") var university: String
         @Option(
@@ -57,6 +57,7 @@ struct TeamCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import teams from CSV, one row per member: team,university,name,email,birth_date,role. All or nothing.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var competition: CompetitionOptions
@@ -82,7 +83,7 @@ struct TeamCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the competition's teams.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the competition's teams.")
         @Option(help: "Only this university's teams.") var university: String?
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
@@ -106,7 +107,7 @@ struct TeamCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one team and its members.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one team and its members.")
         @Argument(help: "The team's name.") var team: String
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions

@@ -21,7 +21,7 @@ struct TokenCommand: AsyncParsableCommand {
     )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a token and print it once.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token and print it once.")
         @Option(help: "organizer, judge or university.") var role: Role
         @Option(name: .customLong("for"), help: "The organizer's name, the judge's email, or the university's name.") var subject: String
         @Option(help: ArgumentHelp("The token stops working on this day (YYYY-MM-DD, UTC).", valueName: "date")) var expires: String?
@@ -82,7 +82,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (never the tokens themselves).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens (never the tokens themselves).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -104,7 +104,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token: it stops working at once.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token: it stops working at once.")
         @Argument(help: "The token's id (wysc token list).") var id: Int
         @OptionGroup var database: DatabaseOptions
 

@@ -20,7 +20,7 @@ struct UniversityCommand: AsyncParsableCommand {
     )
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add one university.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add one university.")
         @Argument(help: "The university's name, as teams write it.") var name: String
         @Option(help: "Its city (for the same-city conflict rule).") var city: String
         @Option(help: "Its country.") var country: String
@@ -35,7 +35,8 @@ struct UniversityCommand: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Import universities from CSV (name,city,country); all or nothing.")
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Import universities from CSV (name,city,country); all or nothing.")
         @Argument(help: "The CSV file.") var file: String
         @OptionGroup var database: DatabaseOptions
 
@@ -49,7 +50,7 @@ struct UniversityCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List universities.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List universities.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 

@@ -30,7 +30,8 @@ struct WorkflowCommand: AsyncParsableCommand {
     }
 
     struct Validate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a workflow file and report every problem with its line.")
+        static let configuration = CommandConfiguration(
+            commandName: "validate", abstract: "Check a workflow file and report every problem with its line.")
         @Argument(help: "The workflow file (YAML).") var file: String
 
         func run() async throws {
@@ -53,7 +54,7 @@ struct WorkflowCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case text, dot }
 
-        static let configuration = CommandConfiguration(abstract: "Print the phase graph with its guards and actions.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the phase graph with its guards and actions.")
         @Argument(help: "The workflow file (YAML).") var file: String
         @Option(help: "text (default) or dot (Graphviz).") var format: GraphFormat = .text
 
