@@ -9,12 +9,12 @@ COPY . .
 RUN swift build -c release --static-swift-stdlib --product wysc \
  && install -D "$(swift build -c release --show-bin-path)/wysc" /out/wysc
 
-# Run stage: the binary, libpq, libcurl (the remote CLI's HTTP client), curl for the healthcheck and
-# msmtp, the mail command notifications go through (configured by a mounted /etc/msmtprc).
+# Run stage: the binary, libpq, curl for the healthcheck and msmtp, the mail command notifications
+# go through (configured by a mounted /etc/msmtprc). TLS for the remote CLI is built into the binary.
 # Migrations, the demo's data and the OpenAPI document are built into the binary.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpq5 libcurl4 curl ca-certificates tzdata msmtp \
+ && apt-get install -y --no-install-recommends libpq5 curl ca-certificates tzdata msmtp \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin wysc
 COPY --from=build /out/wysc /usr/local/bin/wysc

@@ -28,14 +28,20 @@ public struct MemberRow: Sendable, Hashable {
     /// The columns of a team import file, in order.
     public static let columns = ["team", "university", "name", "email", "birth_date", "role"]
 
-    /// The rows of a team import file (columns `team,university,name,email,birth_date,role`).
-    public static func rows(of document: CSVDocument) throws(WyscError) -> [MemberRow] {
-        let columns = try document.columns(required: ["team", "university", "name", "email"], optional: ["birth_date", "role"])
-        return document.records.map { record in
-            MemberRow(
-                row: record.row, team: record.value(columns["team"]), university: record.value(columns["university"]),
-                name: record.value(columns["name"]), email: record.value(columns["email"]), birthDate: record.value(columns["birth_date"]),
-                role: record.value(columns["role"]).lowercased())
+    /// The rows of a team import file (columns `team,university,name,email,birth_date,role`), read
+    /// as the import takes them.
+    public static func rows(of reader: CSVReader) throws(WyscError) -> CSVRowStream<MemberRow> {
+        let file = reader.file
+        return try CSVRowStream(reader, required: ["team", "university", "name", "email"], optional: ["birth_date", "role"]) {
+            (record, columns) throws(WyscError) in
+            // Field by field (a nested function over the borrowed record crashes the 6.3 compiler).
+            let team = try record.string(columns["team"], in: file)
+            let university = try record.string(columns["university"], in: file)
+            let name = try record.string(columns["name"], in: file)
+            let email = try record.string(columns["email"], in: file)
+            let birthDate = try record.string(columns["birth_date"], in: file)
+            let role = try record.string(columns["role"], in: file).lowercased()
+            return MemberRow(row: record.row, team: team, university: university, name: name, email: email, birthDate: birthDate, role: role)
         }
     }
 }
@@ -97,28 +103,31 @@ extension Application {
         _ rows: [MemberRow], file: String, competition slug: String, as actor: Actor,
         progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> TeamImportSummary {
+        try await importTeams(reading: { rows }, file: file, competition: slug, as: actor, progress: progress)
+    }
+
+    /// The same from rows read as they are taken (a team file streamed from disk): `rows` is called
+    /// once per attempt of the transaction, so that a retried attempt reads the file again.
+    public func importTeams<Rows: ImportRows<MemberRow>>(
+        reading rows: @escaping @Sendable () throws -> Rows, file: String, competition slug: String, as actor: Actor,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil
+    ) async throws -> TeamImportSummary {
         try actor.requireOrganizer("register teams")
-        let rowProblems = TeamImport.check(rows)
-        // A value over its length limit is not copied anywhere, not even into the staging table.
-        if rowProblems.contains(where: \.isTextLimit) {
-            throw WyscError(.badInput, RowProblems(file: file, problems: rowProblems).description)
-        }
         let now = self.now()
         return try await transaction { connection in
-            var problems = rowProblems
             // FOR SHARE: a concurrent phase change waits until the import is done, or the import waits for it.
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             try competition.require(.registerTeam, "registering teams", now: now)
             if competition.rostersFrozenAt != nil {
                 throw WyscError(.refused, "the rosters of competition '\(slug)' are frozen: teams can no longer be registered")
             }
-            problems += try TeamImport.stage(rows, competition: competition, on: connection, progress: progress)
+            let (count, problems) = try TeamImport.stage(try rows(), competition: competition, on: connection, progress: progress)
             guard problems.isEmpty else {
                 throw WyscError(.badInput, RowProblems(file: file, problems: problems).description)
             }
-            progress?(ImportProgress(stage: "writing", done: 0, total: rows.count))
+            progress?(ImportProgress(stage: "writing", done: 0, total: count))
             let summary = try TeamImport.write(competition: competition, actor: actor, on: connection)
-            progress?(ImportProgress(stage: "writing", done: rows.count, total: rows.count))
+            progress?(ImportProgress(stage: "writing", done: count, total: count))
             return summary
         }
     }
@@ -259,36 +268,39 @@ private struct MemberJSON: Decodable {
     var role: String
 }
 
-/// Registering teams in bulk: rows are checked on their own in Swift, then copied into a staging
-/// table where the checks that need the database (universities, duplicates, team sizes, ages) run
-/// as set-based SQL, so that 10,000 rows take seconds.
+/// Registering teams in bulk: each row is checked on its own in Swift as it is read and copied
+/// into a staging table, where the checks that need the database (universities, duplicates, team
+/// sizes, ages) run as set-based SQL. No file is held whole.
 enum TeamImport {
     /// Problems visible in one row alone.
-    static func check(_ rows: [MemberRow]) -> [RowProblems.Problem] {
+    static func check(_ row: MemberRow, rules: TeamRules) -> [RowProblems.Problem] {
         var problems: [RowProblems.Problem] = []
-        for row in rows {
-            func problem(_ message: String) { problems.append(.init(row: row.row, message: message)) }
-            for (field, value) in [("team", row.team), ("university", row.university), ("name", row.name), ("email", row.email)] where value.isEmpty {
-                problem("\(field) is missing")
-            }
-            let textProblems = TextField.problems([
-                ("team", row.team, .name), ("university", row.university, .name), ("name", row.name, .name), ("email", row.email, .email),
-            ])
-            problems += textProblems.map { .init(row: row.row, message: $0, isTextLimit: true) }
-            guard textProblems.isEmpty else { continue }
-            if !row.email.isEmpty && !MailAddress.isAddress(row.email) { problem("email \(quoted(row.email)) is not an email address") }
-            if !row.birthDate.isEmpty && CalendarDate(row.birthDate) == nil {
-                problem("birth date \(quoted(row.birthDate)) is not a date written YYYY-MM-DD")
-            }
-            if !["", "leader", "member"].contains(row.role) { problem("role \(quoted(row.role)) is neither leader nor member") }
+        func problem(_ message: String) { problems.append(.init(row: row.row, message: message)) }
+        for (field, value) in [("team", row.team), ("university", row.university), ("name", row.name), ("email", row.email)] where value.isEmpty {
+            problem("\(field) is missing")
+        }
+        let textProblems = TextField.problems([
+            ("team", row.team, .name), ("university", row.university, .name), ("name", row.name, .name), ("email", row.email, .email),
+        ])
+        problems += textProblems.map { .init(row: row.row, message: $0, isTextLimit: true) }
+        guard textProblems.isEmpty else { return problems }
+        if !row.email.isEmpty && !MailAddress.isAddress(row.email) { problem("email \(quoted(row.email)) is not an email address") }
+        if !row.birthDate.isEmpty && CalendarDate(row.birthDate) == nil {
+            problem("birth date \(quoted(row.birthDate)) is not a date written YYYY-MM-DD")
+        }
+        if !["", "leader", "member"].contains(row.role) { problem("role \(quoted(row.role)) is neither leader nor member") }
+        // A malformed birth date was reported above; only an empty one is missing.
+        if row.birthDate.isEmpty, let maxAge = rules.maxAge, let reference = rules.ageReferenceDate {
+            problem("birth date is missing; the workflow limits age (under \(maxAge) on \(reference))")
         }
         return problems
     }
 
-    /// Copies the rows into `team_import` (dropped at commit) and returns the problems found in SQL.
-    static func stage(
-        _ rows: [MemberRow], competition: CompetitionRecord, on connection: PostgresConnection, progress: (@Sendable (ImportProgress) -> Void)?
-    ) throws -> [RowProblems.Problem] {
+    /// Checks each row and copies it into `team_import` (dropped at commit) as it is read, then runs
+    /// the checks that need the database; returns how many rows there were and every problem.
+    static func stage<Rows: ImportRows<MemberRow>>(
+        _ rows: Rows, competition: CompetitionRecord, on connection: PostgresConnection, progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> (rows: Int, problems: [RowProblems.Problem]) {
         try connection.runScript(
             """
             CREATE TEMP TABLE team_import (
@@ -297,19 +309,25 @@ enum TeamImport {
             ) ON COMMIT DROP
             """
         )
-        let total = rows.count
-        progress?(ImportProgress(stage: "copying", done: 0, total: total))
-        let copyRows = rows.lazy.enumerated().map { index, row -> [String?] in
-            if index % 1000 == 999 { progress?(ImportProgress(stage: "copying", done: index + 1, total: total)) }
+        let rules = competition.definition.team
+        var problems: [RowProblems.Problem] = []
+        var total = 0
+        progress?(ImportProgress(stage: "reading", done: 0, total: 0))
+        let copyRows = rows.lazy.compactMap { row -> [String?]? in
+            total += 1
+            if total % 1000 == 0 { progress?(ImportProgress(stage: "reading", done: total, total: 0)) }
+            let rowProblems = check(row, rules: rules)
+            problems += rowProblems
+            // A value over its length limit is not copied anywhere, not even into the staging table.
+            if rowProblems.contains(where: \.isTextLimit) { return nil }
             let date = row.birthDate.isEmpty || CalendarDate(row.birthDate) == nil ? nil : row.birthDate
             return [String(row.row), row.team, row.university, row.name, row.email, date, row.role.isEmpty ? "member" : row.role]
         }
         try connection.copyFrom("COPY team_import FROM STDIN", rows: copyRows)
+        try rows.finishReading()
         progress?(ImportProgress(stage: "validating", done: total, total: total))
         try connection.runScript("CREATE INDEX ON team_import (lower(team)); ANALYZE team_import")
 
-        let rules = competition.definition.team
-        var problems: [RowProblems.Problem] = []
         // The set-based checks find the rows; the messages are written here, in one language, from
         // what the rows hold.
         func each(_ query: SQLQuery, _ message: (PostgresRow) throws -> String) throws {
@@ -375,45 +393,42 @@ enum TeamImport {
                 FROM team_import WHERE birth_date IS NOT NULL AND birth_date + make_interval(years => \(maxAge)) <= \(reference)::date
                 """
             ) { "\(try text($0, "name")) is \(try $0.decode("age", as: Int.self)) on \(reference); members must be under \(maxAge)" }
-            // A malformed birth date was reported by the row check; only an empty one is missing.
-            for row in rows where row.birthDate.isEmpty {
-                problems.append(.init(row: row.row, message: "birth date is missing; the workflow limits age (under \(maxAge) on \(reference))"))
-            }
         }
-        return problems
+        return (total, problems)
     }
 
-    /// Inserts the staged teams and members, with one audit row per team.
+    /// Inserts the staged teams and members, with one audit row per team, in one statement: the
+    /// audit rows are made from the rows just inserted, not found again by name.
     static func write(competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> TeamImportSummary {
-        let teams = try connection.query(
+        let counts = try connection.query(
             """
-            INSERT INTO team (competition_id, name, university_id, registered_by)
-            SELECT DISTINCT ON (lower(s.team)) \(competition.id), s.team, u.id, \(actor.description)
-            FROM team_import s JOIN university u ON lower(u.name) = lower(s.university)
-            ORDER BY lower(s.team), s.row_number
+            WITH new_team AS (
+                INSERT INTO team (competition_id, name, university_id, registered_by)
+                SELECT DISTINCT ON (lower(s.team)) \(competition.id), s.team, u.id, \(actor.description)
+                FROM team_import s JOIN university u ON lower(u.name) = lower(s.university)
+                ORDER BY lower(s.team), s.row_number
+                RETURNING id, name, university_id
+            ), new_member AS (
+                INSERT INTO team_member (team_id, competition_id, name, email, birth_date, role)
+                SELECT t.id, \(competition.id), s.name, s.email, s.birth_date, s.role
+                FROM team_import s JOIN new_team t ON lower(t.name) = lower(s.team)
+                ORDER BY s.row_number
+                RETURNING id, team_id, name, email, role
+            ), audit AS (
+                INSERT INTO audit_log (actor, action, subject, after, competition_id)
+                SELECT \(actor.description), 'team.register', 'team:' || t.name,
+                       jsonb_build_object('university', u.name, 'members',
+                           jsonb_agg(jsonb_build_object('name', m.name, 'email', m.email, 'role', m.role) ORDER BY m.id)),
+                       \(competition.id)
+                FROM new_team t JOIN university u ON u.id = t.university_id JOIN new_member m ON m.team_id = t.id
+                GROUP BY t.id, t.name, u.name ORDER BY t.id
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM new_team) AS teams, (SELECT count(*) FROM new_member) AS members, (SELECT count(*) FROM audit) AS audited
             """
-        ).affectedRows
-        let members = try connection.query(
-            """
-            INSERT INTO team_member (team_id, competition_id, name, email, birth_date, role)
-            SELECT t.id, \(competition.id), s.name, s.email, s.birth_date, s.role
-            FROM team_import s JOIN team t ON t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team)
-            ORDER BY s.row_number
-            """
-        ).affectedRows
-        try connection.query(
-            """
-            INSERT INTO audit_log (actor, action, subject, after, competition_id)
-            SELECT \(actor.description), 'team.register', 'team:' || t.name,
-                   jsonb_build_object('university', u.name, 'members',
-                       jsonb_agg(jsonb_build_object('name', m.name, 'email', m.email, 'role', m.role) ORDER BY m.id)),
-                   \(competition.id)
-            FROM team t JOIN university u ON u.id = t.university_id JOIN team_member m ON m.team_id = t.id
-            WHERE t.id IN (SELECT t2.id FROM team t2 JOIN team_import s ON lower(s.team) = lower(t2.name) WHERE t2.competition_id = \(competition.id))
-            GROUP BY t.id, u.name ORDER BY t.id
-            """
-        )
-        return TeamImportSummary(teams: teams, members: members)
+        ).rows
+        guard let row = counts.first else { return TeamImportSummary(teams: 0, members: 0) }
+        return TeamImportSummary(teams: try row.decode("teams"), members: try row.decode("members"))
     }
 }
 

@@ -1,11 +1,10 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import WyscApplication
 import WyscJudging
 import WyscWorkflow
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// A failed API call: the server's error code and message, or why it could not be reached.
 public struct APIClientError: Error, Sendable, CustomStringConvertible {
@@ -20,17 +19,26 @@ public struct APIClientError: Error, Sendable, CustomStringConvertible {
 public struct APIClient: Sendable {
     public let server: URL
     public let token: String?
-    let session: URLSession
+    let timeout: TimeAmount
     /// Called with the server's API version when it is newer than this client's.
     let newerServer: (@Sendable (Int) -> Void)?
+    /// The largest answer read: a page of JSON or a piece of a proposal's file is far smaller.
+    static let answerLimit = 64 * 1024 * 1024
+    /// One client for the process (never shut down: it lives as long as the process). A connection
+    /// that cannot be made fails at once rather than being retried until the request's deadline:
+    /// `send` retries, a few times, briefly.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(10))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public init(server: URL, token: String?, timeout: TimeInterval = 30, newerServer: (@Sendable (Int) -> Void)? = nil) {
         self.server = server
         self.token = token
+        self.timeout = .milliseconds(Int64(timeout * 1000))
         self.newerServer = newerServer
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        session = URLSession(configuration: configuration)
     }
 
     public struct Answer: Sendable {
@@ -51,22 +59,22 @@ public struct APIClient: Sendable {
         var components = URLComponents(url: server.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         let items = query.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components.queryItems = items }
-        var request = URLRequest(url: components.url!)
-        request.httpMethod = method
-        request.httpBody = json
-        if json != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        var request = HTTPClientRequest(url: components.url!.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        if let json {
+            request.body = .bytes(ByteBuffer(bytes: json))
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         var attempt = 1
         while true {
             do {
-                let (data, response) = try await session.data(for: request)
-                guard let http = response as? HTTPURLResponse else {
-                    throw APIClientError(status: nil, code: "unreachable", message: "\(server.absoluteString) did not answer over HTTP")
-                }
+                let response = try await Self.client.execute(request, timeout: timeout)
+                let body = try await response.body.collect(upTo: Self.answerLimit)
                 var fields: [String: String] = [:]
-                for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }
-                let answer = Answer(status: http.statusCode, headers: fields, body: data)
+                for (name, value) in response.headers { fields[name] = fields[name].map { "\($0), \(value)" } ?? value }
+                let answer = Answer(status: Int(response.status.code), headers: fields, body: Data(body.readableBytesView))
                 if let text = answer.header(WyscAPI.versionHeader), let version = Int(text), version > WyscAPI.version {
                     newerServer?(version)
                 }
@@ -77,11 +85,25 @@ public struct APIClient: Sendable {
                 if attempt >= attempts {
                     throw APIClientError(
                         status: nil, code: "unreachable",
-                        message: "cannot reach the wysc server at \(server.absoluteString): \(error.localizedDescription)")
+                        message: "cannot reach the wysc server at \(server.absoluteString): \(Self.reason(error))")
                 }
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(200 * attempt))
             }
+        }
+    }
+
+    /// Why a request failed, in words (the client's errors describe themselves tersely).
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout:
+            return "no answer in time"
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            return "the connection was closed"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        default:
+            return "\(error)"
         }
     }
 

@@ -64,13 +64,15 @@ struct TeamCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let rows = try MemberRow.rows(of: InputFile.csv(file))
+            try InputFile.requireFile(file)
+            let file = file
             let bar = ProgressBar()
             let summary: TeamImportSummary
             do {
                 summary = try await database.withApplication { application in
                     try await application.importTeams(
-                        rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current
+                        reading: { try MemberRow.rows(of: CSVReader(path: file)) }, file: file,
+                        competition: try await competition.resolve(application), as: DirectModeActor.current
                     ) { progress in bar.update(progress.stage, done: progress.done, total: progress.total) }
                 }
                 bar.finish()

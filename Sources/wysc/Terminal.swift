@@ -76,9 +76,15 @@ final class ProgressBar: @unchecked Sendable {
         guard now.timeIntervalSince(lastDrawn) > 0.05 || done == total else { return }
         lastDrawn = now
         let width = 30
-        let filled = total == 0 ? width : min(width, done * width / max(total, 1))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let line = "\r\(stage.padding(toLength: 10, withPad: " ", startingAt: 0)) \(bar) \(done)/\(total)"
+        let line: String
+        if total == 0 {
+            // Rows read from a file whose length in rows is not known until its end.
+            line = "\r\(stage.padding(toLength: 10, withPad: " ", startingAt: 0)) \(done) rows"
+        } else {
+            let filled = min(width, done * width / total)
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            line = "\r\(stage.padding(toLength: 10, withPad: " ", startingAt: 0)) \(bar) \(done)/\(total)"
+        }
         FileHandle.standardError.write(Data(line.utf8))
         drawn = true
     }

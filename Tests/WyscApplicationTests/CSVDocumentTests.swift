@@ -26,8 +26,7 @@ import WyscDemo
     }
 
     @Test func missingColumnsAreNamed() throws {
-        let document = try CSVDocument("team,name\nA,B\n", file: "t.csv")
-        let error = #expect(throws: WyscError.self) { try MemberRow.rows(of: document) }
+        let error = #expect(throws: WyscError.self) { try MemberRow.rows(of: CSVReader(text: "team,name\nA,B\n", file: "t.csv")) }
         #expect(error?.message == "t.csv: the header lacks the columns university, email; expected team,university,name,email,birth_date,role")
     }
 

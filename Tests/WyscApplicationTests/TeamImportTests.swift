@@ -8,8 +8,9 @@ import WyscTestSupport
     let organizer = TestApplication.organizer
 
     func importing(_ csv: String, into test: TestApplication) async throws -> TeamImportSummary {
-        let rows = try MemberRow.rows(of: CSVDocument(csv, file: "teams.csv"))
-        return try await test.application.importTeams(rows, file: "teams.csv", competition: "wysc-2026", as: organizer)
+        try await test.application.importTeams(
+            reading: { try MemberRow.rows(of: CSVReader(text: csv, file: "teams.csv")) }, file: "teams.csv", competition: "wysc-2026",
+            as: organizer)
     }
 
     @Test func everyBadRowIsReportedAndNothingIsWritten() async throws {
@@ -107,6 +108,34 @@ import WyscTestSupport
         #expect(summary == TeamImportSummary(teams: 2500, members: 10_000))
         let connection = try test.connect()
         #expect(try connection.query("SELECT count(*) AS n FROM audit_log WHERE action = 'team.register'").rows[0].decode("n", as: Int.self) == 2500)
+    }
+
+    /// A team file is read from disk as the import goes; a file that turns out malformed after
+    /// thousands of good rows stops the import with its line, and nothing is written.
+    @Test func aFileIsStreamedAndAMalformedEndWritesNothing() async throws {
+        let test = try await TestApplication()
+        try await test.competition()
+        var csv = "team,university,name,email,birth_date,role\n"
+        for team in 0..<1000 {
+            for member in 0..<3 {
+                csv += "Team \(team),\(TestApplication.universities[team % 3].name),M\(member),t\(team).m\(member)@example.org,2001-06-15,\n"
+            }
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("teams-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (csv + "Last,Nowhere,\"unclosed,x@example.org,2001-01-01,\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let error = await #expect(throws: WyscError.self) {
+            try await test.application.importTeams(
+                reading: { try MemberRow.rows(of: CSVReader(path: path)) }, file: path, competition: "wysc-2026", as: organizer)
+        }
+        #expect(error?.message == "\(path), line 3002: a quoted field is never closed")
+        let connection = try test.connect()
+        #expect(try test.count("team", on: connection) == 0)
+
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try await test.application.importTeams(
+            reading: { try MemberRow.rows(of: CSVReader(path: path)) }, file: path, competition: "wysc-2026", as: organizer)
+        #expect(summary == TeamImportSummary(teams: 1000, members: 3000))
     }
 
     @Test func aUniversitySeesOnlyItsOwnTeamsAndJudgesSeeNone() async throws {
