@@ -39,12 +39,7 @@ public struct AssignmentFiles: Sendable {
                     problems.add(proposals.file, record.row, "proposal \(quoted(record.shown(idColumn))) appears again (first on row \(index + 2))")
                     continue
                 }
-                let text = try record.string(idColumn, in: proposals.file)
-                let tags = Self.tags(try record.string(tagsColumn, in: proposals.file))
-                // Ids are printed back: no control character reaches a terminal.
-                if let problem = TextField.name.problem(text, field: "id") ?? TextField.tagsProblem(tags, field: "tags") {
-                    problems.add(proposals.file, record.row, problem)
-                }
+                let (text, tags) = try Self.idAndTags(record, id: idColumn, tags: tagsColumn, file: proposals.file, problems: &problems)
                 proposalIDs.append(text)
                 proposalTags.append(tags)
             }
@@ -76,11 +71,7 @@ public struct AssignmentFiles: Sendable {
                     continue
                 }
                 judgeIndex.insert(id)
-                let text = try record.string(idColumn, in: judges.file)
-                let tags = Self.tags(try record.string(tagsColumn, in: judges.file))
-                if let problem = TextField.name.problem(text, field: "id") ?? TextField.tagsProblem(tags, field: "tags") {
-                    problems.add(judges.file, record.row, problem)
-                }
+                let (text, tags) = try Self.idAndTags(record, id: idColumn, tags: tagsColumn, file: judges.file, problems: &problems)
                 judgeIDs.append(text)
                 judgeTags.append(tags)
                 capacity.append(load)
@@ -141,6 +132,19 @@ public struct AssignmentFiles: Sendable {
         self.proposalIDs = proposalIDs
         self.judgeIDs = judgeIDs
         self.problem = problem
+    }
+
+    /// A proposal's or judge's id and tags. Ids are printed back: no control character may reach a
+    /// terminal.
+    static func idAndTags(
+        _ record: borrowing CSVRecord, id: Int, tags: Int, file: String, problems: inout Problems
+    ) throws(WyscError) -> (String, [String]) {
+        let text = try record.string(id, in: file)
+        let tagList = Self.tags(try record.string(tags, in: file))
+        if let problem = TextField.name.problem(text, field: "id") ?? TextField.tagsProblem(tagList, field: "tags") {
+            problems.add(file, record.row, problem)
+        }
+        return (text, tagList)
     }
 
     struct Triple {

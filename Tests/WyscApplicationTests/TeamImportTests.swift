@@ -138,6 +138,21 @@ import WyscTestSupport
         #expect(summary == TeamImportSummary(teams: 1000, members: 3000))
     }
 
+    /// A value that cannot be stored keeps its row out of staging; the checks on whole teams would
+    /// then mislead (a team one member short), so only the rows' own problems are told.
+    @Test func aValueOverItsLimitIsToldAloneAndNothingIsStaged() async throws {
+        let test = try await TestApplication()
+        try await test.competition()
+        let csv = """
+            team,university,name,email,birth_date,role
+            Long Names,Seoul National University,\(String(repeating: "x", count: 300)),a@snu.ac.kr,2001-01-01,leader
+            Long Names,Seoul National University,Short,b@snu.ac.kr,2001-01-01,member
+            """
+        let error = await #expect(throws: WyscError.self) { try await importing(csv, into: test) }
+        #expect(error?.message == "teams.csv: 1 problem; nothing was imported:\n  row 2: name is 300 characters long; at most 200 are allowed")
+        #expect(try test.count("team", on: try test.connect()) == 0)
+    }
+
     @Test func aUniversitySeesOnlyItsOwnTeamsAndJudgesSeeNone() async throws {
         let test = try await TestApplication()
         try await test.competition()
