@@ -17,8 +17,6 @@ public final class CSVRowStream<Row>: ImportRows, IteratorProtocol {
     private let columns: [String: Int]
     private let make: (borrowing CSVRecord, [String: Int]) throws(WyscError) -> Row
     private var error: WyscError?
-    /// Rows taken so far (for progress).
-    public private(set) var rowsRead = 0
 
     public init(
         _ reader: CSVReader, required: [String], optional: [String] = [],
@@ -35,7 +33,6 @@ public final class CSVRowStream<Row>: ImportRows, IteratorProtocol {
         guard error == nil else { return nil }
         do {
             guard let record = try cursor.next() else { return nil }
-            rowsRead += 1
             return try make(record, columns)
         } catch {
             self.error = error

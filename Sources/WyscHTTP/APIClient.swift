@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import WyscApplication
 import WyscJudging
 import WyscWorkflow
@@ -102,6 +103,12 @@ public struct APIClient: Sendable {
             return "the connection was closed"
         case let error as IOError:
             return String(cString: strerror(error.errnoCode)).lowercased()
+        case let error as NIOSSLExtraError where error == .failedToValidateHostname:
+            return "its TLS certificate is for another host name"
+        case NIOSSLError.handshakeFailed(let reason):
+            // The library's reason names its own source files: say what a person can act on.
+            if "\(reason)".contains("CERTIFICATE_VERIFY_FAILED") { return "its TLS certificate is not trusted by this machine" }
+            return "the TLS handshake failed (is it an https server?)"
         default:
             return "\(error)"
         }

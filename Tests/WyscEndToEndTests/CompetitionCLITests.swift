@@ -616,6 +616,12 @@ import WyscWorkflow
         #expect(results.status == 77)
         #expect(results.stderr.contains("not published yet"))
 
+        // https:// to a server that speaks plain HTTP: said in words, not as the TLS library's error.
+        let plainServer = server.url.replacingOccurrences(of: "http://", with: "https://")
+        let wrongScheme = try WyscBinary.run(["login", "--server", plainServer], environment: judge, stdin: judgeToken + "\n")
+        #expect(wrongScheme.status == 69)
+        #expect(wrongScheme.stderr.contains("cannot reach the wysc server at \(plainServer): the TLS handshake failed (is it an https server?)"))
+
         #expect(try WyscBinary.run(["logout"], environment: judge).status == 0)
         #expect(!FileManager.default.fileExists(atPath: home + "/judge/wysc/login.json"))
         let stopped = try server.stop()
