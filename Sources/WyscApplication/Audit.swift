@@ -52,7 +52,8 @@ enum Audit {
     ) throws {
         let beforeJSON = before.map { PostgresJSON(text: JSONValue.object($0).encoded) }
         let afterJSON = after.map { PostgresJSON(text: JSONValue.object($0).encoded) }
-        try connection.query(
+        // Nothing is read back: the row travels with the next statement (or COMMIT), not in a round trip of its own.
+        try connection.queue(
             """
             INSERT INTO audit_log (actor, action, subject, before, after, reason, competition_id)
             VALUES (\(actor.description), \(action), \(subject), \(beforeJSON)::jsonb, \(afterJSON)::jsonb, \(reason), \(competitionID))

@@ -73,17 +73,26 @@ enum Competitions {
     enum Lock { case none, share, update }
 
     static func find(_ slug: String, on connection: PostgresConnection, lock: Lock = .none) throws -> CompetitionRecord {
+        try record(try connection.query(query(slug, lock: lock)).singleRow(), slug: slug, on: connection)
+    }
+
+    /// The statement `find` runs, for callers that send it together with others.
+    static func query(_ slug: String, lock: Lock = .none) -> SQLQuery {
         let clause: SQLQuery =
             switch lock {
             case .none: ""
             case .share: " FOR SHARE"
             case .update: " FOR UPDATE"
             }
-        let query: SQLQuery = """
+        return """
             SELECT id, slug, title, phase, phase_entered_at, deadline_passed, version, rosters_frozen_at, workflow_file, workflow_source
             FROM competition WHERE slug = \(slug)\(clause)
             """
-        guard let row = try connection.query(query).singleRow() else {
+    }
+
+    /// The competition from the row `query` found, or the refusal that names the competitions there are.
+    static func record(_ row: PostgresRow?, slug: String, on connection: PostgresConnection) throws -> CompetitionRecord {
+        guard let row else {
             let known = try connection.query("SELECT slug FROM competition ORDER BY slug").rows.map { try $0.decode("slug", as: String.self) }
             throw WyscError(
                 .notFound,

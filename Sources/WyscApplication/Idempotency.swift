@@ -54,7 +54,8 @@ enum Idempotency {
     /// wait until that one ends: committed, this one stops with `IdempotencyKeyAnswered`; rolled
     /// back, this one goes ahead.
     static func claim<Outcome>(_ request: IdempotentRequest<Outcome>, on connection: PostgresConnection) throws {
-        try connection.query(
+        // The expired answer's removal travels with the claim (nothing reads it back).
+        try connection.queue(
             """
             DELETE FROM idempotency_key WHERE actor = \(request.actor.description) AND key = \(request.key)
               AND created_at < now() - make_interval(secs => \(retentionSeconds))
@@ -72,7 +73,8 @@ enum Idempotency {
     /// Stores the answer in the same transaction as the change.
     static func record<Outcome>(_ request: IdempotentRequest<Outcome>, _ outcome: Outcome, on connection: PostgresConnection) throws {
         let answer = try request.answer(outcome)
-        try connection.query(
+        // Travels with COMMIT.
+        try connection.queue(
             """
             UPDATE idempotency_key SET status = \(answer.status), body = \(answer.body)
             WHERE actor = \(request.actor.description) AND key = \(request.key)

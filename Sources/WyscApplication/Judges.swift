@@ -22,19 +22,40 @@ public struct JudgeInput: Sendable, Hashable {
         self.maxLoad = maxLoad
     }
 
-    /// The rows of a judges file: name,email,university,city,country,expertise,max_load (expertise separated by ';').
-    public static func rows(of document: CSVDocument) throws(WyscError) -> [(row: Int, input: JudgeInput, maxLoadText: String)] {
-        let columns = try document.columns(required: ["name", "email"], optional: ["university", "city", "country", "expertise", "max_load"])
-        return document.records.map { record in
-            let load = record.value(columns["max_load"])
-            return (
-                record.row,
-                JudgeInput(
-                    name: record.value(columns["name"]), email: record.value(columns["email"]), university: record.value(columns["university"]),
-                    city: record.value(columns["city"]), country: record.value(columns["country"]),
-                    expertise: ProposalInput.splitTags(record.value(columns["expertise"])), maxLoad: Int(load)), load
-            )
+    /// The rows of a judges file (name,email,university,city,country,expertise,max_load; expertise
+    /// separated by ';'), read as the import takes them.
+    public static func rows(of reader: CSVReader) throws(WyscError) -> CSVRowStream<JudgeRow> {
+        let file = reader.file
+        return try CSVRowStream(reader, required: ["name", "email"], optional: ["university", "city", "country", "expertise", "max_load"]) {
+            (record, columns) throws(WyscError) in
+            // Field by field (a nested function over the borrowed record crashes the 6.3 compiler).
+            let name = try record.string(columns["name"], in: file).trimmingCharacters(in: .whitespaces)
+            let email = try record.string(columns["email"], in: file).trimmingCharacters(in: .whitespaces)
+            let university = try record.string(columns["university"], in: file).trimmingCharacters(in: .whitespaces)
+            let city = try record.string(columns["city"], in: file).trimmingCharacters(in: .whitespaces)
+            let country = try record.string(columns["country"], in: file).trimmingCharacters(in: .whitespaces)
+            let expertise = try record.string(columns["expertise"], in: file)
+            let load = try record.string(columns["max_load"], in: file).trimmingCharacters(in: .whitespaces)
+            return JudgeRow(
+                row: record.row,
+                input: JudgeInput(
+                    name: name, email: email, university: university, city: city, country: country,
+                    expertise: ProposalInput.splitTags(expertise), maxLoad: Int(load)),
+                maxLoadText: load)
         }
+    }
+}
+
+/// One row of a judges import; `maxLoadText` is the load as written, for its message when it is not a number.
+public struct JudgeRow: Sendable, Hashable {
+    public var row: Int
+    public var input: JudgeInput
+    public var maxLoadText: String
+
+    public init(row: Int, input: JudgeInput, maxLoadText: String) {
+        self.row = row
+        self.input = input
+        self.maxLoadText = maxLoadText
     }
 }
 
@@ -65,87 +86,27 @@ public struct ConflictRecord: Sendable, Hashable {
 }
 
 extension Application {
-    /// Adds judges, all or nothing. A judge already there with the same details is unchanged; with
-    /// other details (a new city, more expertise) they are updated and the change is audited.
+    /// Adds judges made in memory (`judge add`, the demo), all or nothing.
     public func addJudges(
         _ rows: [(row: Int, input: JudgeInput, maxLoadText: String)], file: String, competition slug: String, as actor: Actor
+    ) async throws -> ImportSummary {
+        let rows = rows.map { JudgeRow(row: $0.row, input: $0.input, maxLoadText: $0.maxLoadText) }
+        return try await addJudges(reading: { rows }, file: file, competition: slug, as: actor)
+    }
+
+    /// Adds judges, all or nothing, every problem told with its row. A judge already there with the
+    /// same details is unchanged; with other details (a new city, more expertise) they are updated
+    /// and the change is audited. `rows` is called once per attempt of the transaction.
+    public func addJudges<Rows: ImportRows<JudgeRow>>(
+        reading rows: @escaping @Sendable () throws -> Rows, file: String, competition slug: String, as actor: Actor,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> ImportSummary {
         try actor.requireOrganizer("add judges")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
-            var problems: [RowProblems.Problem] = []
-            var seen: [String: Int] = [:]
-            for (row, input, loadText) in rows {
-                func problem(_ message: String) { problems.append(.init(row: row, message: message)) }
-                if input.name.isEmpty { problem("name is missing") }
-                let textProblems =
-                    TextField.problems([
-                        ("name", input.name, .name), ("email", input.email, .email), ("university", input.university, .name),
-                        ("city", input.city, .name), ("country", input.country, .name),
-                    ]) + [TextField.tagsProblem(input.expertise, field: "expertise")].compactMap { $0 }
-                textProblems.forEach(problem)
-                if input.email.isEmpty {
-                    problem("email is missing")
-                } else if textProblems.isEmpty && !MailAddress.isAddress(input.email) {
-                    problem("email \(quoted(input.email)) is not an email address")
-                }
-                if !loadText.isEmpty && (input.maxLoad.map { !Judges.loadRange.contains($0) } ?? true) {
-                    problem(
-                        "max_load \(quoted(loadText)) is not a whole number of proposals from \(Judges.loadRange.lowerBound) to \(Judges.loadRange.upperBound)"
-                    )
-                }
-                if let first = seen[input.email.lowercased()], !input.email.isEmpty {
-                    problem("email \(input.email) is also on row \(first)")
-                } else {
-                    seen[input.email.lowercased()] = row
-                }
-            }
+            let (_, problems) = try JudgeImport.stage(try rows(), on: connection, progress: progress)
             guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
-            var summary = ImportSummary(added: 0, unchanged: 0)
-            for (_, input, _) in rows {
-                let details: [String: JSONValue] = [
-                    "name": .string(input.name), "university": .string(input.university), "city": .string(input.city),
-                    "country": .string(input.country), "expertise": .array(input.expertise.map(JSONValue.string)),
-                    "max_load": input.maxLoad.map(JSONValue.integer) ?? .null,
-                ]
-                if let existing = try connection.query(
-                    "SELECT id, name, university, city, country, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND lower(email) = lower(\(input.email))"
-                ).singleRow() {
-                    let same =
-                        try existing.decode("name", as: String.self) == input.name
-                        && existing.decode("university", as: String.self) == input.university
-                        && existing.decode("city", as: String.self) == input.city && existing.decode("country", as: String.self) == input.country
-                        && existing.decode("expertise", as: [String].self) == input.expertise
-                        && existing.decode("max_load", as: Int?.self) == input.maxLoad
-                    if same {
-                        summary.unchanged += 1
-                        continue
-                    }
-                    try connection.query(
-                        """
-                        UPDATE judge SET name = \(input.name), university = \(input.university), city = \(input.city), country = \(input.country),
-                            expertise = \(input.expertise), max_load = \(input.maxLoad)
-                        WHERE id = \(try existing.decode("id", as: Int.self))
-                        """)
-                    try Audit.record(
-                        on: connection, actor: actor, action: "judge.update", subject: "judge:\(input.email)", competitionID: competition.id,
-                        before: [
-                            "name": .string(try existing.decode("name")), "city": .string(try existing.decode("city")),
-                            "expertise": .array(try existing.decode("expertise", as: [String].self).map(JSONValue.string)),
-                        ], after: details)
-                    summary.changed += 1
-                    continue
-                }
-                try connection.query(
-                    """
-                    INSERT INTO judge (competition_id, name, email, university, city, country, expertise, max_load)
-                    VALUES (\(competition.id), \(input.name), \(input.email), \(input.university), \(input.city), \(input.country), \(input.expertise), \(input.maxLoad))
-                    """)
-                try Audit.record(
-                    on: connection, actor: actor, action: "judge.add", subject: "judge:\(input.email)", competitionID: competition.id, after: details)
-                summary.added += 1
-            }
-            return summary
+            return try JudgeImport.write(competition: competition, actor: actor, on: connection)
         }
     }
 
@@ -355,5 +316,100 @@ struct ConflictFacts {
                 (try row.decode("reason"), try row.decode("declared_by"))
         }
         return facts
+    }
+}
+
+/// A judges import: staged, checked set-based, written (added, updated, audited) in one statement.
+enum JudgeImport {
+    static let table = StagingTable<JudgeRow>(
+        name: "judge_import",
+        columns: """
+            row_number integer NOT NULL, name text NOT NULL, email text NOT NULL, university text NOT NULL, city text NOT NULL,
+            country text NOT NULL, expertise text[] NOT NULL, max_load integer
+            """,
+        check: { row in
+            let input = row.input
+            var problems: [RowProblems.Problem] = []
+            func problem(_ message: String, isTextLimit: Bool = false) {
+                problems.append(.init(row: row.row, message: message, isTextLimit: isTextLimit))
+            }
+            if input.name.isEmpty { problem("name is missing") }
+            let textProblems =
+                TextField.problems([
+                    ("name", input.name, .name), ("email", input.email, .email), ("university", input.university, .name),
+                    ("city", input.city, .name), ("country", input.country, .name),
+                ]) + [TextField.tagsProblem(input.expertise, field: "expertise")].compactMap { $0 }
+            for message in textProblems { problem(message, isTextLimit: true) }
+            if input.email.isEmpty {
+                problem("email is missing")
+            } else if textProblems.isEmpty && !MailAddress.isAddress(input.email) {
+                problem("email \(quoted(input.email)) is not an email address")
+            }
+            if !row.maxLoadText.isEmpty && (input.maxLoad.map { !Judges.loadRange.contains($0) } ?? true) {
+                problem(
+                    "max_load \(quoted(row.maxLoadText)) is not a whole number of proposals from \(Judges.loadRange.lowerBound) to \(Judges.loadRange.upperBound)"
+                )
+            }
+            return problems
+        },
+        values: { row in
+            let input = row.input
+            return [
+                String(row.row), input.name, input.email, input.university, input.city, input.country, input.expertise.postgresText,
+                // A load out of range is a problem of its row already; staged as none, it cannot overflow the column.
+                input.maxLoad.flatMap { Judges.loadRange.contains($0) ? String($0) : nil },
+            ]
+        })
+
+    static func stage<Rows: ImportRows<JudgeRow>>(
+        _ rows: Rows, on connection: PostgresConnection, progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> (rows: Int, problems: [RowProblems.Problem]) {
+        let staged = try StagedImport.stage(rows, into: table, on: connection, progress: progress)
+        guard StagedImport.everyRowStaged(staged.problems) else { return staged }
+        let repeated = try StagedImport.problems(
+            """
+            SELECT row_number, email, first_row FROM (
+                SELECT row_number, email, min(row_number) OVER (PARTITION BY lower(email)) AS first_row FROM judge_import WHERE email <> ''
+            ) s
+            WHERE row_number <> first_row
+            """, on: connection
+        ) { "email \(try $0.decode("email", as: String.self)) is also on row \(try $0.decode("first_row", as: Int.self))" }
+        return (staged.rows, staged.problems + repeated)
+    }
+
+    /// Adds the new judges and updates the changed ones, each with its audit row, in one statement.
+    static func write(competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> ImportSummary {
+        let counts = try connection.query(
+            """
+            WITH incoming AS (
+                SELECT s.*, j.id AS existing_id, j.name AS old_name, j.city AS old_city, j.expertise AS old_expertise,
+                       j.id IS NOT NULL AND (j.name, j.university, j.city, j.country, j.expertise, j.max_load)
+                           IS NOT DISTINCT FROM (s.name, s.university, s.city, s.country, s.expertise, s.max_load) AS same
+                FROM judge_import s LEFT JOIN judge j ON j.competition_id = \(competition.id) AND lower(j.email) = lower(s.email)
+            ), added AS (
+                INSERT INTO judge (competition_id, name, email, university, city, country, expertise, max_load)
+                SELECT \(competition.id), name, email, university, city, country, expertise, max_load FROM incoming
+                WHERE existing_id IS NULL ORDER BY row_number
+                RETURNING 1
+            ), updated AS (
+                UPDATE judge j SET name = i.name, university = i.university, city = i.city, country = i.country, expertise = i.expertise,
+                    max_load = i.max_load
+                FROM incoming i WHERE j.id = i.existing_id AND NOT i.same
+                RETURNING 1
+            ), audit AS (
+                INSERT INTO audit_log (actor, action, subject, before, after, competition_id)
+                SELECT \(actor.description), CASE WHEN existing_id IS NULL THEN 'judge.add' ELSE 'judge.update' END, 'judge:' || email,
+                       CASE WHEN existing_id IS NOT NULL THEN jsonb_build_object('name', old_name, 'city', old_city, 'expertise', to_jsonb(old_expertise)) END,
+                       jsonb_build_object('name', name, 'university', university, 'city', city, 'country', country,
+                           'expertise', to_jsonb(expertise), 'max_load', max_load),
+                       \(competition.id)
+                FROM incoming WHERE NOT same ORDER BY row_number
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM added) AS added, (SELECT count(*) FROM updated) AS changed,
+                   (SELECT count(*) FROM incoming WHERE same) AS unchanged, (SELECT count(*) FROM audit) AS audited
+            """
+        ).rows[0]
+        return ImportSummary(added: try counts.decode("added"), changed: try counts.decode("changed"), unchanged: try counts.decode("unchanged"))
     }
 }

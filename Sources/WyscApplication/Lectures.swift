@@ -40,21 +40,28 @@ public struct AttendanceRow: Sendable, Hashable {
         self.quiz = quiz
     }
 
-    /// The rows of an attendance export: `email` and/or `name`, `lecture`, `attended` and/or `minutes`, optional `quiz`.
-    public static func rows(of document: CSVDocument) throws(WyscError) -> [AttendanceRow] {
-        let columns = try document.columns(required: ["lecture"], optional: ["email", "name", "attended", "minutes", "quiz"])
-        if columns["email"] == nil && columns["name"] == nil {
-            throw WyscError(.badInput, "\(document.file): the header needs an email or a name column to say who took part")
+    /// The rows of an attendance export (`email` and/or `name`, `lecture`, `attended` and/or
+    /// `minutes`, optional `quiz`), read as the import takes them.
+    public static func rows(of reader: CSVReader) throws(WyscError) -> CSVRowStream<AttendanceRow> {
+        let file = reader.file
+        let stream = try CSVRowStream(reader, required: ["lecture"], optional: ["email", "name", "attended", "minutes", "quiz"]) {
+            (record, columns) throws(WyscError) in
+            // Field by field (a nested function over the borrowed record crashes the 6.3 compiler).
+            let email = try record.string(columns["email"], in: file).trimmingCharacters(in: .whitespaces)
+            let name = try record.string(columns["name"], in: file).trimmingCharacters(in: .whitespaces)
+            let lecture = try record.string(columns["lecture"], in: file).trimmingCharacters(in: .whitespaces)
+            let attended = try record.string(columns["attended"], in: file).trimmingCharacters(in: .whitespaces).lowercased()
+            let minutes = try record.string(columns["minutes"], in: file).trimmingCharacters(in: .whitespaces)
+            let quiz = try record.string(columns["quiz"], in: file).trimmingCharacters(in: .whitespaces)
+            return AttendanceRow(row: record.row, email: email, name: name, lecture: lecture, attended: attended, minutes: minutes, quiz: quiz)
         }
-        if columns["attended"] == nil && columns["minutes"] == nil {
-            throw WyscError(.badInput, "\(document.file): the header needs an attended (yes/no) or a minutes column")
+        if stream.columns["email"] == nil && stream.columns["name"] == nil {
+            throw WyscError(.badInput, "\(file): the header needs an email or a name column to say who took part")
         }
-        return document.records.map { record in
-            AttendanceRow(
-                row: record.row, email: record.value(columns["email"]), name: record.value(columns["name"]),
-                lecture: record.value(columns["lecture"]), attended: record.value(columns["attended"]).lowercased(),
-                minutes: record.value(columns["minutes"]), quiz: record.value(columns["quiz"]))
+        if stream.columns["attended"] == nil && stream.columns["minutes"] == nil {
+            throw WyscError(.badInput, "\(file): the header needs an attended (yes/no) or a minutes column")
         }
+        return stream
     }
 
     static let yes: Set<String> = ["yes", "y", "true", "1", "present", "attended"]
@@ -101,19 +108,24 @@ extension Application {
         }
     }
 
+    /// Records attendance rows made in memory (the demo), all or nothing.
+    public func importAttendance(_ rows: [AttendanceRow], file: String, competition slug: String, as actor: Actor) async throws -> ImportSummary {
+        try await importAttendance(reading: { rows }, file: file, competition: slug, as: actor)
+    }
+
     /// Records lecture attendance and quiz scores from an export, all or nothing. Importing the same
     /// file again changes nothing; a row whose values differ from what is stored updates it (audited).
-    public func importAttendance(_ rows: [AttendanceRow], file: String, competition slug: String, as actor: Actor) async throws -> ImportSummary {
+    /// `rows` is called once per attempt of the transaction.
+    public func importAttendance<Rows: ImportRows<AttendanceRow>>(
+        reading rows: @escaping @Sendable () throws -> Rows, file: String, competition slug: String, as actor: Actor,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil
+    ) async throws -> ImportSummary {
         try actor.requireOrganizer("record attendance")
         let now = self.now()
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             try competition.require(.recordAttendance, "recording lecture attendance", now: now)
-            var problems = AttendanceImport.check(rows, definition: competition.definition)
-            // A value over its length limit is not copied anywhere, not even into the staging table.
-            if !problems.contains(where: \.isTextLimit) {
-                problems += try AttendanceImport.stage(rows, competition: competition, on: connection)
-            }
+            let (_, problems) = try AttendanceImport.stage(try rows(), competition: competition, on: connection, progress: progress)
             guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
             return try AttendanceImport.write(competition: competition, actor: actor, on: connection)
         }
@@ -192,60 +204,65 @@ extension Application {
 /// Attendance exports: rows checked alone, then matched to members in SQL (by email, or by a name
 /// that must name exactly one member), then upserted with an audit row for each added or changed record.
 enum AttendanceImport {
-    static func check(_ rows: [AttendanceRow], definition: WorkflowDefinition) -> [RowProblems.Problem] {
+    static func table(_ definition: WorkflowDefinition) -> StagingTable<AttendanceRow> {
+        StagingTable(
+            name: "attendance_import",
+            columns: """
+                row_number integer NOT NULL, email text NOT NULL, name text NOT NULL, lecture text NOT NULL,
+                present boolean, minutes integer, quiz_score numeric, member_id bigint
+                """,
+            check: { check($0, definition: definition) },
+            values: { row in
+                let present: String? = AttendanceRow.yes.contains(row.attended) ? "t" : AttendanceRow.no.contains(row.attended) ? "f" : nil
+                let minutes = Int(row.minutes).map { String(max($0, 0)) }
+                let quiz = Double(row.quiz).flatMap { $0.isFinite ? row.quiz : nil }
+                // member_id is found below, from the email or the name.
+                return [String(row.row), row.email, row.name, row.lecture, present, minutes, quiz, nil]
+            })
+    }
+
+    /// A row's problems seen alone.
+    static func check(_ row: AttendanceRow, definition: WorkflowDefinition) -> [RowProblems.Problem] {
         var problems: [RowProblems.Problem] = []
         let quizMax = definition.eligibility?.quizMax
-        for row in rows {
-            func problem(_ message: String) { problems.append(.init(row: row.row, message: message)) }
-            if row.email.isEmpty && row.name.isEmpty { problem("the participant is missing: give an email or a name") }
-            problems += TextField.problems([("email", row.email, .email), ("name", row.name, .name)])
-                .map { .init(row: row.row, message: $0, isTextLimit: true) }
-            if row.lecture.isEmpty {
-                problem("lecture is missing")
-            } else if definition.lecture(row.lecture) == nil {
-                problem("unknown lecture \(quoted(row.lecture)) (the workflow has \(definition.lectures.map(\.id).joined(separator: ", ")))")
+        func problem(_ message: String) { problems.append(.init(row: row.row, message: message)) }
+        if row.email.isEmpty && row.name.isEmpty { problem("the participant is missing: give an email or a name") }
+        problems += TextField.problems([("email", row.email, .email), ("name", row.name, .name), ("lecture", row.lecture, .name)])
+            .map { .init(row: row.row, message: $0, isTextLimit: true) }
+        if row.lecture.isEmpty {
+            problem("lecture is missing")
+        } else if definition.lecture(row.lecture) == nil {
+            problem("unknown lecture \(quoted(row.lecture)) (the workflow has \(definition.lectures.map(\.id).joined(separator: ", ")))")
+        }
+        if !row.attended.isEmpty && !AttendanceRow.yes.contains(row.attended) && !AttendanceRow.no.contains(row.attended) {
+            problem("attended \(quoted(row.attended)) is neither yes nor no")
+        }
+        if !row.minutes.isEmpty {
+            if let minutes = Int(row.minutes) {
+                if minutes < 0 { problem("minutes present (\(minutes)) cannot be negative") }
+            } else {
+                problem("minutes present \(quoted(row.minutes)) is not a whole number")
             }
-            if !row.attended.isEmpty && !AttendanceRow.yes.contains(row.attended) && !AttendanceRow.no.contains(row.attended) {
-                problem("attended \(quoted(row.attended)) is neither yes nor no")
-            }
-            if !row.minutes.isEmpty {
-                if let minutes = Int(row.minutes) {
-                    if minutes < 0 { problem("minutes present (\(minutes)) cannot be negative") }
-                } else {
-                    problem("minutes present \(quoted(row.minutes)) is not a whole number")
+        }
+        if row.attended.isEmpty && row.minutes.isEmpty { problem("give attended (yes/no) or minutes present") }
+        if !row.quiz.isEmpty {
+            if let score = Double(row.quiz), score.isFinite {
+                if score < 0 || (quizMax.map { score > $0 } ?? false) {
+                    problem("quiz score \(row.quiz) is outside 0–\(quizMax.map(EligibilityRules.format) ?? "∞")")
                 }
-            }
-            if row.attended.isEmpty && row.minutes.isEmpty { problem("give attended (yes/no) or minutes present") }
-            if !row.quiz.isEmpty {
-                if let score = Double(row.quiz), score.isFinite {
-                    if score < 0 || (quizMax.map { score > $0 } ?? false) {
-                        problem("quiz score \(row.quiz) is outside 0–\(quizMax.map(EligibilityRules.format) ?? "∞")")
-                    }
-                } else {
-                    problem("quiz score \(quoted(row.quiz)) is not a number")
-                }
+            } else {
+                problem("quiz score \(quoted(row.quiz)) is not a number")
             }
         }
         return problems
     }
 
-    static func stage(_ rows: [AttendanceRow], competition: CompetitionRecord, on connection: PostgresConnection) throws -> [RowProblems.Problem] {
-        try connection.runScript(
-            """
-            CREATE TEMP TABLE attendance_import (
-                row_number integer NOT NULL, email text NOT NULL, name text NOT NULL, lecture text NOT NULL,
-                present boolean, minutes integer, quiz_score numeric, member_id bigint
-            ) ON COMMIT DROP
-            """
-        )
-        try connection.copyFrom(
-            "COPY attendance_import (row_number, email, name, lecture, present, minutes, quiz_score) FROM STDIN",
-            rows: rows.lazy.map { row -> [String?] in
-                let present: String? = AttendanceRow.yes.contains(row.attended) ? "t" : AttendanceRow.no.contains(row.attended) ? "f" : nil
-                let minutes = Int(row.minutes).map { String(max($0, 0)) }
-                let quiz = Double(row.quiz).flatMap { $0.isFinite ? row.quiz : nil }
-                return [String(row.row), row.email, row.name, row.lecture, present, minutes, quiz]
-            })
+    /// Stages the rows, finds each participant, and runs the checks that need the database.
+    static func stage<Rows: ImportRows<AttendanceRow>>(
+        _ rows: Rows, competition: CompetitionRecord, on connection: PostgresConnection, progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> (rows: Int, problems: [RowProblems.Problem]) {
+        let staged = try StagedImport.stage(rows, into: table(competition.definition), on: connection, progress: progress)
+        guard StagedImport.everyRowStaged(staged.problems) else { return staged }
         // Match by email first; a name is used only when no email is given, and must be unique.
         try connection.query(
             """
@@ -258,11 +275,9 @@ enum AttendanceImport {
             WHERE s.email = '' AND s.name <> ''
               AND (SELECT count(*) FROM team_member m WHERE m.competition_id = \(competition.id) AND m.name = s.name) = 1
             """)
-        var problems: [RowProblems.Problem] = []
+        var problems = staged.problems
         func collect(_ query: SQLQuery) throws {
-            for row in try connection.query(query).rows {
-                problems.append(.init(row: try row.decode("row_number"), message: try row.decode("message")))
-            }
+            problems += try StagedImport.problems(query, on: connection) { try $0.decode("message") }
         }
         try collect(
             """
@@ -289,7 +304,7 @@ enum AttendanceImport {
             WHERE (f.present, f.minutes, f.quiz_score) IS DISTINCT FROM (s.present, s.minutes, s.quiz_score)
               AND NOT EXISTS (SELECT 1 FROM attendance_import e WHERE e.member_id = s.member_id AND e.lecture = s.lecture AND e.row_number < f.row_number)
             """)
-        return problems
+        return (staged.rows, problems)
     }
 
     static func write(competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> ImportSummary {

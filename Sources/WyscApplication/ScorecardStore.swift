@@ -10,23 +10,52 @@ enum Scoring {
     static func actingJudge(
         _ email: String?, actor: Actor, competition: CompetitionRecord, on connection: PostgresConnection
     ) throws -> Judges.Reference {
+        let query = try actingJudgeQuery(email, actor: actor, competition: competition.slug)
+        return try actingJudge(try connection.query(query).singleRow(), email, actor: actor, competition: competition)
+    }
+
+    /// The competition and the judge a call acts for, found in one round trip.
+    static func competitionAndActingJudge(
+        _ slug: String, judge email: String?, actor: Actor, lock: Competitions.Lock, on connection: PostgresConnection
+    ) throws -> (competition: CompetitionRecord, judge: Judges.Reference) {
+        let judgeQuery: SQLQuery
+        do {
+            judgeQuery = try actingJudgeQuery(email, actor: actor, competition: slug)
+        } catch {
+            // No judge to look up; a competition that does not exist is still told first.
+            _ = try Competitions.find(slug, on: connection, lock: lock)
+            throw error
+        }
+        let found = try connection.queries([Competitions.query(slug, lock: lock), judgeQuery])
+        let competition = try Competitions.record(try found[0].singleRow(), slug: slug, on: connection)
+        return (competition, try actingJudge(try found[1].singleRow(), email, actor: actor, competition: competition))
+    }
+
+    /// The statement that finds the acting judge, by the competition's slug so that it can travel
+    /// with the competition's own lookup; a refusal when the actor names no judge.
+    private static func actingJudgeQuery(_ email: String?, actor: Actor, competition slug: String) throws -> SQLQuery {
         switch actor {
         case .judge(let id):
-            guard let row = try connection.query("SELECT id, email FROM judge WHERE id = \(id) AND competition_id = \(competition.id)").singleRow()
-            else {
-                throw WyscError(.permissionDenied, "you are not a judge of competition '\(competition.slug)'")
-            }
-            let judge = Judges.Reference(id: try row.decode("id"), email: try row.decode("email"))
-            if let email, email.lowercased() != judge.email.lowercased() {
-                throw WyscError(.permissionDenied, "a judge sees and scores only their own assignments")
-            }
-            return judge
+            return "SELECT id, email FROM judge WHERE id = \(id) AND competition_id = (SELECT id FROM competition WHERE slug = \(slug))"
         case .organizer, .system:
             guard let email else { throw WyscError(.badInput, "an organizer acts for a judge: say which judge", code: WyscError.Code.judgeRequired) }
-            return try Judges.find(email, competition: competition, on: connection)
+            return
+                "SELECT id, email FROM judge WHERE competition_id = (SELECT id FROM competition WHERE slug = \(slug)) AND lower(email) = lower(\(email))"
         case .university:
             throw WyscError(.permissionDenied, "universities do not score proposals")
         }
+    }
+
+    private static func actingJudge(_ row: PostgresRow?, _ email: String?, actor: Actor, competition: CompetitionRecord) throws -> Judges.Reference {
+        guard let row else {
+            if case .judge = actor { throw WyscError(.permissionDenied, "you are not a judge of competition '\(competition.slug)'") }
+            throw WyscError(.notFound, "there is no judge \(email ?? "") in competition '\(competition.slug)'")
+        }
+        let judge = Judges.Reference(id: try row.decode("id"), email: try row.decode("email"))
+        if case .judge = actor, let email, email.lowercased() != judge.email.lowercased() {
+            throw WyscError(.permissionDenied, "a judge sees and scores only their own assignments")
+        }
+        return judge
     }
 
     /// The round whose scoring phase is the current phase, if any.
@@ -63,12 +92,31 @@ enum Scoring {
         return round
     }
 
-    /// Everything about a scorecard that can be refused, checked before anything is written; the
-    /// scorecard to write (revision 0: not stored yet).
+    /// Everything about a scorecard that can be refused, checked before anything is written: the
+    /// scorecard to write (revision 0: not stored yet) and the one stored now, locked for the write.
     static func check(
         judge: Judges.Reference, proposal: Int, values: [String: String], comment: String, feedback: String, draft: Bool, round: JudgingRound,
         competition: CompetitionRecord, on connection: PostgresConnection
-    ) throws -> Scorecard {
+    ) throws -> (card: Scorecard, stored: Scorecard?) {
+        try checkTexts(comment: comment, feedback: feedback, round: round)
+        // The assignment, the withdrawal, what the conflict rules look at and the stored scorecard, in one round trip.
+        let found = try connection.queries([
+            """
+            SELECT \(mayScoreColumns)
+            FROM assignment a JOIN judge j ON j.id = a.judge_id JOIN proposal p ON p.id = a.proposal_id
+            JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
+            WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal)
+            """,
+            currentQuery(judge: judge.id, proposal: proposal, round: round.id, competition: competition, lock: true),
+        ])
+        try requireMayScore(try found[0].singleRow(), judge: judge.email, proposal: proposal, round: round)
+        let card = try card(
+            proposal: proposal, values: values, comment: comment, feedback: feedback, draft: draft, round: round, competition: competition)
+        return (card, try found[1].singleRow().map { try scorecard($0, proposal: proposal, round: round.id) })
+    }
+
+    /// What can be refused in a scorecard's texts, before anything is read.
+    static func checkTexts(comment: String, feedback: String, round: JudgingRound) throws {
         try TextField.comment.check(comment, field: "the comment")
         try TextField.comment.check(feedback, field: "the feedback")
         if !round.feedbackToTeams && !feedback.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -77,30 +125,12 @@ enum Scoring {
                 "round '\(round.id)' sends no feedback to teams (its workflow does not set feedback_to_teams): write your notes as the comment, which only organizers read"
             )
         }
-        // The assignment, the withdrawal and what the conflict rules look at, in one round trip.
-        let assigned = try connection.query(
-            """
-            SELECT j.withdrawn_at IS NOT NULL AS withdrawn, j.university AS judge_university, j.city AS judge_city,
-                   u.name AS team_university, u.city AS team_city,
-                   EXISTS (SELECT 1 FROM declared_conflict c WHERE c.judge_id = j.id AND c.team_id = t.id) AS declared
-            FROM assignment a JOIN judge j ON j.id = a.judge_id JOIN proposal p ON p.id = a.proposal_id
-            JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
-            WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal)
-            """
-        ).singleRow()
-        guard let assigned else {
-            throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(judge.email) in round '\(round.id)'")
-        }
-        if try assigned.decode("withdrawn", as: Bool.self) { throw WyscError(.refused, "\(judge.email) has withdrawn from judging") }
-        let conflicts = ConflictRules(round).reasons(
-            judge: .init(university: try assigned.decode("judge_university"), city: try assigned.decode("judge_city")),
-            team: .init(university: try assigned.decode("team_university"), city: try assigned.decode("team_city")),
-            declared: try assigned.decode("declared"))
-        if !conflicts.isEmpty {
-            throw WyscError(
-                .refused, "\(judge.email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it",
-                code: WyscError.Code.conflictOfInterest)
-        }
+    }
+
+    /// The scorecard `values` make, checked against the rubric (revision 0: not stored yet).
+    static func card(
+        proposal: Int, values: [String: String], comment: String, feedback: String, draft: Bool, round: JudgingRound, competition: CompetitionRecord
+    ) throws -> Scorecard {
         let scores: [String: Double]
         do {
             scores = try competition.definition.rubric.validate(values, partial: draft)
@@ -113,36 +143,53 @@ enum Scoring {
             comment: comment, feedback: feedback, submitted: !draft, revision: 0)
     }
 
-    /// Stores a scorecard, or a revision of it. `onlyIfNew`: the caller saw no scorecard, so one
-    /// written meanwhile (another terminal's first submission) makes this stale, not a revision.
+    /// What `requireMayScore` reads, from an assignment `a` with its judge `j`, team `t` and the team's university `u`.
+    static let mayScoreColumns: SQLQuery = """
+        j.withdrawn_at IS NOT NULL AS withdrawn, j.university AS judge_university, j.city AS judge_city,
+        u.name AS team_university, u.city AS team_city,
+        EXISTS (SELECT 1 FROM declared_conflict c WHERE c.judge_id = j.id AND c.team_id = t.id) AS declared
+        """
+
+    /// Refuses a judge who may not score the proposal: not assigned it (`assigned` is nil), withdrawn, or in conflict.
+    static func requireMayScore(_ assigned: PostgresRow?, judge email: String, proposal: Int, round: JudgingRound) throws {
+        guard let assigned else {
+            throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(email) in round '\(round.id)'")
+        }
+        if try assigned.decode("withdrawn", as: Bool.self) { throw WyscError(.refused, "\(email) has withdrawn from judging") }
+        let conflicts = ConflictRules(round).reasons(
+            judge: .init(university: try assigned.decode("judge_university"), city: try assigned.decode("judge_city")),
+            team: .init(university: try assigned.decode("team_university"), city: try assigned.decode("team_city")),
+            declared: try assigned.decode("declared"))
+        if !conflicts.isEmpty {
+            throw WyscError(
+                .refused, "\(email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it",
+                code: WyscError.Code.conflictOfInterest)
+        }
+    }
+
+    /// Stores a scorecard, or a revision of `stored` (locked by `check`). `onlyIfNew`: the caller
+    /// saw no scorecard, so one written meanwhile (another terminal's first submission) makes this
+    /// stale, not a revision.
     static func write(
-        _ card: Scorecard, judge: Judges.Reference, round: JudgingRound, competition: CompetitionRecord, actor: Actor, onlyIfNew: Bool = false,
-        on connection: PostgresConnection
+        _ card: Scorecard, stored: Scorecard?, judge: Judges.Reference, round: JudgingRound, competition: CompetitionRecord, actor: Actor,
+        onlyIfNew: Bool = false, on connection: PostgresConnection
     ) throws -> ScorecardOutcome {
         let scoresJSON = JSONValue.object(card.scores.mapValues { JSONValue.number($0) })
-        let existing = try connection.query(
-            """
-            SELECT scores::text AS scores, total::float8 AS total, comment, feedback, submitted, revision FROM scorecard
-            WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge.id) AND proposal_id = \(card.proposal) FOR UPDATE
-            """
-        ).singleRow()
         let subject = "scorecard:\(round.id)/#\(card.proposal)/\(judge.email)"
         var after: [String: JSONValue] = [
             "scores": scoresJSON, "total": card.total.map(JSONValue.number) ?? .null, "comment": .string(card.comment),
             "feedback": .string(card.feedback), "submitted": .bool(card.submitted),
         ]
         if actor != .judge(judge.id) { after["on_behalf_of"] = .string(judge.email) }
-        if existing != nil && onlyIfNew { throw staleFirstScorecard() }
-        if let existing {
-            let oldScores = try Scoring.storedScores(existing)
-            let oldComment: String = try existing.decode("comment")
-            let oldFeedback: String = try existing.decode("feedback")
-            let oldSubmitted: Bool = try existing.decode("submitted")
-            let revision: Int = try existing.decode("revision")
-            if oldScores == card.scores && oldComment == card.comment && oldFeedback == card.feedback && oldSubmitted == card.submitted {
-                return ScorecardOutcome(change: .unchanged, total: card.total, revision: revision, submitted: card.submitted)
+        if stored != nil && onlyIfNew { throw staleFirstScorecard() }
+        if let stored {
+            if stored.scores == card.scores && stored.comment == card.comment && stored.feedback == card.feedback
+                && stored.submitted == card.submitted
+            {
+                return ScorecardOutcome(change: .unchanged, total: card.total, revision: stored.revision, submitted: card.submitted)
             }
-            try connection.query(
+            // The row is locked and exists: the update and its audit row travel with COMMIT.
+            try connection.queue(
                 """
                 UPDATE scorecard SET scores = \(PostgresJSON(text: scoresJSON.encoded))::jsonb, total = \(card.total), comment = \(card.comment),
                     feedback = \(card.feedback), submitted = \(card.submitted), revision = revision + 1, updated_at = now(), updated_by = \(actor.description)
@@ -152,13 +199,13 @@ enum Scoring {
                 on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,
                 competitionID: competition.id,
                 before: [
-                    "scores": .object(oldScores.mapValues { JSONValue.number($0) }),
-                    "total": (try existing.decode("total", as: Double?.self)).map(JSONValue.number) ?? .null,
-                    "comment": .string(oldComment), "feedback": .string(oldFeedback), "submitted": .bool(oldSubmitted),
-                    "revision": .integer(revision),
+                    "scores": .object(stored.scores.mapValues { JSONValue.number($0) }),
+                    "total": stored.total.map(JSONValue.number) ?? .null,
+                    "comment": .string(stored.comment), "feedback": .string(stored.feedback), "submitted": .bool(stored.submitted),
+                    "revision": .integer(stored.revision),
                 ],
-                after: after.merging(["revision": .integer(revision + 1)]) { $1 })
-            return ScorecardOutcome(change: .revised, total: card.total, revision: revision + 1, submitted: card.submitted)
+                after: after.merging(["revision": .integer(stored.revision + 1)]) { $1 })
+            return ScorecardOutcome(change: .revised, total: card.total, revision: stored.revision + 1, submitted: card.submitted)
         }
         // There was no row to lock: a concurrent first submission (two terminals, a retry racing the
         // original) may insert first. Then this one is a revision of that row.
@@ -172,7 +219,14 @@ enum Scoring {
         ).affectedRows
         if inserted == 0 {
             if onlyIfNew { throw staleFirstScorecard() }
-            return try write(card, judge: judge, round: round, competition: competition, actor: actor, on: connection)
+            guard
+                let written = try current(
+                    judge: judge.id, proposal: card.proposal, round: round.id, competition: competition, lock: true, on: connection)
+            else {
+                throw WyscError(
+                    .failure, "the scorecard for proposal #\(card.proposal) was written and removed while this one was stored; send it again")
+            }
+            return try write(card, stored: written, judge: judge, round: round, competition: competition, actor: actor, on: connection)
         }
         try Audit.record(
             on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,
@@ -210,16 +264,17 @@ enum Scoring {
     static func current(
         judge: Int, proposal: Int, round: String, competition: CompetitionRecord, lock: Bool, on connection: PostgresConnection
     ) throws -> Scorecard? {
+        try connection.query(currentQuery(judge: judge, proposal: proposal, round: round, competition: competition, lock: lock)).singleRow().map {
+            try scorecard($0, proposal: proposal, round: round)
+        }
+    }
+
+    private static func currentQuery(judge: Int, proposal: Int, round: String, competition: CompetitionRecord, lock: Bool) -> SQLQuery {
         let clause: SQLQuery = lock ? " FOR UPDATE" : ""
-        guard
-            let row = try connection.query(
-                """
-                SELECT scores::text AS scores, total::float8 AS total, comment, feedback, submitted, revision FROM scorecard
-                WHERE competition_id = \(competition.id) AND round = \(round) AND judge_id = \(judge) AND proposal_id = \(proposal)\(clause)
-                """
-            ).singleRow()
-        else { return nil }
-        return try scorecard(row, proposal: proposal, round: round)
+        return """
+            SELECT scores::text AS scores, total::float8 AS total, comment, feedback, submitted, revision FROM scorecard
+            WHERE competition_id = \(competition.id) AND round = \(round) AND judge_id = \(judge) AND proposal_id = \(proposal)\(clause)
+            """
     }
 
     /// Assigned scorecards of a round not submitted yet, as "judge → proposal #id (team)".

@@ -55,26 +55,21 @@ extension Application {
         let now = self.now()
         return try await transaction { connection in
             try self.idempotently(idempotency, on: connection) {
-                let competition = try Competitions.find(slug, on: connection, lock: .share)
-                let judge = try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
+                let (competition, judge) = try Scoring.competitionAndActingJudge(slug, judge: email, actor: actor, lock: .share, on: connection)
                 let round = try Scoring.roundOpenForScoring(competition, now: now)
-                let card = try Scoring.check(
+                let (card, stored) = try Scoring.check(
                     judge: judge, proposal: proposal, values: values, comment: comment ?? "", feedback: feedback ?? "", draft: draft, round: round,
                     competition: competition,
                     on: connection)
-                if let expectedRevision {
-                    let current =
-                        try Scoring.current(
-                            judge: judge.id, proposal: proposal, round: round.id, competition: competition, lock: true, on: connection)?.revision ?? 0
-                    if current != expectedRevision {
-                        throw WyscError(
-                            .stale,
-                            "someone changed this scorecard since you read it (it is at revision \(current), you had \(expectedRevision)): read it again, then send your change"
-                        )
-                    }
+                if let expectedRevision, expectedRevision != stored?.revision ?? 0 {
+                    throw WyscError(
+                        .stale,
+                        "someone changed this scorecard since you read it (it is at revision \(stored?.revision ?? 0), you had \(expectedRevision)): read it again, then send your change"
+                    )
                 }
                 return try Scoring.write(
-                    card, judge: judge, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0, on: connection)
+                    card, stored: stored, judge: judge, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0,
+                    on: connection)
             }
         }
     }
@@ -113,44 +108,26 @@ extension Application {
         try await declareConflict(judge: judgeEmail, team: team, reason: reason, competition: slug, as: actor)
     }
 
-    /// Scorecards from a file, for judges who scored offline: all or nothing, every bad row reported.
+    /// Scorecards made in memory, for judges who scored offline: all or nothing.
     public func importScorecards(_ rows: [ScoreRow], file: String, competition slug: String, as actor: Actor) async throws -> ImportSummary {
+        try await importScorecards(reading: { rows }, file: file, competition: slug, as: actor)
+    }
+
+    /// Scorecards from a file, for judges who scored offline: all or nothing, every bad row
+    /// reported. Each is submitted on its judge's behalf (audited as such); one sent again as it is
+    /// stored changes nothing. `rows` is called once per attempt of the transaction.
+    public func importScorecards<Rows: ImportRows<ScoreRow>>(
+        reading rows: @escaping @Sendable () throws -> Rows, file: String, competition slug: String, as actor: Actor,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil
+    ) async throws -> ImportSummary {
         try actor.requireOrganizer("import scorecards")
         let now = self.now()
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             let round = try Scoring.roundOpenForScoring(competition, now: now)
-            var problems: [RowProblems.Problem] = []
-            var cards: [(judge: Judges.Reference, card: Scorecard)] = []
-            var seen: [String: Int] = [:]
-            for row in rows {
-                do {
-                    guard let proposal = Int(row.proposal.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
-                        throw WyscError(.badInput, "proposal \(quoted(row.proposal)) is not a proposal number")
-                    }
-                    let key = "\(row.judge.lowercased())/\(proposal)"
-                    if let first = seen[key] { throw WyscError(.badInput, "the same judge and proposal as row \(first)") }
-                    seen[key] = row.row
-                    let judge = try Judges.find(row.judge, competition: competition, on: connection)
-                    let card = try Scoring.check(
-                        judge: judge, proposal: proposal, values: row.values, comment: row.comment, feedback: row.feedback, draft: false,
-                        round: round,
-                        competition: competition, on: connection)
-                    cards.append((judge, card))
-                } catch let error as WyscError {
-                    problems.append(.init(row: row.row, message: error.message))
-                }
-            }
+            let (_, problems) = try ScoreImport.stage(try rows(), round: round, competition: competition, on: connection, progress: progress)
             guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
-            var summary = ImportSummary(added: 0, unchanged: 0)
-            for (judge, card) in cards {
-                switch try Scoring.write(card, judge: judge, round: round, competition: competition, actor: actor, on: connection).change {
-                case .added: summary.added += 1
-                case .revised: summary.changed += 1
-                case .unchanged: summary.unchanged += 1
-                }
-            }
-            return summary
+            return try ScoreImport.write(round: round, competition: competition, actor: actor, on: connection)
         }
     }
 
@@ -253,5 +230,149 @@ extension Application {
                     updatedAt: try row.decode("updated_at"))
             }
         }
+    }
+}
+
+/// An offline scoring file: each row checked alone (its texts, its values against the rubric) as it
+/// is staged; then, set-based, its judge, a repeat, and whether the judge may score the proposal
+/// (the conflict rules run here, on what one query reads for every row); written in one statement.
+enum ScoreImport {
+    static func table(round: JudgingRound, competition: CompetitionRecord) -> StagingTable<ScoreRow> {
+        StagingTable(
+            name: "score_import",
+            columns: """
+                row_number integer NOT NULL, judge text NOT NULL, proposal_id bigint, scores jsonb NOT NULL, total float8 NOT NULL,
+                comment text NOT NULL, feedback text NOT NULL
+                """,
+            check: { row in
+                var problems: [RowProblems.Problem] = []
+                do {
+                    try Scoring.checkTexts(comment: row.comment, feedback: row.feedback, round: round)
+                } catch let error as WyscError {
+                    // A text that cannot be stored keeps its row out of staging.
+                    problems.append(.init(row: row.row, message: error.message, isTextLimit: true))
+                } catch {
+                    problems.append(.init(row: row.row, message: "\(error)", isTextLimit: true))
+                }
+                problems += TextField.problems([("judge", row.judge, .email), ("proposal", row.proposal, .name)]).map {
+                    .init(row: row.row, message: $0, isTextLimit: true)
+                }
+                guard let proposal = proposalNumber(row.proposal) else {
+                    problems.append(.init(row: row.row, message: "proposal \(quoted(row.proposal)) is not a proposal number"))
+                    return problems
+                }
+                do {
+                    _ = try Scoring.card(
+                        proposal: proposal, values: row.values, comment: row.comment, feedback: row.feedback, draft: false, round: round,
+                        competition: competition)
+                } catch {
+                    problems.append(.init(row: row.row, message: (error as? WyscError)?.message ?? "\(error)"))
+                }
+                return problems
+            },
+            values: { row in
+                let proposal = proposalNumber(row.proposal)
+                // A row whose proposal or values are refused is a problem already; it is staged without them.
+                let card = try? Scoring.card(
+                    proposal: proposal ?? 0, values: row.values, comment: row.comment, feedback: row.feedback, draft: false, round: round,
+                    competition: competition)
+                let scores = JSONValue.object((card?.scores ?? [:]).mapValues { JSONValue.number($0) }).encoded
+                return [String(row.row), row.judge, proposal.map(String.init), scores, String(card?.total ?? 0), row.comment, row.feedback]
+            })
+    }
+
+    static func proposalNumber(_ text: String) -> Int? {
+        Int(text.trimmingCharacters(in: CharacterSet(charactersIn: "#"))).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    static func stage<Rows: ImportRows<ScoreRow>>(
+        _ rows: Rows, round: JudgingRound, competition: CompetitionRecord, on connection: PostgresConnection,
+        progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> (rows: Int, problems: [RowProblems.Problem]) {
+        let staged = try StagedImport.stage(rows, into: table(round: round, competition: competition), on: connection, progress: progress)
+        guard StagedImport.everyRowStaged(staged.problems) else { return staged }
+        var problems = staged.problems
+        problems += try StagedImport.problems(
+            """
+            SELECT row_number, first_row FROM (
+                SELECT row_number, min(row_number) OVER (PARTITION BY lower(judge), proposal_id) AS first_row FROM score_import
+                WHERE proposal_id IS NOT NULL
+            ) s
+            WHERE row_number <> first_row
+            """, on: connection
+        ) { "the same judge and proposal as row \(try $0.decode("first_row", as: Int.self))" }
+        problems += try StagedImport.problems(
+            """
+            SELECT s.row_number, s.judge FROM score_import s
+            WHERE NOT EXISTS (SELECT 1 FROM judge j WHERE j.competition_id = \(competition.id) AND lower(j.email) = lower(s.judge))
+            """, on: connection
+        ) { "there is no judge \(try $0.decode("judge", as: String.self)) in competition '\(competition.slug)'" }
+        // Whether each known judge may score the proposal: the same checks as one scorecard's.
+        for row in try connection.query(
+            """
+            SELECT s.row_number, s.proposal_id, j.email, a.judge_id IS NOT NULL AS assigned, \(Scoring.mayScoreColumns)
+            FROM score_import s JOIN judge j ON j.competition_id = \(competition.id) AND lower(j.email) = lower(s.judge)
+            LEFT JOIN assignment a ON a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = j.id AND a.proposal_id = s.proposal_id
+            LEFT JOIN proposal p ON p.id = a.proposal_id LEFT JOIN team t ON t.id = p.team_id LEFT JOIN university u ON u.id = t.university_id
+            WHERE s.proposal_id IS NOT NULL
+            """
+        ).rows {
+            do {
+                try Scoring.requireMayScore(
+                    try row.decode("assigned", as: Bool.self) ? row : nil, judge: try row.decode("email"), proposal: try row.decode("proposal_id"),
+                    round: round)
+            } catch let error as WyscError {
+                problems.append(.init(row: try row.decode("row_number"), message: error.message))
+            }
+        }
+        return (staged.rows, problems)
+    }
+
+    /// Adds or revises each scorecard (submitted, on its judge's behalf) with its audit row, in one
+    /// statement; a scorecard sent as it is stored changes nothing.
+    static func write(
+        round: JudgingRound, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection
+    ) throws
+        -> ImportSummary
+    {
+        // The stored scorecards this import revises, locked first: a judge submitting meanwhile waits.
+        try connection.query(
+            """
+            SELECT 1 FROM scorecard c JOIN judge j ON j.id = c.judge_id JOIN score_import s ON lower(s.judge) = lower(j.email) AND s.proposal_id = c.proposal_id
+            WHERE c.competition_id = \(competition.id) AND c.round = \(round.id) FOR UPDATE OF c
+            """)
+        let counts = try connection.query(
+            """
+            WITH incoming AS (
+                SELECT s.*, j.id AS judge_id, j.email AS judge_email, c.revision AS old_revision,
+                       CASE WHEN c.judge_id IS NOT NULL THEN jsonb_build_object(
+                           'scores', c.scores, 'total', c.total, 'comment', c.comment, 'feedback', c.feedback, 'submitted', c.submitted,
+                           'revision', c.revision) END AS before,
+                       c.judge_id IS NOT NULL AND c.scores = s.scores AND c.comment = s.comment AND c.feedback = s.feedback AND c.submitted AS same
+                FROM score_import s JOIN judge j ON j.competition_id = \(competition.id) AND lower(j.email) = lower(s.judge)
+                LEFT JOIN scorecard c ON c.competition_id = \(competition.id) AND c.round = \(round.id) AND c.judge_id = j.id AND c.proposal_id = s.proposal_id
+            ), written AS (
+                INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, feedback, submitted, updated_by)
+                SELECT \(competition.id), \(round.id), judge_id, proposal_id, scores, total, comment, feedback, true, \(actor.description)
+                FROM incoming WHERE NOT same ORDER BY row_number
+                ON CONFLICT (competition_id, round, judge_id, proposal_id) DO UPDATE
+                SET scores = EXCLUDED.scores, total = EXCLUDED.total, comment = EXCLUDED.comment, feedback = EXCLUDED.feedback, submitted = true,
+                    revision = scorecard.revision + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
+                RETURNING 1
+            ), audit AS (
+                INSERT INTO audit_log (actor, action, subject, before, after, competition_id)
+                SELECT \(actor.description), 'scorecard.submit', 'scorecard:' || \(round.id) || '/#' || proposal_id || '/' || judge_email, before,
+                       jsonb_build_object('scores', scores, 'total', total, 'comment', comment, 'feedback', feedback, 'submitted', true,
+                           'on_behalf_of', judge_email, 'revision', coalesce(old_revision, 0) + 1),
+                       \(competition.id)
+                FROM incoming WHERE NOT same ORDER BY row_number
+                RETURNING 1
+            )
+            SELECT count(*) FILTER (WHERE before IS NULL) AS added, count(*) FILTER (WHERE before IS NOT NULL AND NOT same) AS changed,
+                   count(*) FILTER (WHERE same) AS unchanged, (SELECT count(*) FROM written) AS written, (SELECT count(*) FROM audit) AS audited
+            FROM incoming
+            """
+        ).rows[0]
+        return ImportSummary(added: try counts.decode("added"), changed: try counts.decode("changed"), unchanged: try counts.decode("unchanged"))
     }
 }

@@ -55,16 +55,24 @@ public struct ScoreRow: Sendable, Hashable {
         self.feedback = feedback
     }
 
-    /// Every column other than judge, proposal, comment and feedback is a criterion (empty cells are left out).
-    public static func rows(of document: CSVDocument) throws(WyscError) -> [ScoreRow] {
-        let columns = try document.columns(required: ["judge", "proposal"], optional: ["comment", "feedback"])
-        let criteria = document.header.enumerated().filter { !["judge", "proposal", "comment", "feedback"].contains($0.element) }
-        return document.records.map { record in
+    /// The rows of an offline scoring file, read as the import takes them: every column other than
+    /// judge, proposal, comment and feedback is a criterion (empty cells are left out).
+    public static func rows(of reader: CSVReader) throws(WyscError) -> CSVRowStream<ScoreRow> {
+        let file = reader.file
+        let fixed = ["judge", "proposal", "comment", "feedback"]
+        return try CSVRowStream(reader, required: ["judge", "proposal"], optional: ["comment", "feedback"], anyOther: true) {
+            (record, columns) throws(WyscError) in
             var values: [String: String] = [:]
-            for (index, name) in criteria where !record.value(index).isEmpty { values[name] = record.value(index) }
-            return ScoreRow(
-                row: record.row, judge: record.value(columns["judge"]), proposal: record.value(columns["proposal"]), values: values,
-                comment: record.value(columns["comment"]), feedback: record.value(columns["feedback"]))
+            for (name, index) in columns where !fixed.contains(name) {
+                let value = try record.string(index, in: file).trimmingCharacters(in: .whitespaces)
+                if !value.isEmpty { values[name] = value }
+            }
+            // Field by field (a nested function over the borrowed record crashes the 6.3 compiler).
+            let judge = try record.string(columns["judge"], in: file).trimmingCharacters(in: .whitespaces)
+            let proposal = try record.string(columns["proposal"], in: file).trimmingCharacters(in: .whitespaces)
+            let comment = try record.string(columns["comment"], in: file).trimmingCharacters(in: .whitespaces)
+            let feedback = try record.string(columns["feedback"], in: file).trimmingCharacters(in: .whitespaces)
+            return ScoreRow(row: record.row, judge: judge, proposal: proposal, values: values, comment: comment, feedback: feedback)
         }
     }
 }

@@ -296,47 +296,33 @@ enum TeamImport {
         return problems
     }
 
-    /// Checks each row and copies it into `team_import` (dropped at commit) as it is read, then runs
-    /// the checks that need the database; returns how many rows there were and every problem.
+    /// Where team rows are staged.
+    static func table(_ rules: TeamRules) -> StagingTable<MemberRow> {
+        StagingTable(
+            name: "team_import",
+            columns: """
+                row_number integer NOT NULL, team text NOT NULL, university text NOT NULL, name text NOT NULL,
+                email text NOT NULL, birth_date date, role text NOT NULL
+                """,
+            check: { check($0, rules: rules) },
+            values: { row in
+                let date = row.birthDate.isEmpty || CalendarDate(row.birthDate) == nil ? nil : row.birthDate
+                return [String(row.row), row.team, row.university, row.name, row.email, date, row.role.isEmpty ? "member" : row.role]
+            })
+    }
+
+    /// Stages the rows, then runs the checks that need the database; returns how many rows there
+    /// were and every problem.
     static func stage<Rows: ImportRows<MemberRow>>(
         _ rows: Rows, competition: CompetitionRecord, on connection: PostgresConnection, progress: (@Sendable (ImportProgress) -> Void)?
     ) throws -> (rows: Int, problems: [RowProblems.Problem]) {
-        try connection.runScript(
-            """
-            CREATE TEMP TABLE team_import (
-                row_number integer NOT NULL, team text NOT NULL, university text NOT NULL, name text NOT NULL,
-                email text NOT NULL, birth_date date, role text NOT NULL
-            ) ON COMMIT DROP
-            """
-        )
         let rules = competition.definition.team
-        var problems: [RowProblems.Problem] = []
-        var total = 0
-        progress?(ImportProgress(stage: "reading", done: 0, total: 0))
-        let copyRows = rows.lazy.compactMap { row -> [String?]? in
-            total += 1
-            if total % 1000 == 0 { progress?(ImportProgress(stage: "reading", done: total, total: 0)) }
-            let rowProblems = check(row, rules: rules)
-            problems += rowProblems
-            // A value over its length limit is not copied anywhere, not even into the staging table.
-            if rowProblems.contains(where: \.isTextLimit) { return nil }
-            let date = row.birthDate.isEmpty || CalendarDate(row.birthDate) == nil ? nil : row.birthDate
-            return [String(row.row), row.team, row.university, row.name, row.email, date, row.role.isEmpty ? "member" : row.role]
-        }
-        try connection.copyFrom("COPY team_import FROM STDIN", rows: copyRows)
-        try rows.finishReading()
-        // A row left out of staging would make the set-based checks misleading (a team one member
-        // short): until every value can be stored, only the rows' own problems are told.
-        if problems.contains(where: \.isTextLimit) { return (total, problems) }
-        progress?(ImportProgress(stage: "validating", done: total, total: total))
-        try connection.runScript("CREATE INDEX ON team_import (lower(team)); ANALYZE team_import")
-
-        // The set-based checks find the rows; the messages are written here, in one language, from
-        // what the rows hold.
+        let staged = try StagedImport.stage(rows, into: table(rules), on: connection, progress: progress)
+        let total = staged.rows
+        var problems = staged.problems
+        guard StagedImport.everyRowStaged(problems) else { return (total, problems) }
         func each(_ query: SQLQuery, _ message: (PostgresRow) throws -> String) throws {
-            for row in try connection.query(query).rows {
-                problems.append(.init(row: try row.decode("row_number"), message: try message(row)))
-            }
+            problems += try StagedImport.problems(query, on: connection, message)
         }
         func text(_ row: PostgresRow, _ column: String) throws -> String { try row.decode(column, as: String.self) }
         try each(
@@ -347,10 +333,12 @@ enum TeamImport {
         ) { "unknown university '\(try text($0, "university"))' (add it first)" }
         try each(
             """
-            SELECT s.row_number, s.team, s.university, f.university AS first_university, f.row_number AS first_row
-            FROM team_import s
-            JOIN LATERAL (SELECT university, row_number FROM team_import f WHERE lower(f.team) = lower(s.team) ORDER BY row_number LIMIT 1) f ON true
-            WHERE s.team <> '' AND lower(s.university) <> lower(f.university)
+            SELECT row_number, team, university, first_university, first_row FROM (
+                SELECT row_number, team, university, first_value(university) OVER team_rows AS first_university,
+                       first_value(row_number) OVER team_rows AS first_row
+                FROM team_import WHERE team <> '' WINDOW team_rows AS (PARTITION BY lower(team) ORDER BY row_number)
+            ) s
+            WHERE lower(university) <> lower(first_university)
             """
         ) { row in
             "team '\(try text(row, "team"))' is given university '\(try text(row, "university"))' here but '\(try text(row, "first_university"))' on row \(try row.decode("first_row", as: Int.self))"

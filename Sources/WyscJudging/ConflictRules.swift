@@ -108,7 +108,11 @@ public struct ConflictRules: Sendable, Hashable {
 
     /// The name as compared: without surrounding blanks, in lower case; nil when empty.
     static func key(_ name: String) -> String? {
-        let trimmed = name.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()
-        return trimmed.isEmpty ? nil : String(trimmed).lowercased()
+        // By scalars: walking Characters backwards (grapheme breaking) cost more than the rest of a scorecard's checks.
+        let scalars = name.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return nil }
+        return String(scalars[first...last]).lowercased()
     }
 }

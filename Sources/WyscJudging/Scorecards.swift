@@ -21,7 +21,7 @@ extension Rubric {
         var scores: [String: Double] = [:]
         for criterion in criteria {
             guard let text = values[criterion.id] else { continue }
-            guard let value = Double(text.trimmingCharacters(in: [" "])), value.isFinite else {
+            guard let value = Double(text.trimmingSpaces), value.isFinite else {
                 problems.append("\(criterion.id) = '\(text)' is not a number")
                 continue
             }
@@ -45,7 +45,11 @@ extension Rubric {
 }
 
 extension String {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
+    /// Without surrounding spaces (by bytes: a space is one byte in UTF-8 and never inside another character).
+    fileprivate var trimmingSpaces: Substring {
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }) else { return "" }
+        let last = bytes.lastIndex(where: { $0 != UInt8(ascii: " ") })!
+        return self[first...last]
     }
 }

@@ -67,9 +67,16 @@ public final class PostgresConnection: Sendable {
     public static func connect(_ configuration: PostgresConfiguration, logger: Logger) throws(PostgresError) -> PostgresConnection {
         var keywords = ["fallback_application_name"]
         var values = [configuration.applicationName]
-        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
+        if getenv("PGCONNECT_TIMEOUT") == nil {
             keywords.append("connect_timeout")
             values.append("10")
+        }
+        // The session settings decoding relies on travel in the start-up message (no round trips),
+        // unless the user sets options of their own: then they are set after connecting.
+        let userOptions = getenv("PGOPTIONS") != nil || configuration.connectionString?.lowercased().contains("options") == true
+        if !userOptions {
+            keywords += ["client_encoding", "options"]
+            values += ["UTF8", sessionSettings(configuration).map { "-c \($0.name)=\($0.value)" }.joined(separator: " ")]
         }
         if let connectionString = configuration.connectionString {
             // Last, so that what the user wrote overrides our defaults.
@@ -96,16 +103,26 @@ public final class PostgresConnection: Sendable {
         let sink = NoticeSink(logger: logger)
         PQsetNoticeReceiver(raw, noticeReceiver, Unmanaged.passUnretained(sink).toOpaque())
         let connection = PostgresConnection(owned: raw, noticeSink: sink)
-        guard PQsetClientEncoding(raw, "UTF8") == 0 else {
-            throw PostgresError(.connectionFailed, message: "the server cannot use UTF-8 as the client encoding")
+        if PQparameterStatus(raw, "client_encoding").map({ String(cString: $0) }) != "UTF8" {
+            guard PQsetClientEncoding(raw, "UTF8") == 0 else {
+                throw PostgresError(.connectionFailed, message: "the server cannot use UTF-8 as the client encoding")
+            }
         }
-        // Decoders read ISO dates in UTC; floats print exactly.
-        try connection.runScript("SET DateStyle TO 'ISO, MDY'; SET TimeZone TO 'UTC'; SET extra_float_digits TO 3")
-        if let timeout = configuration.statementTimeout {
-            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-            try connection.runScript("SET statement_timeout TO \(max(1, milliseconds))")  // an integer we computed, not input
+        if userOptions {
+            // Our own constants, not input.
+            try connection.runScript(sessionSettings(configuration).map { "SET \($0.name) TO '\($0.value)'" }.joined(separator: "; "))
         }
         return connection
+    }
+
+    /// Decoders read ISO dates in UTC; floats print exactly; a server's statements are bounded.
+    private static func sessionSettings(_ configuration: PostgresConfiguration) -> [(name: String, value: String)] {
+        var settings = [("DateStyle", "ISO,MDY"), ("TimeZone", "UTC"), ("extra_float_digits", "3")]
+        if let timeout = configuration.statementTimeout {
+            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            settings.append(("statement_timeout", "\(max(1, milliseconds))"))
+        }
+        return settings
     }
 
     /// Closes the connection. Later calls fail with `.connectionLost`.
@@ -136,8 +153,8 @@ public final class PostgresConnection: Sendable {
     /// (no system call: for handing a connection back after use; `isUsable` checks before the next).
     public var isIdle: Bool {
         handle.withLock { raw in
-            guard let connection = raw?.pointer else { return false }
-            return PQstatus(connection) == CONNECTION_OK && PQtransactionStatus(connection) == PQTRANS_IDLE
+            guard let raw else { return false }
+            return raw.queued.isEmpty && PQstatus(raw.pointer) == CONNECTION_OK && PQtransactionStatus(raw.pointer) == PQTRANS_IDLE
         }
     }
 
@@ -157,40 +174,186 @@ public final class PostgresConnection: Sendable {
 
     /// How many statements a connection keeps prepared; later new ones run unprepared.
     static let preparedStatementLimit = 512
+    /// How many statement texts seen once a connection remembers (to prepare on their second use).
+    static let seenStatementLimit = 2048
 
-    /// Runs one statement with its parameters and returns its rows.
+    /// Runs one statement with its parameters and returns its rows. Statements queued before it
+    /// (`queue`) travel with it, in one round trip.
     ///
-    /// Each distinct SQL text is prepared once per connection (PQprepare) and then executed by
-    /// name, so PostgreSQL parses and plans it once; values still travel only as parameters.
+    /// A SQL text is prepared (PQprepare) on its second use on a connection and then executed by
+    /// name, so PostgreSQL parses and plans it once; a text used once (a one-shot command) costs
+    /// no extra round trip. Values travel only as parameters either way.
     @discardableResult
     public func query(_ query: SQLQuery) throws(PostgresError) -> QueryResult {
-        let binds = query.binds
+        try Self.refuseNUL(query.binds)
+        return try handle.withLock { (raw) throws(PostgresError) -> QueryResult in
+            guard var state = raw else { throw PostgresError(.connectionLost, message: "the connection is closed") }
+            defer { raw = state }
+            let statements = state.queued + [query]
+            state.queued = []
+            return try Self.run(statements, on: &state).last!
+        }
+    }
+
+    /// Runs statements that do not depend on each other's answers in one round trip (after any
+    /// queued ones) and returns their rows in order. The first error is thrown; the statements
+    /// after it are not run.
+    public func queries(_ queries: [SQLQuery]) throws(PostgresError) -> [QueryResult] {
+        for query in queries { try Self.refuseNUL(query.binds) }
+        return try handle.withLock { (raw) throws(PostgresError) -> [QueryResult] in
+            guard var state = raw else { throw PostgresError(.connectionLost, message: "the connection is closed") }
+            defer { raw = state }
+            let queued = state.queued
+            state.queued = []
+            return Array(try Self.run(queued + queries, on: &state).dropFirst(queued.count))
+        }
+    }
+
+    /// Queues a statement whose only answer that matters is an error (an audit row), to be sent
+    /// with the next statement, or with COMMIT at the latest, instead of waiting a round trip for
+    /// it now. Inside a transaction only; outside one it runs at once. Its error, if any, is
+    /// thrown by the statement it travels with, and the transaction fails.
+    public func queue(_ query: SQLQuery) throws(PostgresError) {
+        try Self.refuseNUL(query.binds)
+        try handle.withLock { (raw) throws(PostgresError) in
+            guard var state = raw else { throw PostgresError(.connectionLost, message: "the connection is closed") }
+            defer { raw = state }
+            if state.queued.isEmpty && PQtransactionStatus(state.pointer) == PQTRANS_IDLE {
+                _ = try Self.run([query], on: &state)
+            } else {
+                state.queued.append(query)
+            }
+        }
+    }
+
+    /// Starts a transaction without waiting for the answer: BEGIN travels with the first statement.
+    func queueBegin(_ statement: SQLQuery) {
+        handle.withLock { raw in raw?.queued.append(statement) }
+    }
+
+    /// Forgets the statements not sent yet (the transaction they belong to is being rolled back).
+    func discardQueued() {
+        handle.withLock { raw in raw?.queued = [] }
+    }
+
+    private static func refuseNUL(_ binds: [String?]) throws(PostgresError) {
         if let position = binds.firstIndex(where: { $0?.utf8.contains(0) == true }) {
             throw PostgresError(.encoding, message: "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold")
         }
-        let sql = query.sql
-        return try handle.withLock { (raw) throws(PostgresError) -> QueryResult in
-            guard let connection = raw?.pointer else { throw PostgresError(.connectionLost, message: "the connection is closed") }
-            var name = raw?.prepared[sql]
-            if name == nil, (raw?.prepared.count ?? 0) < Self.preparedStatementLimit {
-                let candidate = "wysc_\(raw?.nextStatement ?? 0)"
-                raw?.nextStatement += 1
-                _ = try Self.consume(PQprepare(connection, candidate, sql, Int32(binds.count), nil), connection: connection, binds: [])
-                raw?.prepared[sql] = candidate
-                name = candidate
+    }
+
+    /// Sends the queued statements alone, before a script or COPY (which cannot be pipelined).
+    private static func flushQueued(_ state: inout RawConnection) throws(PostgresError) {
+        guard !state.queued.isEmpty else { return }
+        let statements = state.queued
+        state.queued = []
+        _ = try run(statements, on: &state)
+    }
+
+    /// The name `sql` is prepared under, preparing it now on its second use; nil: run it unnamed.
+    private static func preparedName(_ sql: String, parameters: Int, state: inout RawConnection) throws(PostgresError) -> String? {
+        if let name = state.prepared[sql] { return name }
+        guard state.seen.contains(sql) else {
+            if state.seen.count < seenStatementLimit { state.seen.insert(sql) }
+            return nil
+        }
+        guard state.prepared.count < preparedStatementLimit else { return nil }
+        let name = "wysc_\(state.nextStatement)"
+        state.nextStatement += 1
+        _ = try consume(PQprepare(state.pointer, name, sql, Int32(parameters), nil), connection: state.pointer, binds: [])
+        state.prepared[sql] = name
+        return name
+    }
+
+    /// Runs the statements and returns their rows: one exchange for one statement, one pipeline
+    /// (libpq's pipeline mode, one Sync) for several. The first error is thrown; in a pipeline,
+    /// the statements after it are not run.
+    private static func run(_ statements: [SQLQuery], on state: inout RawConnection) throws(PostgresError) -> [QueryResult] {
+        let connection = state.pointer
+        var names: [String?] = []
+        for statement in statements {
+            names.append(try preparedName(statement.sql, parameters: statement.binds.count, state: &state))
+        }
+        if statements.count == 1 {
+            let statement = statements[0]
+            let result = send(statement, name: names[0], connection: connection, pipelined: false)
+            return [
+                try forgettingStalePlans(statement.sql, state: &state) { () throws(PostgresError) in
+                    try consume(result, connection: connection, binds: statement.binds)
+                }
+            ]
+        }
+        guard PQenterPipelineMode(connection) == 1 else { throw connectionError(connection) }
+        defer { PQexitPipelineMode(connection) }
+        for (statement, name) in zip(statements, names) where send(statement, name: name, connection: connection, pipelined: true) == nil {
+            throw connectionError(connection)
+        }
+        guard PQpipelineSync(connection) == 1 else { throw connectionError(connection) }
+        var firstError: PostgresError?
+        var results: [QueryResult] = []
+        for statement in statements {
+            // Each statement's results end with a null; a statement after an error is only "aborted".
+            var answered = false
+            while let result = PQgetResult(connection) {
+                answered = true
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do throws(PostgresError) {
+                    results.append(
+                        try forgettingStalePlans(statement.sql, state: &state) { () throws(PostgresError) in
+                            try consume(result, connection: connection, binds: statement.binds)
+                        })
+                } catch {
+                    firstError = firstError ?? error
+                }
             }
-            let result: OpaquePointer? = withCStringArray(binds) { values in
-                if let name { return PQexecPrepared(connection, name, Int32(binds.count), values, nil, nil, 0) }
-                return PQexecParams(connection, sql, Int32(binds.count), nil, values, nil, nil, 0)
+            if !answered { firstError = firstError ?? connectionError(connection) }
+        }
+        if let sync = PQgetResult(connection) {
+            if PQresultStatus(sync) != PGRES_PIPELINE_SYNC { firstError = firstError ?? connectionError(connection) }
+            PQclear(sync)
+        } else {
+            firstError = firstError ?? connectionError(connection)
+        }
+        if var firstError {
+            // A pipeline hands over the server's last words (a shutdown's FATAL) before libpq
+            // notices the end of the stream: tell a lost connection as lost, as a single exchange does.
+            let shutdown = firstError.sqlState?.rawValue.hasPrefix("57P") == true  // admin or crash shutdown
+            if (PQstatus(connection) != CONNECTION_OK || shutdown) && firstError.kind == .server { firstError.kind = .connectionLost }
+            throw firstError
+        }
+        return results
+    }
+
+    /// Sends one statement (by name when prepared); without a pipeline, waits for its result.
+    private static func send(_ statement: SQLQuery, name: String?, connection: OpaquePointer, pipelined: Bool) -> OpaquePointer? {
+        let binds = statement.binds
+        return withCStringArray(binds) { values -> OpaquePointer? in
+            let count = Int32(binds.count)
+            if pipelined {
+                let sent =
+                    if let name { PQsendQueryPrepared(connection, name, count, values, nil, nil, 0) } else {
+                        PQsendQueryParams(connection, statement.sql, count, nil, values, nil, nil, 0)
+                    }
+                return sent == 1 ? connection : nil
             }
-            do throws(PostgresError) {
-                return try Self.consume(result, connection: connection, binds: binds)
-            } catch  where error.sqlState == .featureNotSupported || error.sqlState == .invalidStatementName {
-                // The schema changed under a prepared statement ("cached plan must not change result
-                // type") or it is gone: forget it, so the next call prepares it again.
-                raw?.prepared[sql] = nil
-                throw error
-            }
+            if let name { return PQexecPrepared(connection, name, count, values, nil, nil, 0) }
+            return PQexecParams(connection, statement.sql, count, nil, values, nil, nil, 0)
+        }
+    }
+
+    /// The schema changed under a prepared statement ("cached plan must not change result type")
+    /// or it is gone: forget it, so that its next use prepares it again.
+    private static func forgettingStalePlans<R>(
+        _ sql: String, state: inout RawConnection, _ body: () throws(PostgresError) -> R
+    ) throws(PostgresError) -> R {
+        do {
+            return try body()
+        } catch  where error.sqlState == .featureNotSupported || error.sqlState == .invalidStatementName {
+            state.prepared[sql] = nil
+            throw error
         }
     }
 
@@ -273,10 +436,15 @@ public final class PostgresConnection: Sendable {
 
     // MARK: Internals
 
+    /// The raw connection, after sending what was queued (scripts and COPY cannot be pipelined).
     private func withConnection<R>(_ body: (OpaquePointer) throws(PostgresError) -> R) throws(PostgresError) -> R {
         try handle.withLock { (raw) throws(PostgresError) -> R in
-            guard let connection = raw?.pointer else { throw PostgresError(.connectionLost, message: "the connection is closed") }
-            return try body(connection)
+            guard var state = raw else { throw PostgresError(.connectionLost, message: "the connection is closed") }
+            if !state.queued.isEmpty {
+                defer { raw = state }
+                try Self.flushQueued(&state)
+            }
+            return try body(state.pointer)
         }
     }
 
@@ -361,6 +529,10 @@ private struct RawConnection: @unchecked Sendable {
     let pointer: OpaquePointer
     /// SQL text → the name it is prepared under on this connection.
     var prepared: [String: String] = [:]
+    /// SQL texts run once, unprepared: the second use prepares them.
+    var seen: Set<String> = []
+    /// Statements to send with the next one (`queue`, a transaction's BEGIN).
+    var queued: [SQLQuery] = []
     /// Names are never reused: a statement forgotten by the cache may still exist on the server.
     var nextStatement = 0
 }

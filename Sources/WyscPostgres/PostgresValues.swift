@@ -43,7 +43,11 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public var description: String { Self.names[rawValue] ?? "type oid \(rawValue)" }
 
     static let textLike: Set<PostgresType> = [.text, .varchar, .bpchar, .name, .char, .unknown]
+    static let textOrJSON = textLike.union([.json, .jsonb])
     static let integers: Set<PostgresType> = [.int2, .int4, .int8, .oid]
+    static let exactNumbers = integers.union([.numeric])
+    static let numbers = integers.union([.float4, .float8, .numeric])
+    static let jsonTypes: Set<PostgresType> = [.json, .jsonb]
 }
 
 /// A value that can be sent as a query parameter, in PostgreSQL's text format.
@@ -71,9 +75,14 @@ extension PostgresDecodable {
     }
 }
 
-private func require(_ type: PostgresType, in accepted: Set<PostgresType>, for swiftType: String) throws(PostgresDecodingFailure) {
+private func require(_ type: PostgresType, is expected: PostgresType, for swiftType: String) throws(PostgresDecodingFailure) {
+    guard type == expected else { throw PostgresDecodingFailure("cannot decode a \(type) column as \(swiftType)") }
+}
+
+/// `swiftType` is only spelled out on failure: naming a type costs a runtime lookup on every decode.
+private func require(_ type: PostgresType, in accepted: Set<PostgresType>, for swiftType: @autoclosure () -> String) throws(PostgresDecodingFailure) {
     guard accepted.contains(type) else {
-        throw PostgresDecodingFailure("cannot decode a \(type) column as \(swiftType)")
+        throw PostgresDecodingFailure("cannot decode a \(type) column as \(swiftType())")
     }
 }
 
@@ -89,7 +98,7 @@ extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
 extension String: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { self }
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: PostgresType.textLike.union([.json, .jsonb]), for: "String")
+        try require(type, in: PostgresType.textOrJSON, for: "String")
         self = text
     }
 }
@@ -119,7 +128,7 @@ extension Int16: PostgresInteger {}
 extension Bool: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { self ? "t" : "f" }
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: [.bool], for: "Bool")
+        try require(type, is: .bool, for: "Bool")
         switch text {
         case "t": self = true
         case "f": self = false
@@ -135,7 +144,7 @@ extension Double: PostgresEncodable, PostgresDecodable {
         return "\(self)"
     }
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: PostgresType.integers.union([.float4, .float8, .numeric]), for: "Double")
+        try require(type, in: PostgresType.numbers, for: "Double")
         switch text {
         case "NaN": self = .nan
         case "Infinity": self = .infinity
@@ -150,7 +159,7 @@ extension Double: PostgresEncodable, PostgresDecodable {
 extension Decimal: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { "\(self)" }
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: PostgresType.integers.union([.numeric]), for: "Decimal")
+        try require(type, in: PostgresType.exactNumbers, for: "Decimal")
         guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
             throw PostgresDecodingFailure("\(text.prefix(30)) is not a decimal number Decimal can hold")
         }
@@ -221,7 +230,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, LosslessStr
 extension CalendarDate: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { description }
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: [.date], for: "CalendarDate")
+        try require(type, is: .date, for: "CalendarDate")
         guard let date = CalendarDate(text) else { throw PostgresDecodingFailure("unsupported date \(text) (expected YYYY-MM-DD)") }
         self = date
     }
@@ -233,7 +242,7 @@ extension Date: PostgresEncodable, PostgresDecodable {
 
     /// Reads `timestamptz` as the server prints it with `DateStyle = ISO` (set on every connection).
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: [.timestamptz], for: "Date")
+        try require(type, is: .timestamptz, for: "Date")
         guard let date = TimestampFormat.parse(text) else { throw PostgresDecodingFailure("unsupported timestamp \(text)") }
         self = date
     }
@@ -345,7 +354,7 @@ public enum TimestampFormat {
 extension UUID: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { uuidString.lowercased() }
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: [.uuid], for: "UUID")
+        try require(type, is: .uuid, for: "UUID")
         guard let value = UUID(uuidString: text) else { throw PostgresDecodingFailure("invalid uuid") }
         self = value
     }
@@ -366,7 +375,7 @@ extension Data: PostgresEncodable, PostgresDecodable {
     }
 
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: [.bytea], for: "Data")
+        try require(type, is: .bytea, for: "Data")
         let bytes = Array(text.utf8)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"), bytes.count % 2 == 0 else {
             throw PostgresDecodingFailure("bytea is not in hex format")
@@ -412,7 +421,7 @@ public struct PostgresJSON: Hashable, Sendable, PostgresEncodable, PostgresDecod
     public var postgresText: String { text }
 
     public init(postgresText text: String, type: PostgresType) throws(PostgresDecodingFailure) {
-        try require(type, in: [.json, .jsonb], for: "PostgresJSON")
+        try require(type, in: PostgresType.jsonTypes, for: "PostgresJSON")
         self.text = text
     }
 }

@@ -5,6 +5,14 @@ public enum IsolationLevel: String, Sendable {
     case readCommitted = "READ COMMITTED"
     case repeatableRead = "REPEATABLE READ"
     case serializable = "SERIALIZABLE"
+
+    var begin: SQLQuery {
+        switch self {
+        case .readCommitted: "BEGIN ISOLATION LEVEL READ COMMITTED"
+        case .repeatableRead: "BEGIN ISOLATION LEVEL REPEATABLE READ"
+        case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        }
+    }
 }
 
 /// How often a transaction is tried when PostgreSQL reports a serialization failure (40001)
@@ -52,7 +60,8 @@ extension PostgresConnection {
     }
 
     private func runTransactionOnce<R>(isolation: IsolationLevel, _ body: (PostgresConnection) throws -> R) throws -> R {
-        try runScript("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        // BEGIN travels with the first statement; the queued statements at the end (audit rows) with COMMIT.
+        queueBegin(isolation.begin)
         let value: R
         do {
             value = try body(self)
@@ -65,7 +74,7 @@ extension PostgresConnection {
             throw PostgresError(.connectionLost, message: "the connection broke before COMMIT; nothing was applied")
         }
         do {
-            try runScript("COMMIT")
+            try query("COMMIT")
         } catch  where error.kind == .connectionLost {
             var unknown = error
             unknown.kind = .transactionOutcomeUnknown
@@ -79,6 +88,7 @@ extension PostgresConnection {
     }
 
     private func rollbackQuietly() {
+        discardQueued()
         if isInTransaction { try? runScript("ROLLBACK") }
     }
 }

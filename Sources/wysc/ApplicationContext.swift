@@ -16,6 +16,15 @@ extension DatabaseOptions {
             return try await body(application)
         }
     }
+
+    /// An import of `file`: refused at once when there is no such file; on a terminal, a progress
+    /// bar that `body`'s import moves.
+    func importing<R: Sendable>(
+        _ file: String, _ body: (Application, @escaping @Sendable (ImportProgress) -> Void) async throws -> R
+    ) async throws -> R {
+        try InputFile.requireFile(file)
+        return try await ProgressBar.around { progress in try await withApplication { try await body($0, progress) } }
+    }
 }
 
 /// Which competition a command acts on: `--competition`, `WYSC_COMPETITION`, or the only one there is.

@@ -59,10 +59,11 @@ struct JudgeCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let rows = try JudgeInput.rows(of: InputFile.csv(file))
-            let summary = try await database.withApplication { application in
+            let file = file
+            let summary = try await database.importing(file) { application, progress in
                 try await application.addJudges(
-                    rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                    reading: { try JudgeInput.rows(of: CSVReader(path: file)) }, file: file,
+                    competition: try await competition.resolve(application), as: DirectModeActor.current, progress: progress)
             }
             Terminal.success("\(file): \(summary.added) judge(s) added, \(summary.changed) updated, \(summary.unchanged) unchanged.")
         }

@@ -60,10 +60,11 @@ struct LectureCommand: AsyncParsableCommand {
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                let rows = try AttendanceRow.rows(of: InputFile.csv(file))
-                let summary = try await database.withApplication { application in
+                let file = file
+                let summary = try await database.importing(file) { application, progress in
                     try await application.importAttendance(
-                        rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                        reading: { try AttendanceRow.rows(of: CSVReader(path: file)) }, file: file,
+                        competition: try await competition.resolve(application), as: DirectModeActor.current, progress: progress)
                 }
                 Terminal.success("\(file): \(summary.added) record(s) added, \(summary.changed) changed, \(summary.unchanged) unchanged.")
             }

@@ -192,10 +192,11 @@ struct ScoreCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let rows = try ScoreRow.rows(of: InputFile.csv(file))
-            let summary = try await database.withApplication { application in
+            let file = file
+            let summary = try await database.importing(file) { application, progress in
                 try await application.importScorecards(
-                    rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                    reading: { try ScoreRow.rows(of: CSVReader(path: file)) }, file: file,
+                    competition: try await competition.resolve(application), as: DirectModeActor.current, progress: progress)
             }
             Terminal.success("\(file): \(summary.added) scorecard(s) added, \(summary.changed) revised, \(summary.unchanged) unchanged.")
         }

@@ -64,21 +64,11 @@ struct TeamCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try InputFile.requireFile(file)
             let file = file
-            let bar = ProgressBar()
-            let summary: TeamImportSummary
-            do {
-                summary = try await database.withApplication { application in
-                    try await application.importTeams(
-                        reading: { try MemberRow.rows(of: CSVReader(path: file)) }, file: file,
-                        competition: try await competition.resolve(application), as: DirectModeActor.current
-                    ) { progress in bar.update(progress.stage, done: progress.done, total: progress.total) }
-                }
-                bar.finish()
-            } catch {
-                bar.finish()
-                throw error
+            let summary = try await database.importing(file) { application, progress in
+                try await application.importTeams(
+                    reading: { try MemberRow.rows(of: CSVReader(path: file)) }, file: file,
+                    competition: try await competition.resolve(application), as: DirectModeActor.current, progress: progress)
             }
             Terminal.success("\(file): registered \(summary.teams) team(s) with \(summary.members) member(s).")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import WyscApplication
 import WyscWorkflow
 
 #if canImport(Glibc)
@@ -87,6 +88,14 @@ final class ProgressBar: @unchecked Sendable {
         }
         FileHandle.standardError.write(Data(line.utf8))
         drawn = true
+    }
+
+    /// Runs `body` with a bar (on a terminal only) that its progress reports move, and clears the
+    /// bar afterwards, whether `body` succeeded or not.
+    static func around<T>(_ body: (@escaping @Sendable (ImportProgress) -> Void) async throws -> T) async throws -> T {
+        let bar = ProgressBar()
+        defer { bar.finish() }
+        return try await body { progress in bar.update(progress.stage, done: progress.done, total: progress.total) }
     }
 
     /// Clears the bar so that the next message starts on a clean line.

@@ -41,9 +41,10 @@ struct UniversityCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let document = try InputFile.csv(file)
-            let summary = try await database.withApplication { application in
-                try await application.importUniversities(document, as: DirectModeActor.current)
+            let file = file
+            let summary = try await database.importing(file) { application, progress in
+                try await application.importUniversities(
+                    reading: { try UniversityRow.rows(of: CSVReader(path: file)) }, file: file, as: DirectModeActor.current, progress: progress)
             }
             Terminal.success("\(file): \(summary.added) universit\(summary.added == 1 ? "y" : "ies") added, \(summary.unchanged) already there.")
         }

@@ -32,7 +32,8 @@ import WyscWorkflow
 
     func attendance(_ csv: String, _ test: TestApplication) async throws -> ImportSummary {
         try await test.application.importAttendance(
-            AttendanceRow.rows(of: CSVDocument(csv, file: "attendance.csv")), file: "attendance.csv", competition: "wysc-2026", as: organizer)
+            reading: { try AttendanceRow.rows(of: CSVReader(text: csv, file: "attendance.csv")) }, file: "attendance.csv", competition: "wysc-2026",
+            as: organizer)
     }
 
     /// Every member of the three teams at every lecture for `minutes`, with a quiz of 8.

@@ -160,7 +160,8 @@ import WyscWorkflow
             """
         let error = await #expect(throws: WyscError.self) {
             try await setup.application.importScorecards(
-                ScoreRow.rows(of: CSVDocument(csv, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+                reading: { try ScoreRow.rows(of: CSVReader(text: csv, file: "scores.csv")) }, file: "scores.csv", competition: "wysc-2026",
+                as: organizer)
         }
         let message = error?.message ?? ""
         #expect(message.contains("scores.csv: 3 problems; nothing was imported"), "\(message)")
@@ -170,8 +171,34 @@ import WyscWorkflow
         #expect(try await setup.application.scorecards(round: nil, competition: "wysc-2026", as: organizer).isEmpty)
         let good = "judge,proposal,idea,plan,comment\nelena@example.org,\(mine[0]),8,7,Clear plan\nelena@example.org,\(mine[1]),6,5,\n"
         let summary = try await setup.application.importScorecards(
-            ScoreRow.rows(of: CSVDocument(good, file: "scores.csv")), file: "scores.csv", competition: "wysc-2026", as: organizer)
+            reading: { try ScoreRow.rows(of: CSVReader(text: good, file: "scores.csv")) }, file: "scores.csv", competition: "wysc-2026", as: organizer
+        )
         #expect(summary == ImportSummary(added: 2, unchanged: 0))
+
+        // Again as it is: nothing changes. With one value changed: that scorecard is revised, audited with before and after.
+        @Sendable func importing(_ text: String) async throws -> ImportSummary {
+            try await setup.application.importScorecards(
+                reading: { try ScoreRow.rows(of: CSVReader(text: text, file: "scores.csv")) }, file: "scores.csv", competition: "wysc-2026",
+                as: organizer)
+        }
+        #expect(try await importing(good) == ImportSummary(added: 0, unchanged: 2))
+        let revised = "judge,proposal,idea,plan,comment\nelena@example.org,\(mine[0]),9,7,Clearer plan\nelena@example.org,\(mine[1]),6,5,\n"
+        #expect(try await importing(revised) == ImportSummary(added: 0, changed: 1, unchanged: 1))
+        let audit = try await setup.application.auditLog(AuditFilter(competition: "wysc-2026", action: "scorecard.submit"), as: organizer)
+        #expect(audit.count == 3)
+        let last = try #require(audit.last)
+        #expect(last.subject == "scorecard:screening/#\(mine[0])/elena@example.org")
+        #expect(last.before?.contains("\"revision\": 1") == true && last.before?.contains("Clear plan") == true, "\(last.before ?? "")")
+        #expect(last.after?.contains("\"revision\": 2") == true && last.after?.contains("\"on_behalf_of\": \"elena@example.org\"") == true)
+        let cards = try await setup.application.scorecards(round: nil, competition: "wysc-2026", as: organizer)
+        #expect(cards.first { $0.scorecard.proposal == mine[0] }?.scorecard.revision == 2)
+
+        // A proposal not assigned to the judge is refused as a single submission would be.
+        let others = try await queue(setup, "amina@example.org").map(\.proposal).filter { !mine.contains($0) }
+        let notMine = await #expect(throws: WyscError.self) {
+            try await importing("judge,proposal,idea,plan\nelena@example.org,\(others[0]),5,5\n")
+        }
+        #expect(notMine?.message.contains("row 2: proposal #\(others[0]) is not assigned to elena@example.org in round 'screening'") == true)
     }
 
     @Test func theWholeJudgingRunsToPublishedResults() async throws {

@@ -185,17 +185,23 @@ import WyscTestSupport
     @Test func universitiesImportAllOrNothingAndAgainWithoutChange() async throws {
         let test = try await TestApplication()
         let app = test.application
-        let csv = "name,city,country\nSeoul National University,Seoul,Republic of Korea\n成都大学,Chengdu,China\n"
-        #expect(try await app.importUniversities(CSVDocument(csv, file: "u.csv"), as: organizer) == ImportSummary(added: 2, unchanged: 0))
-        #expect(try await app.importUniversities(CSVDocument(csv, file: "u.csv"), as: organizer) == ImportSummary(added: 0, unchanged: 2))
-        let bad = "name,city,country\nNew University,Accra,Ghana\n成都大学,Shanghai,China\n,Rabat,Morocco\n"
-        let error = await #expect(throws: WyscError.self) { try await app.importUniversities(CSVDocument(bad, file: "u.csv"), as: organizer) }
-        #expect(error?.message.contains("row 4: name is missing") == true)
-        let second = await #expect(throws: WyscError.self) {
+        @Sendable func importing(_ text: String) async throws -> ImportSummary {
             try await app.importUniversities(
-                CSVDocument("name,city,country\nNew University,Accra,Ghana\n成都大学,Shanghai,China\n", file: "u.csv"), as: organizer)
+                reading: { try UniversityRow.rows(of: CSVReader(text: text, file: "u.csv")) }, file: "u.csv", as: organizer)
         }
-        #expect(second?.message.contains("row 3: university '成都大学' is already registered in Chengdu, China, not Shanghai, China") == true)
+        let csv = "name,city,country\nSeoul National University,Seoul,Republic of Korea\n成都大学,Chengdu,China\n"
+        #expect(try await importing(csv) == ImportSummary(added: 2, unchanged: 0))
+        #expect(try await importing(csv) == ImportSummary(added: 0, unchanged: 2))
+        let bad = "name,city,country\nNew University,Accra,Ghana\n成都大学,Shanghai,China\n,Rabat,Morocco\nnew university , Kumasi,Ghana\n"
+        let error = await #expect(throws: WyscError.self) { try await importing(bad) }
+        // Every problem at once: a row's own, a repeat within the file, a clash with what is registered.
+        #expect(error?.message.contains("row 4: name is missing") == true)
+        #expect(error?.message.contains("row 5: university 'new university' appears again (first on row 2)") == true)
+        #expect(error?.message.contains("row 3: university '成都大学' is already registered in Chengdu, China, not Shanghai, China") == true)
+        let tooLong = await #expect(throws: WyscError.self) {
+            try await importing("name,city,country\n\(String(repeating: "x", count: 5000)),Accra,Ghana\n")
+        }
+        #expect(tooLong?.message.contains("row 2: name") == true)
         #expect(try await app.universities().count == 2)
     }
 }

@@ -66,6 +66,48 @@ import WyscWorkflow
         #expect(history.stdout.split(separator: "\r\n").count == 2, "header and one transition: \(history.stdout)")
     }
 
+    /// Judges and universities take the same path as teams: streamed, staged, checked set-based,
+    /// all or nothing; importing again updates what changed and audits it.
+    @Test func judgeAndUniversityFilesAreImportedWholeOrNotAtAll() throws {
+        let url = try prepared()
+        let universities = try scratchFile(
+            "universities.csv", "name,city,country\nUniversity of Ghana,Accra,Ghana\nuniversity of ghana,Legon,Ghana\n,Quito,Ecuador\n")
+        let refusedUniversities = try WyscBinary.run(["university", "import", universities, "--database-url", url])
+        #expect(refusedUniversities.status == 65)
+        #expect(refusedUniversities.stderr.contains("row 3: university 'university of ghana' appears again (first on row 2)"))
+        #expect(refusedUniversities.stderr.contains("row 4: name is missing"))
+        let judges = try scratchFile(
+            "judges.csv",
+            """
+            name,email,university,city,country,expertise,max_load
+            Amara Mensah,amara@example.org,University of Ghana,Accra,Ghana,mobility;energy,5
+            Lucía Pérez,lucia@example.org,,Quito,Ecuador,water,many
+            Kim Minji,AMARA@example.org,,Seoul,Republic of Korea,,
+            """)
+        let refused = try WyscBinary.run(["judge", "import", judges, "--database-url", url])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("row 3: max_load 'many' is not a whole number of proposals"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("row 4: email AMARA@example.org is also on row 2"))
+        #expect(try WyscBinary.run(["judge", "list", "--database-url", url, "--format", "csv"]).stdout.split(separator: "\r\n").count == 1)
+
+        let good = try scratchFile(
+            "judges.csv",
+            "name,email,city,expertise,max_load\nAmara Mensah,amara@example.org,Accra,mobility;energy,5\nLucía Pérez,lucia@example.org,Quito,water,\n"
+        )
+        let imported = try WyscBinary.run(["judge", "import", good, "--database-url", url])
+        #expect(imported.stderr.contains("2 judge(s) added, 0 updated, 0 unchanged"), "\(imported.stderr)")
+        let moved = try scratchFile(
+            "judges.csv",
+            "name,email,city,expertise,max_load\nAmara Mensah,amara@example.org,Kumasi,mobility;energy,5\nLucía Pérez,lucia@example.org,Quito,water,\n"
+        )
+        let again = try WyscBinary.run(["judge", "import", moved, "--database-url", url])
+        #expect(again.stderr.contains("0 judge(s) added, 1 updated, 1 unchanged"), "\(again.stderr)")
+        let audit = try WyscBinary.run(["audit", "--action", "judge.", "--database-url", url, "--format", "csv"])
+        #expect(audit.stdout.components(separatedBy: "judge.add").count == 3, "\(audit.stdout)")
+        #expect(audit.stdout.contains("judge.update"))
+        #expect(audit.stdout.contains("Kumasi") && audit.stdout.contains("Accra"), "the update's audit row holds before and after")
+    }
+
     @Test func aBadTeamFileIsRefusedWholeWithItsRows() throws {
         let url = try prepared()
         let bad = try scratchFile(

@@ -79,6 +79,28 @@ import WyscTestSupport
         #expect(try row.decode("inf", as: Double.self) == .infinity)
     }
 
+    /// Our session settings travel in the start-up message; a user's own `options` replace that,
+    /// so then they are set after connecting, and the user's options still hold.
+    @Test func sessionSettingsHoldWithAndWithoutTheUsersOwnOptions() throws {
+        var configuration = try TestDatabase.create()
+        let plain = try PostgresConnection.connect(configuration, logger: TestDatabase.logger)
+        let base = try #require(configuration.connectionString)
+        configuration.connectionString =
+            base.contains("://") ? base + (base.contains("?") ? "&" : "?") + "options=-c%20work_mem%3D7MB" : base + " options='-c work_mem=7MB'"
+        let withOptions = try PostgresConnection.connect(configuration, logger: TestDatabase.logger)
+        for connection in [plain, withOptions] {
+            let row = try #require(
+                try connection.query(
+                    "SELECT current_setting('TimeZone') AS zone, current_setting('DateStyle') AS style, current_setting('client_encoding') AS encoding"
+                )
+                .singleRow())
+            #expect(try row.decode("zone", as: String.self) == "UTC")
+            #expect(try row.decode("style", as: String.self) == "ISO, MDY")
+            #expect(try row.decode("encoding", as: String.self) == "UTF8")
+        }
+        #expect(try withOptions.query("SELECT current_setting('work_mem') AS memory").rows[0].decode("memory", as: String.self) == "7MB")
+    }
+
     @Test func aWrongTypeOrAnUnexpectedNullNamesTheColumn() throws {
         let connection = try TestDatabase.connect()
         let row = try connection.query("SELECT 'x'::text AS label, NULL::integer AS score").rows[0]
@@ -175,6 +197,51 @@ import WyscTestSupport
         }
         #expect(try connection.query("SELECT count(*) AS n FROM team").rows[0].decode("n", as: Int.self) == 0)
         #expect(!connection.isInTransaction)
+    }
+
+    @Test func queuedStatementsAreCommittedWithTheTransaction() throws {
+        let connection = try TestDatabase.connect()
+        try connection.query("CREATE TABLE team (name text PRIMARY KEY)")
+        try connection.query("CREATE TABLE audit (what text NOT NULL)")
+        let count = try connection.withTransaction { connection in
+            let name: String = "Seoul Sparks"
+            try connection.query("INSERT INTO team VALUES (\(name))")
+            try connection.queue("INSERT INTO audit VALUES (\("added " + name))")
+            try connection.queue("INSERT INTO audit VALUES (\("checked " + name))")
+            // A statement sent after queued ones sees their effects: they run first, in order.
+            return try connection.query("SELECT count(*) AS n FROM audit").rows[0].decode("n", as: Int.self)
+        }
+        #expect(count == 2)
+        try connection.withTransaction { connection in try connection.queue("INSERT INTO audit VALUES ('last, sent with COMMIT')") }
+        #expect(try connection.query("SELECT count(*) AS n FROM audit").rows[0].decode("n", as: Int.self) == 3)
+        // Outside a transaction a queued statement runs at once: nothing waits for a statement that may never come.
+        try connection.queue("INSERT INTO audit VALUES ('outside')")
+        #expect(connection.isIdle)
+        #expect(try connection.query("SELECT count(*) AS n FROM audit").rows[0].decode("n", as: Int.self) == 4)
+    }
+
+    @Test func aQueuedStatementThatFailsFailsTheTransaction() throws {
+        let connection = try TestDatabase.connect()
+        try connection.query("CREATE TABLE team (name text PRIMARY KEY)")
+        try connection.query("CREATE TABLE audit (what text NOT NULL)")
+        let error = #expect(throws: PostgresError.self) {
+            try connection.withTransaction { connection in
+                try connection.query("INSERT INTO team VALUES ('Taipei Tigers')")
+                try connection.queue("INSERT INTO audit VALUES (NULL)")
+            }
+        }
+        #expect(error?.sqlState == .notNullViolation, "the queued statement's own error, thrown at COMMIT")
+        #expect(try connection.query("SELECT count(*) AS n FROM team").rows[0].decode("n", as: Int.self) == 0)
+        #expect(!connection.isInTransaction)
+        // The connection is usable afterwards, and a failure in a pipeline mid-transaction is the same.
+        #expect(throws: PostgresError.self) {
+            try connection.withTransaction { connection in
+                try connection.queue("INSERT INTO audit VALUES (NULL)")
+                try connection.query("INSERT INTO team VALUES ('Quito Quants')")
+            }
+        }
+        #expect(try connection.query("SELECT count(*) AS n FROM team").rows[0].decode("n", as: Int.self) == 0)
+        #expect(connection.isIdle)
     }
 
     @Test func committedWorkIsVisible() throws {
@@ -307,13 +374,20 @@ struct RecordingLogHandler: LogHandler {
 extension Double {
     var roundedToMicroseconds: Double { (self * 1_000_000).rounded() / 1_000_000 }
 
+    @Test func aStatementUsedOnceIsNotPrepared() throws {
+        let connection = try TestDatabase.connect()
+        try connection.query("SELECT 1 AS once_only")
+        let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%once_only%'")
+        #expect(try prepared.rows[0].decode("n", as: Int.self) == 0, "a one-shot command pays no round trip to prepare")
+    }
+
     @Test func statementsArePreparedOncePerConnectionAndRecoverFromSchemaChanges() throws {
         let connection = try TestDatabase.connect()
         try connection.runScript("CREATE TABLE prepared_check (id integer, name text)")
         for id in 0..<3 { try connection.query("INSERT INTO prepared_check VALUES (\(id), \("name \(id)"))") }
         let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO prepared_check%'")
-        #expect(try prepared.rows[0].decode("n", as: Int.self) == 1, "one statement, prepared once, executed three times")
-        #expect(try connection.query("SELECT * FROM prepared_check WHERE id = \(1)").columns.names == ["id", "name"])
+        #expect(try prepared.rows[0].decode("n", as: Int.self) == 1, "one statement, prepared once (on its second use), executed three times")
+        for _ in 0..<2 { #expect(try connection.query("SELECT * FROM prepared_check WHERE id = \(1)").columns.names == ["id", "name"]) }
         // A migration changes the result's shape: at most one call fails, and the next one prepares it anew.
         try connection.runScript("ALTER TABLE prepared_check ADD COLUMN extra integer")
         _ = try? connection.query("SELECT * FROM prepared_check WHERE id = \(1)")
