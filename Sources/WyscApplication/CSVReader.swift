@@ -368,6 +368,8 @@ public struct CSVRecord: ~Copyable {
     /// Field `column`, trimmed; "" when the row is shorter. Bytes that are not UTF-8 are refused.
     public func string(_ column: Int?, in file: String) throws(WyscError) -> String {
         let field = bytes(column)
+        // ASCII, as most fields are, needs no validation (which looks up generic metadata per field).
+        if field.allSatisfy({ $0 < 0x80 }) { return String(decoding: field, as: UTF8.self) }
         guard let text = String(validating: field, as: UTF8.self) else {
             throw WyscError(.badInput, "\(file), row \(row), column \((column ?? 0) + 1): not UTF-8 text; save the file as UTF-8")
         }

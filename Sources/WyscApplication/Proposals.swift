@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WyscPostgres
 import WyscWorkflow
 
@@ -23,48 +24,61 @@ public struct ProposalInput: Sendable, Hashable {
         self.files = files
     }
 
-    /// The rows of a form export: team,title,abstract,link,tags,files (tags and files separated by
-    /// ';'). File names are resolved in `filesDirectory` and may not leave it; an empty files cell
-    /// keeps the files of the team's previous version.
-    public static func rows(of document: CSVDocument, filesDirectory: String? = nil) throws(WyscError) -> [(row: Int, input: ProposalInput)] {
-        let columns = try document.columns(required: ["team", "title", "abstract"], optional: ["link", "tags", "files"])
-        return document.records.map { record in
-            let link = record.value(columns["link"])
-            var input = ProposalInput(
-                team: record.value(columns["team"]), title: record.value(columns["title"]), abstract: record.value(columns["abstract"]),
-                link: link.isEmpty ? nil : link, tags: splitTags(record.value(columns["tags"])))
-            let names = record.value(columns["files"]).split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            guard !names.isEmpty else { return (record.row, input) }
-            guard let filesDirectory else {
-                input.unreadableFiles.append("files are named but no directory to find them in was given (--files DIR)")
-                return (record.row, input)
-            }
-            var files: [ProposalDocument] = []
-            for name in names {
-                let parts = name.split(separator: "/")
-                guard !name.hasPrefix("/"), !parts.contains(".."), !name.contains("\\") else {
-                    input.unreadableFiles.append("file \(quoted(name)) must be a name inside \(filesDirectory), not a path out of it")
-                    continue
-                }
-                let path = URL(fileURLWithPath: filesDirectory).appendingPathComponent(name).path
-                guard FileManager.default.fileExists(atPath: path) else {
-                    input.unreadableFiles.append("file \(quoted(name)) was not found in \(filesDirectory)")
-                    continue
-                }
-                // A symbolic link may not lead out of the directory either (to /etc/shadow, say).
-                guard let root = Self.realPath(filesDirectory), Self.realPath(path)?.hasPrefix(root + "/") == true else {
-                    input.unreadableFiles.append("file \(quoted(name)) is a link to a file outside \(filesDirectory)")
-                    continue
-                }
-                do throws(WyscError) {
-                    files.append(try ProposalDocument.inspect(path: path, maxBytes: ProposalFileRules.largestFileBytes))
-                } catch {
-                    input.unreadableFiles.append(error.message)
-                }
-            }
-            input.files = files
+    /// The rows of a form export (team,title,abstract,link,tags,files; tags and files separated by
+    /// ';'), read as the import takes them. File names are resolved in `filesDirectory` and may not
+    /// leave it; each named file is inspected (size, kind, SHA-256) as its row is read, and its
+    /// bytes are read again only when it is stored. An empty files cell keeps the files of the
+    /// team's previous version.
+    public static func rows(of reader: CSVReader, filesDirectory: String? = nil) throws(WyscError) -> CSVRowStream<ProposalRow> {
+        let file = reader.file
+        return try CSVRowStream(reader, required: ["team", "title", "abstract"], optional: ["link", "tags", "files"]) {
+            (record, columns) throws(WyscError) in
+            // Field by field (a nested function over the borrowed record crashes the 6.3 compiler).
+            let team = try record.string(columns["team"], in: file).trimmingCharacters(in: .whitespaces)
+            let title = try record.string(columns["title"], in: file)
+            let abstract = try record.string(columns["abstract"], in: file)
+            let link = try record.string(columns["link"], in: file).trimmingCharacters(in: .whitespaces)
+            let tags = try record.string(columns["tags"], in: file)
+            let files = try record.string(columns["files"], in: file)
+            var input = ProposalInput(team: team, title: title, abstract: abstract, link: link.isEmpty ? nil : link, tags: splitTags(tags))
+            input.attach(named: files, in: filesDirectory)
             return (record.row, input)
         }
+    }
+
+    /// Attaches the files a form's cell names (separated by ';'), found in `directory`; a name that
+    /// cannot be attached is kept as the row's problem.
+    mutating func attach(named cell: String, in directory: String?) {
+        let names = cell.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { return }
+        guard let directory else {
+            unreadableFiles.append("files are named but no directory to find them in was given (--files DIR)")
+            return
+        }
+        var files: [ProposalDocument] = []
+        for name in names {
+            let parts = name.split(separator: "/")
+            guard !name.hasPrefix("/"), !parts.contains(".."), !name.contains("\\") else {
+                unreadableFiles.append("file \(quoted(name)) must be a name inside \(directory), not a path out of it")
+                continue
+            }
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            guard FileManager.default.fileExists(atPath: path) else {
+                unreadableFiles.append("file \(quoted(name)) was not found in \(directory)")
+                continue
+            }
+            // A symbolic link may not lead out of the directory either (to /etc/shadow, say).
+            guard let root = Self.realPath(directory), Self.realPath(path)?.hasPrefix(root + "/") == true else {
+                unreadableFiles.append("file \(quoted(name)) is a link to a file outside \(directory)")
+                continue
+            }
+            do throws(WyscError) {
+                files.append(try ProposalDocument.inspect(path: path, maxBytes: ProposalFileRules.largestFileBytes))
+            } catch {
+                unreadableFiles.append(error.message)
+            }
+        }
+        self.files = files
     }
 
     /// The path with every symbolic link resolved (realpath(3)), or nil when it cannot be.
@@ -79,19 +93,21 @@ public struct ProposalInput: Sendable, Hashable {
         text.split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// Problems visible in the input alone.
-    func problems() -> [String] {
-        var problems: [String] = []
-        if team.isEmpty { problems.append("team is missing") }
-        if title.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("title is missing") }
-        if abstract.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("abstract is missing") }
+    /// Problems visible in the input alone, on `row`. A text that cannot be stored is marked so.
+    func problems(row: Int) -> [RowProblems.Problem] {
+        var problems: [RowProblems.Problem] = []
+        func problem(_ message: String) { problems.append(.init(row: row, message: message)) }
+        if team.isEmpty { problem("team is missing") }
+        if title.trimmingCharacters(in: .whitespaces).isEmpty { problem("title is missing") }
+        if abstract.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problem("abstract is missing") }
         let textProblems =
             TextField.problems([
                 ("team", team, .name), ("title", title, .title), ("abstract", abstract, .abstract), ("link", link ?? "", .link),
             ]) + [TextField.tagsProblem(tags, field: "tags")].compactMap { $0 }
-        problems += textProblems + unreadableFiles
+        problems += textProblems.map { .init(row: row, message: $0, isTextLimit: true) }
+        unreadableFiles.forEach(problem)
         if textProblems.isEmpty, let link, !(link.hasPrefix("https://") || link.hasPrefix("http://")) || URL(string: link)?.host == nil {
-            problems.append("link \(quoted(link)) is not an http(s) address")
+            problem("link \(quoted(link)) is not an http(s) address")
         }
         return problems
     }
@@ -119,58 +135,32 @@ extension Application {
     ) async throws -> (proposal: ProposalView, outcome: ImportSummary) {
         let summary = try await importProposals([(1, input)], file: "the proposal", competition: slug, as: actor)
         let proposal = try await proposals(competition: slug, team: input.team, as: actor)[0]
-        return (proposal, summary)
+        return (proposal, summary.proposals)
     }
 
-    /// Submits proposals from a form export, all or nothing, with every bad row reported.
+    /// Submits proposals made in memory (the demo, a single submission), all or nothing.
     public func importProposals(
-        _ rows: [(row: Int, input: ProposalInput)], file: String, competition slug: String, as actor: Actor
-    ) async throws -> ImportSummary {
+        _ rows: [ProposalRow], file: String, competition slug: String, as actor: Actor
+    ) async throws -> ProposalImportSummary {
+        try await importProposals(reading: { rows }, file: file, competition: slug, as: actor)
+    }
+
+    /// Submits proposals from a form export, all or nothing, with every bad row reported. `rows` is
+    /// called once per attempt of the transaction.
+    public func importProposals<Rows: ImportRows<ProposalRow>>(
+        reading rows: @escaping @Sendable () throws -> Rows, file: String, competition slug: String, as actor: Actor,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil
+    ) async throws -> ProposalImportSummary {
+        if case .judge = actor { throw WyscError(.permissionDenied, "judges do not submit proposals") }
         let now = self.now()
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
             try competition.require(.submitProposal, "submitting a proposal", now: now)
-            var problems: [RowProblems.Problem] = []
-            var seen: [String: Int] = [:]
-            var resolved: [(row: Int, teamID: Int, teamName: String, input: ProposalInput)] = []
-            for (row, input) in rows {
-                for message in input.problems() + input.fileProblems(competition.definition.proposalFiles) {
-                    problems.append(.init(row: row, message: message))
-                }
-                guard !input.team.isEmpty else { continue }
-                if let first = seen[input.team.lowercased()] {
-                    problems.append(.init(row: row, message: "team \(quoted(input.team)) appears again (first on row \(first))"))
-                    continue
-                }
-                seen[input.team.lowercased()] = row
-                guard
-                    let team = try connection.query(
-                        "SELECT id, name, university_id FROM team WHERE competition_id = \(competition.id) AND lower(name) = lower(\(input.team))"
-                    ).singleRow()
-                else {
-                    problems.append(.init(row: row, message: "unknown team \(quoted(input.team))"))
-                    continue
-                }
-                let teamID: Int = try team.decode("id")
-                if case .university(let own) = actor, try team.decode("university_id", as: Int.self) != own {
-                    throw WyscError(.permissionDenied, "a university submits proposals only for its own teams")
-                }
-                if case .judge = actor { throw WyscError(.permissionDenied, "judges do not submit proposals") }
-                if let reason = try EligibilityDecisions.ineligibility(teamID: teamID, competition: competition, on: connection) {
-                    problems.append(.init(row: row, message: "team \(quoted(input.team)) may not submit a proposal: \(reason)"))
-                    continue
-                }
-                resolved.append((row, teamID, try team.decode("name"), input))
-            }
+            let generated = ProposalImport.GeneratedDocuments()
+            let problems = try ProposalImport.stage(
+                try rows(), generated: generated, competition: competition, actor: actor, on: connection, progress: progress)
             guard problems.isEmpty else { throw WyscError(.badInput, RowProblems(file: file, problems: problems).description) }
-            var summary = ImportSummary(added: 0, unchanged: 0)
-            for entry in resolved {
-                summary =
-                    summary
-                    + (try ProposalStore.store(
-                        entry.input, teamID: entry.teamID, teamName: entry.teamName, competition: competition, actor: actor, on: connection))
-            }
-            return summary
+            return try ProposalImport.write(generated: generated, competition: competition, actor: actor, on: connection, progress: progress)
         }
     }
 
@@ -199,6 +189,174 @@ extension Application {
 extension ImportSummary {
     static func + (lhs: ImportSummary, rhs: ImportSummary) -> ImportSummary {
         ImportSummary(added: lhs.added + rhs.added, changed: lhs.changed + rhs.changed, unchanged: lhs.unchanged + rhs.unchanged)
+    }
+}
+
+/// A form export's row: its number and what it submits.
+public typealias ProposalRow = (row: Int, input: ProposalInput)
+
+public struct ProposalImportSummary: Sendable, Hashable {
+    public var proposals: ImportSummary
+    /// How many files the rows named (each inspected, and stored unless its content already was).
+    public var files: Int
+}
+
+/// Proposal imports: rows checked alone (texts, link, the files' kinds and sizes) as they are
+/// staged, then set-based against the competition's teams; each staged row is then stored as a new
+/// proposal or version, its files read from disk as they are stored.
+enum ProposalImport {
+    /// Documents made in memory (the demo's, a test's) have no path to read them again from; their
+    /// bytes are kept by digest until they are stored.
+    final class GeneratedDocuments: Sendable {
+        private let bytes = Mutex<[Data: Data]>([:])
+        func keep(_ document: ProposalDocument) {
+            if case .bytes(let data) = document.source { bytes.withLock { $0[document.sha256] = data } }
+        }
+        func bytes(_ sha256: Data) -> Data? { bytes.withLock { $0[sha256] } }
+    }
+
+    static func table(_ rules: ProposalFileRules, generated: GeneratedDocuments) -> StagingTable<ProposalRow> {
+        StagingTable(
+            name: "proposal_import",
+            columns: """
+                row_number integer NOT NULL, team text NOT NULL, title text NOT NULL, abstract text NOT NULL, link text,
+                tags jsonb NOT NULL, files jsonb
+                """,
+            check: { row in row.input.problems(row: row.row) + row.input.fileProblems(rules).map { .init(row: row.row, message: $0) } },
+            values: { row in
+                let input = row.input
+                for document in input.files ?? [] { generated.keep(document) }
+                return [
+                    String(row.row), input.team, input.title.trimmingCharacters(in: .whitespaces),
+                    input.abstract.trimmingCharacters(in: .whitespacesAndNewlines), input.link,
+                    JSONValue.array(input.tags.map(JSONValue.string)).encoded, input.files.map { JSONValue.array($0.map(stagedEntry)).encoded },
+                ]
+            })
+    }
+
+    /// A file as staged: what was found when it was inspected, and where to read it again.
+    static func stagedEntry(_ document: ProposalDocument) -> JSONValue {
+        var path = JSONValue.null
+        if case .file(let file) = document.source { path = .string(file) }
+        return .object([
+            "name": .string(document.name), "size": .integer(document.size), "sha256": .string(hexadecimal(document.sha256)),
+            "type": .optional(document.type?.rawValue), "path": path,
+        ])
+    }
+
+    static func document(_ entry: JSONValue, generated: GeneratedDocuments) throws -> ProposalDocument {
+        guard case .object(let fields) = entry, case .string(let name) = fields["name"], case .integer(let size) = fields["size"],
+            case .string(let digest) = fields["sha256"]
+        else { throw WyscError(.failure, "a staged proposal file is malformed") }
+        let sha256 = try Hexadecimal.data(digest)
+        var type: DocumentType?
+        if case .string(let kind) = fields["type"] { type = DocumentType(rawValue: kind) }
+        let source: ProposalDocument.Source
+        if case .string(let path) = fields["path"] {
+            source = .file(path: path)
+        } else if let bytes = generated.bytes(sha256) {
+            source = .bytes(bytes)
+        } else {
+            throw WyscError(.failure, "the content of file \(quoted(name)) was not kept")
+        }
+        return ProposalDocument(name: name, size: size, sha256: sha256, type: type, source: source)
+    }
+
+    /// Stages the rows, then runs the checks that need the database: every problem, by row.
+    static func stage<Rows: ImportRows<ProposalRow>>(
+        _ rows: Rows, generated: GeneratedDocuments, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection,
+        progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> [RowProblems.Problem] {
+        let staged = try StagedImport.stage(
+            rows, into: table(competition.definition.proposalFiles, generated: generated), on: connection, progress: progress)
+        var problems = staged.problems
+        guard StagedImport.everyRowStaged(problems) else { return problems }
+        if case .university(let own) = actor,
+            try connection.query(
+                """
+                SELECT 1 FROM proposal_import s JOIN team t ON t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team)
+                WHERE t.university_id <> \(own) LIMIT 1
+                """
+            ).singleRow() != nil
+        {
+            throw WyscError(.permissionDenied, "a university submits proposals only for its own teams")
+        }
+        func text(_ row: PostgresRow, _ column: String) throws -> String { try row.decode(column, as: String.self) }
+        problems += try StagedImport.problems(
+            """
+            SELECT s.row_number, s.team FROM proposal_import s
+            WHERE s.team <> '' AND NOT EXISTS (SELECT 1 FROM team t WHERE t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team))
+            """, on: connection
+        ) { "unknown team \(quoted(try text($0, "team")))" }
+        problems += try StagedImport.problems(
+            """
+            SELECT row_number, team, first_row
+            FROM (SELECT row_number, team, min(row_number) OVER (PARTITION BY lower(team)) AS first_row FROM proposal_import WHERE team <> '') s
+            WHERE row_number <> first_row
+            """, on: connection
+        ) { "team \(quoted(try text($0, "team"))) appears again (first on row \(try $0.decode("first_row", as: Int.self)))" }
+        if competition.definition.eligibility != nil {
+            problems += try StagedImport.problems(
+                """
+                SELECT s.row_number, s.team, e.eligible AS computed, coalesce(e.reasons, '[]')::text AS reasons, o.eligible AS override
+                FROM proposal_import s JOIN team t ON t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team)
+                LEFT JOIN team_eligibility e ON e.team_id = t.id LEFT JOIN eligibility_override o ON o.team_id = t.id
+                WHERE coalesce(o.eligible, e.eligible) IS NOT TRUE
+                """, on: connection
+            ) { row in
+                let reason = try EligibilityDecisions.ineligibility(
+                    override: try row.decode("override"), computed: try row.decode("computed"), reasons: try row.decode("reasons"))
+                return "team \(quoted(try text(row, "team"))) may not submit a proposal: \(reason ?? "it is not eligible")"
+            }
+        }
+        return problems
+    }
+
+    /// How many staged rows are stored per query: the rows are read back a batch at a time, so that
+    /// an import of any size holds one batch.
+    static let batchSize = 200
+
+    /// Stores each staged row as a new proposal or a new version (an identical one changes nothing).
+    static func write(
+        generated: GeneratedDocuments, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection,
+        progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> ProposalImportSummary {
+        let total: Int = try connection.query("SELECT count(*) AS n FROM proposal_import").rows[0].decode("n")
+        var summary = ProposalImportSummary(proposals: ImportSummary(added: 0, unchanged: 0), files: 0)
+        var done = 0
+        var after = 0
+        while true {
+            let batch = try connection.query(
+                """
+                SELECT s.row_number, t.id AS team_id, t.name AS team_name, s.title, s.abstract, s.link,
+                       ARRAY(SELECT jsonb_array_elements_text(s.tags)) AS tags, s.files::text AS files
+                FROM proposal_import s JOIN team t ON t.competition_id = \(competition.id) AND lower(t.name) = lower(s.team)
+                WHERE s.row_number > \(after) ORDER BY s.row_number LIMIT \(batchSize)
+                """
+            ).rows
+            guard let last = batch.last else { break }
+            after = try last.decode("row_number")
+            for row in batch {
+                let teamName: String = try row.decode("team_name")
+                var input = ProposalInput(
+                    team: teamName, title: try row.decode("title"), abstract: try row.decode("abstract"), link: try row.decode("link"),
+                    tags: try row.decode("tags"))
+                if let files: String = try row.decode("files") {
+                    guard case .array(let entries) = try JSONValue.parse(files) else {
+                        throw WyscError(.failure, "staged proposal files are malformed")
+                    }
+                    input.files = try entries.map { try document($0, generated: generated) }
+                    summary.files += entries.count
+                }
+                summary.proposals =
+                    summary.proposals
+                    + (try ProposalStore.store(
+                        input, teamID: try row.decode("team_id"), teamName: teamName, competition: competition, actor: actor, on: connection))
+            }
+            done += batch.count
+            progress?(ImportProgress(stage: "storing", done: done, total: total))
+        }
+        return summary
     }
 }
 
@@ -302,24 +460,14 @@ enum ProposalStore {
 }
 
 extension EligibilityDecisions {
-    /// Why a team may not submit a proposal, or nil when it may. Without eligibility rules every team may.
-    static func ineligibility(teamID: Int, competition: CompetitionRecord, on connection: PostgresConnection) throws -> String? {
-        guard competition.definition.eligibility != nil else { return nil }
-        let row = try connection.query(
-            """
-            SELECT e.eligible AS computed, coalesce(e.reasons, '[]')::text AS reasons, o.eligible AS override
-            FROM team t LEFT JOIN team_eligibility e ON e.team_id = t.id LEFT JOIN eligibility_override o ON o.team_id = t.id
-            WHERE t.id = \(teamID)
-            """
-        ).rows[0]
-        let override: Bool? = try row.decode("override")
-        let computed: Bool? = try row.decode("computed")
+    /// Why a team may not submit a proposal, or nil when it may: an organizer's decision
+    /// (`override`) stands over the computed one; `reasons` is the computed decision's JSON array.
+    static func ineligibility(override: Bool?, computed: Bool?, reasons: String) throws -> String? {
         switch override ?? computed {
         case true?: return nil
         case false?:
             if override == false { return "an organizer decided it is not eligible" }
-            let reasons = try JSONValue.strings(fromArray: try row.decode("reasons"))
-            return reasons.joined(separator: "; ")
+            return try JSONValue.strings(fromArray: reasons).joined(separator: "; ")
         case nil: return "its eligibility has not been decided yet (the compute_eligibility action decides it)"
         }
     }

@@ -331,17 +331,36 @@ enum TeamImport {
             WHERE s.university <> '' AND NOT EXISTS (SELECT 1 FROM university u WHERE lower(u.name) = lower(s.university))
             """
         ) { "unknown university '\(try text($0, "university"))' (add it first)" }
-        try each(
+        // One pass over the teams: their size, their leaders, and whether their rows agree on the university.
+        var mixedUniversities = false
+        for row in try connection.query(
             """
-            SELECT row_number, team, university, first_university, first_row FROM (
-                SELECT row_number, team, university, first_value(university) OVER team_rows AS first_university,
-                       first_value(row_number) OVER team_rows AS first_row
-                FROM team_import WHERE team <> '' WINDOW team_rows AS (PARTITION BY lower(team) ORDER BY row_number)
-            ) s
-            WHERE lower(university) <> lower(first_university)
+            SELECT min(row_number) AS row_number, min(team) AS team, count(*) AS members, count(*) FILTER (WHERE role = 'leader') AS leaders,
+                   min(lower(university)) <> max(lower(university)) AS mixed
+            FROM team_import WHERE team <> '' GROUP BY lower(team)
             """
-        ) { row in
-            "team '\(try text(row, "team"))' is given university '\(try text(row, "university"))' here but '\(try text(row, "first_university"))' on row \(try row.decode("first_row", as: Int.self))"
+        ).rows {
+            let (rowNumber, team): (Int, String) = (try row.decode("row_number"), try text(row, "team"))
+            if let message = rules.sizeProblem(team: team, members: try row.decode("members")) {
+                problems.append(.init(row: rowNumber, message: message))
+            }
+            let leaders: Int = try row.decode("leaders")
+            if leaders > 1 { problems.append(.init(row: rowNumber, message: "team '\(team)' has \(leaders) leaders; at most one")) }
+            if try row.decode("mixed", as: Bool.self) { mixedUniversities = true }
+        }
+        if mixedUniversities {
+            try each(
+                """
+                SELECT row_number, team, university, first_university, first_row FROM (
+                    SELECT row_number, team, university, first_value(university) OVER team_rows AS first_university,
+                           first_value(row_number) OVER team_rows AS first_row
+                    FROM team_import WHERE team <> '' WINDOW team_rows AS (PARTITION BY lower(team) ORDER BY row_number)
+                ) s
+                WHERE lower(university) <> lower(first_university)
+                """
+            ) { row in
+                "team '\(try text(row, "team"))' is given university '\(try text(row, "university"))' here but '\(try text(row, "first_university"))' on row \(try row.decode("first_row", as: Int.self))"
+            }
         }
         try each(
             """
@@ -350,11 +369,13 @@ enum TeamImport {
             GROUP BY lower(s.team)
             """
         ) { "team '\(try text($0, "team"))' is already registered in competition \(competition.slug)" }
+        // Grouped by hash first: the rows of a repeated email are found only when there is one.
         try each(
             """
-            SELECT row_number, email, first_row
-            FROM (SELECT row_number, email, min(row_number) OVER (PARTITION BY lower(email)) AS first_row FROM team_import WHERE email <> '') s
-            WHERE row_number <> first_row
+            WITH repeated AS (
+                SELECT lower(email) AS email_key, min(row_number) AS first_row FROM team_import WHERE email <> '' GROUP BY lower(email) HAVING count(*) > 1
+            )
+            SELECT s.row_number, s.email, r.first_row FROM team_import s JOIN repeated r ON r.email_key = lower(s.email) WHERE s.row_number <> r.first_row
             """
         ) { "email \(try text($0, "email")) is also on row \(try $0.decode("first_row", as: Int.self)): one person is in one team" }
         try each(
@@ -364,19 +385,6 @@ enum TeamImport {
             JOIN team t ON t.id = m.team_id
             """
         ) { "email \(try text($0, "email")) already belongs to a member of team '\(try text($0, "team"))'" }
-        for row in try connection.query(
-            "SELECT min(row_number) AS row_number, min(team) AS team, count(*) AS members FROM team_import WHERE team <> '' GROUP BY lower(team)"
-        ).rows {
-            if let message = rules.sizeProblem(team: try text(row, "team"), members: try row.decode("members")) {
-                problems.append(.init(row: try row.decode("row_number"), message: message))
-            }
-        }
-        try each(
-            """
-            SELECT min(row_number) AS row_number, min(team) AS team, count(*) AS leaders
-            FROM team_import WHERE team <> '' AND role = 'leader' GROUP BY lower(team) HAVING count(*) > 1
-            """
-        ) { "team '\(try text($0, "team"))' has \(try $0.decode("leaders", as: Int.self)) leaders; at most one" }
         if let maxAge = rules.maxAge, let reference = rules.ageReferenceDate {
             try each(
                 """

@@ -357,7 +357,7 @@ extension Application {
             inputs.append((inputs.count + 2, DemoPlan.proposal(for: team, generator: &generator)))
         }
         let submitted = try await importProposals(inputs, file: "proposals.csv", competition: slug, as: organizer)
-        report("Proposals: \(submitted.added) received from \(eligible.count) eligible teams, each with its plan as a PDF.")
+        report("Proposals: \(submitted.proposals.added) received from \(eligible.count) eligible teams, each with its plan as a PDF.")
         if var revised = inputs.first?.input {
             revised.abstract += " Version 2 adds a budget."
             _ = try await submitProposal(revised, competition: slug, as: organizer)

@@ -43,7 +43,9 @@ public enum SafeYAML {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // No implicit typing of scalars: the readers decide what each value must be, and
+            // compiling the default resolver's patterns cost a one-shot command a tenth of its CPU.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):

@@ -129,7 +129,7 @@ private struct Reader {
             if required { problem(parent, "\(what) is missing '\(key)'") }
             return nil
         }
-        guard let value = node.int, node.tag == .init(.int) || node.string.map({ Int($0) != nil }) == true else {
+        guard let value = node.string.flatMap({ Int($0) }) else {
             problem(node, "'\(key)' in \(what) must be a whole number, not '\(node.string ?? "a \(node.kindName)")'")
             return nil
         }

@@ -76,8 +76,4 @@ enum InputFile {
         }
         return text
     }
-
-    static func csv(_ path: String) throws -> CSVDocument {
-        try CSVDocument(read(path), file: path)
-    }
 }

@@ -77,15 +77,16 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let rows = try ProposalInput.rows(of: InputFile.csv(file), filesDirectory: filesDirectory)
-            let summary = try await database.withApplication { application in
+            let (file, filesDirectory) = (file, filesDirectory)
+            let summary = try await database.importing(file) { application, progress in
                 try await application.importProposals(
-                    rows, file: file, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                    reading: { try ProposalInput.rows(of: CSVReader(path: file), filesDirectory: filesDirectory) }, file: file,
+                    competition: try await competition.resolve(application), as: DirectModeActor.current, progress: progress)
             }
-            let files = rows.reduce(0) { $0 + ($1.input.files?.count ?? 0) }
+            let outcome = summary.proposals
             Terminal.success(
-                "\(file): \(summary.added) new proposal(s), \(summary.changed) new version(s), \(summary.unchanged) unchanged"
-                    + (files > 0 ? "; \(files) file(s) checked." : "."))
+                "\(file): \(outcome.added) new proposal(s), \(outcome.changed) new version(s), \(outcome.unchanged) unchanged"
+                    + (summary.files > 0 ? "; \(summary.files) file(s) checked." : "."))
         }
     }
 

@@ -122,15 +122,15 @@ import WyscWorkflow
         try SimplePDF.make(title: "Secret", lines: []).write(to: outside)
         defer { try? FileManager.default.removeItem(at: outside) }
         try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("link.pdf"), withDestinationURL: outside)
-        let csv = try CSVDocument(
-            """
-            team,title,abstract,files
-            Han River Movers,Bus stops,An abstract.,han.pdf
-            Panda Power,Pandas,An abstract.,panda.pdf;missing.pdf;../../etc/passwd;link.pdf
-            """, file: "form.csv")
-        let rows = try ProposalInput.rows(of: csv, filesDirectory: directory.path)
+        let csv = CSVReader(
+            text: """
+                team,title,abstract,files
+                Han River Movers,Bus stops,An abstract.,han.pdf
+                Panda Power,Pandas,An abstract.,panda.pdf;missing.pdf;../../etc/passwd;link.pdf
+                """, file: "form.csv")
         let error = await #expect(throws: WyscError.self) {
-            try await app.importProposals(rows, file: "form.csv", competition: slug, as: organizer)
+            try await app.importProposals(
+                reading: { try ProposalInput.rows(of: csv, filesDirectory: directory.path) }, file: "form.csv", competition: slug, as: organizer)
         }
         let message = error?.message ?? ""
         #expect(message.contains("row 3: file 'panda.pdf' is not a kind of document wysc recognizes"), "\(message)")
@@ -144,19 +144,20 @@ import WyscWorkflow
         #expect(try test.count("document", on: connection) == 0)
 
         // Without a directory, naming files is an error on the row.
-        let undirected = try ProposalInput.rows(of: csv)
+        let undirected = Array(try ProposalInput.rows(of: csv))
         #expect(undirected[0].input.unreadableFiles == ["files are named but no directory to find them in was given (--files DIR)"])
 
         try SimplePDF.make(title: "Panda", lines: []).write(to: directory.appendingPathComponent("panda.pdf"))
-        let fixed = try CSVDocument(
-            """
-            team,title,abstract,files
-            Han River Movers,Bus stops,An abstract.,han.pdf
-            Panda Power,Pandas,An abstract.,panda.pdf
-            """, file: "form.csv")
+        let fixed = CSVReader(
+            text: """
+                team,title,abstract,files
+                Han River Movers,Bus stops,An abstract.,han.pdf
+                Panda Power,Pandas,An abstract.,panda.pdf
+                """, file: "form.csv")
         let summary = try await app.importProposals(
-            try ProposalInput.rows(of: fixed, filesDirectory: directory.path), file: "form.csv", competition: slug, as: organizer)
-        #expect(summary.added == 2)
+            reading: { try ProposalInput.rows(of: fixed, filesDirectory: directory.path) }, file: "form.csv", competition: slug, as: organizer)
+        #expect(summary.proposals.added == 2)
+        #expect(summary.files == 2)
         #expect(try test.count("document", on: connection) == 2)
     }
 

@@ -127,7 +127,8 @@ import WyscWorkflow
             """
         let error = await #expect(throws: WyscError.self) {
             try await test.application.importProposals(
-                ProposalInput.rows(of: CSVDocument(csv, file: "form.csv")), file: "form.csv", competition: "wysc-2026", as: organizer)
+                reading: { try ProposalInput.rows(of: CSVReader(text: csv, file: "form.csv")) }, file: "form.csv", competition: "wysc-2026",
+                as: organizer)
         }
         let message = error?.message ?? ""
         for expected in [
@@ -137,6 +138,56 @@ import WyscWorkflow
             #expect(message.contains(expected), "missing \(expected) in \(message)")
         }
         #expect(try await test.application.proposals(competition: "wysc-2026", as: organizer).isEmpty)
+    }
+
+    /// A form export is read from disk as it is imported, stored a batch at a time (more rows than
+    /// one batch here), and a university submits for its own teams only.
+    @Test func aProposalFormIsStreamedFromDiskAndAUniversitySubmitsOnlyForItsOwnTeams() async throws {
+        let test = try await TestApplication()
+        try await test.competition(workflow: TestWorkflows.proposalsAndScreening)
+        let app = test.application
+        let teams = 450
+        let members = (0..<teams).map { index in
+            MemberRow(
+                row: index + 2, team: "Team \(index)", university: TestApplication.universities[index % 3].name, name: "Member \(index)",
+                email: "m\(index)@example.org", birthDate: "2001-01-01", role: "leader")
+        }
+        _ = try await app.importTeams(members, file: "t.csv", competition: "wysc-2026", as: organizer)
+        _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", as: organizer)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("form-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func form(_ indices: some Sequence<Int>) -> String {
+            "team,title,abstract,tags\n" + indices.map { "Team \($0),Idea \($0),\"An abstract, with a comma.\",Smart Mobility\n" }.joined()
+        }
+        func importForm(as actor: Actor) async throws -> ProposalImportSummary {
+            try await app.importProposals(
+                reading: { try ProposalInput.rows(of: CSVReader(path: path)) }, file: path, competition: "wysc-2026", as: actor)
+        }
+        let connection = try test.connect()
+        defer { connection.close() }
+
+        // Seoul's university may not submit for another university's team; nothing is written.
+        let seoul = Actor.university(try connection.query("SELECT id FROM university WHERE name = 'Seoul National University'").rows[0].decode("id"))
+        try form(0..<3).write(toFile: path, atomically: true, encoding: .utf8)
+        let foreign = await #expect(throws: WyscError.self) { try await importForm(as: seoul) }
+        #expect(foreign?.kind == .permissionDenied)
+        #expect(try test.count("proposal", on: connection) == 0)
+        try form(stride(from: 0, to: 9, by: 3)).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try await importForm(as: seoul).proposals == ImportSummary(added: 3, unchanged: 0))
+
+        // A malformed last line stops the whole file, with its line; nothing more is written.
+        try (form(0..<teams) + "Team 1,\"unclosed,A.,\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let malformed = await #expect(throws: WyscError.self) { try await importForm(as: organizer) }
+        #expect(malformed?.message == "\(path), line \(teams + 2): a quoted field is never closed")
+        #expect(try test.count("proposal", on: connection) == 3)
+
+        try form(0..<teams).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try await importForm(as: organizer).proposals == ImportSummary(added: teams - 3, unchanged: 3))
+        let stored = try connection.query("SELECT count(*) AS n, count(DISTINCT abstract) AS abstracts FROM proposal").rows[0]
+        #expect(try stored.decode("n", as: Int.self) == teams)
+        #expect(try stored.decode("abstracts", as: Int.self) == 1)
+        let audited: Int = try connection.query("SELECT count(*) AS n FROM audit_log WHERE action = 'proposal.submit'").rows[0].decode("n")
+        #expect(audited == teams)
     }
 
     @Test func ineligibleTeamsCannotSubmitAndAreToldWhy() async throws {

@@ -129,4 +129,20 @@ import WyscWorkflow
             #expect(MailAddress(parsing: wrong) == nil, "\(wrong)")
         }
     }
+
+    @Test func anEmailAddressIsOneAtWithADottedDomainAndNothingThatBreaksAHeader() {
+        for address in ["ana@example.org", "김민준@대학교.kr", "a.b+tag@sub.example.org", "wysc@localhost", "o'neil@example.ie"] {
+            #expect(MailAddress.isAddress(address), "\(address)")
+        }
+        for wrong in [
+            "", "ana", "@example.org", "ana@", "ana@example", "ana@.example.org", "ana@example.org.", "a@b@example.org", "a b@example.org",
+            "ana@example.org\r\nBcc: x@example.org", "a\tb@example.org", "a\u{A0}b@example.org", "a\u{85}b@example.org", "<a@example.org>",
+            "a,b@example.org", "a;b@example.org", "a:b@example.org", "\"a\"@example.org", "a\\b@example.org", "a(b)@example.org",
+            "a[b]@example.org", "a\u{7F}@example.org", "a b@localhost", String(repeating: "a", count: 250) + "@example.org",
+        ] {
+            #expect(!MailAddress.isAddress(wrong), "\(wrong)")
+        }
+        // The limit counts characters, not bytes.
+        #expect(MailAddress.isAddress(String(repeating: "김", count: 100) + "@example.org"))
+    }
 }
