@@ -8,14 +8,17 @@ extension Scoring {
     /// The compute_ranking action: stores the round's ranking as it stands.
     static func computeRanking(round id: String, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws -> String {
         let round = try Assignments.round(id, of: competition)
-        let report = try results(round: round, method: .zscore, competition: competition, on: connection)
+        let report = try results(round: round, method: .model, competition: competition, on: connection)
         guard !report.lines.isEmpty else { throw WyscError(.refused, "round '\(id)' has no submitted scorecards to rank") }
         try connection.query("DELETE FROM round_result WHERE competition_id = \(competition.id) AND round = \(id)")
         for line in report.lines {
             try connection.query(
                 """
-                INSERT INTO round_result (competition_id, round, proposal_id, rank, score, raw_mean, judges, disagreement, method)
-                VALUES (\(competition.id), \(id), \(line.proposal), \(line.rank), \(line.score), \(line.rawMean), \(line.judges), \(line.disagreement), \(report.method.rawValue))
+                INSERT INTO round_result (
+                    competition_id, round, proposal_id, rank, score, raw_mean, judges, uncertain, method, top_probability, score_low, score_high, cut)
+                VALUES (
+                    \(competition.id), \(id), \(line.proposal), \(line.rank), \(line.score), \(line.rawMean), \(line.judges), \(line.uncertain),
+                    \(report.method.rawValue), \(line.topProbability), \(line.low), \(line.high), \(report.cut))
                 """)
         }
         let first = report.lines[0]
@@ -23,7 +26,7 @@ extension Scoring {
             on: connection, actor: actor, action: "ranking.compute", subject: competition.subject, competitionID: competition.id,
             after: ["round": .string(id), "proposals": .integer(report.lines.count), "first": .string(first.team)])
         return
-            "ranked \(report.lines.count) proposal(s) of round '\(id)' (z-score normalization); first: \(first.team) (\(String(format: "%.2f", first.score)))"
+            "ranked \(report.lines.count) proposal(s) of round '\(id)' (judge model); first: \(first.team) (\(String(format: "%.2f", first.score)))"
     }
 
     /// The shortlist action: the top `size` of `from` (ties at the cut all go) move into `to`.

@@ -34,22 +34,26 @@ extension Scoring {
             judgeNames[judge] = (try row.decode("judge"), try row.decode("email"))
             proposalInfo[proposal] = (try row.decode("team"), try row.decode("university"), try row.decode("title"))
         }
-        let rubric = competition.definition.rubric
-        let ranking = Ranking.rank(reviews, method: method, tieBreak: rubric.tieBreak, scaleMin: rubric.scaleMin, scaleMax: rubric.scaleMax)
+        let ranking = Ranking.rank(
+            reviews, method: method, tieBreak: competition.definition.rubric.tieBreak, cut: competition.definition.cut(of: round.id))
         let missing = try missing(round: round.id, competition: competition, on: connection).count
         return ResultsReport(
-            round: round.id, method: method, published: false,
+            round: round.id, method: method, cut: ranking.cut, judgeGroups: ranking.judgeGroups, published: false,
             lines: ranking.proposals.map { standing in
                 let info = proposalInfo[standing.proposal]!
+                let confidence = standing.confidence
                 return ResultsReport.Line(
                     rank: standing.rank, proposal: standing.proposal, team: info.team, university: info.university, title: info.title,
                     score: standing.score, rawMean: standing.rawMean,
                     judgeTotals: standing.totals.map { ResultsReport.JudgeTotal(judge: judgeNames[$0.judge]!.0, total: $0.total) },
-                    judges: standing.totals.count, spread: standing.spread, disagreement: standing.disagreement)
+                    judges: standing.totals.count, spread: standing.spread, low: confidence?.low, high: confidence?.high,
+                    topProbability: confidence?.topProbability, bestRank: confidence?.ranks.lowerBound, worstRank: confidence?.ranks.upperBound,
+                    uncertain: confidence?.isUncertainAtCut ?? false)
             },
             judges: ranking.judges.map {
                 ResultsReport.JudgeSummary(
-                    judge: judgeNames[$0.judge]!.0, email: judgeNames[$0.judge]!.1, scorecards: $0.scorecards, mean: $0.mean, spread: $0.spread)
+                    judge: judgeNames[$0.judge]!.0, email: judgeNames[$0.judge]!.1, scorecards: $0.scorecards, mean: $0.mean, spread: $0.spread,
+                    bias: $0.bias, scale: $0.scale)
             },
             missingScorecards: missing)
     }

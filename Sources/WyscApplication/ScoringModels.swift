@@ -117,13 +117,22 @@ public struct ResultsReport: Sendable, Hashable, Codable {
         public var team: String
         public var university: String
         public var title: String
+        /// What the proposal is ranked on, on the rubric's scale, whatever the method.
         public var score: Double
         public var rawMean: Double
         /// Each judge's weighted total; empty for those who may not see other judges' scores.
         public var judgeTotals: [JudgeTotal]
         public var judges: Int
         public var spread: Double
-        public var disagreement: Bool
+        /// The judge model's 80% interval of the score, its probability of being in the round's
+        /// first `cut`, and its 80% range of ranks; nil under the other methods.
+        public var low: Double?
+        public var high: Double?
+        public var topProbability: Double?
+        public var bestRank: Int?
+        public var worstRank: Int?
+        /// Neither surely in nor surely out of the first `cut` (0.1 < topProbability < 0.9).
+        public var uncertain: Bool
     }
 
     public struct JudgeSummary: Sendable, Hashable, Codable {
@@ -132,10 +141,18 @@ public struct ResultsReport: Sendable, Hashable, Codable {
         public var scorecards: Int
         public var mean: Double
         public var spread: Double
+        /// The judge model's estimates: points added to every total, and spread against the panel's (1).
+        public var bias: Double?
+        public var scale: Double?
     }
 
     public var round: String
     public var method: NormalizationMethod
+    /// How many proposals the round keeps (its shortlist, or 3 for the last round).
+    public var cut: Int
+    /// Groups of judges that share no proposal with another group; over 1, the judge model cannot
+    /// compare the groups' leniency.
+    public var judgeGroups: Int
     public var published: Bool
     public var lines: [Line]
     public var judges: [JudgeSummary]

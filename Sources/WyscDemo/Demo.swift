@@ -408,10 +408,12 @@ extension Application {
             }
         }
         report("\(round.title): \(panel.count) judges submitted \(scored) scorecards as themselves.")
-        let judgeReport = try await results(round: round.id, method: .zscore, competition: slug, as: organizer).judges
-        if let harsh = judgeReport.min(by: { $0.mean < $1.mean }), let lenient = judgeReport.max(by: { $0.mean < $1.mean }) {
+        let judgeReport = try await results(round: round.id, method: .model, competition: slug, as: organizer).judges
+        if let harsh = judgeReport.min(by: { ($0.bias ?? 0) < ($1.bias ?? 0) }),
+            let lenient = judgeReport.max(by: { ($0.bias ?? 0) < ($1.bias ?? 0) })
+        {
             report(
-                "  the harshest judge (\(harsh.judge)) averages \(String(format: "%.2f", harsh.mean)), the most lenient (\(lenient.judge)) \(String(format: "%.2f", lenient.mean)): per-judge z-scores even that out"
+                "  the harshest judge (\(harsh.judge)) gives \(String(format: "%+.2f", harsh.bias ?? 0)) points, the most lenient (\(lenient.judge)) \(String(format: "%+.2f", lenient.bias ?? 0)): the judge model evens that out"
             )
         }
     }
@@ -419,11 +421,11 @@ extension Application {
     /// After a transition, what it decided: for eligibility, who goes on and why the others do not.
     func reportDemoOutcome(of record: TransitionRecord, slug: String, organizer: Actor, report: @Sendable (String) -> Void) async throws {
         if record.performed.contains(where: { $0.hasPrefix("published") }) {
-            let final = try await results(round: nil, method: .zscore, competition: slug, as: organizer)
-            report("Final ranking (round '\(final.round)', normalized scores):")
+            let final = try await results(round: nil, method: .model, competition: slug, as: organizer)
+            report("Final ranking (round '\(final.round)', by the judge model):")
             for line in final.lines.prefix(10) {
                 report(
-                    "  \(line.rank). \(line.team) — \(line.university): \(String(format: "%.2f", line.score)) (raw mean \(String(format: "%.2f", line.rawMean)))\(line.disagreement ? ", judges disagree" : "")"
+                    "  \(line.rank). \(line.team) — \(line.university): \(String(format: "%.2f", line.score)) (raw mean \(String(format: "%.2f", line.rawMean)))\(line.uncertain ? ", uncertain at the cut" : "")"
                 )
             }
             if let winner = final.lines.first,

@@ -269,7 +269,7 @@ enum OpenAPIDocument {
               summary: A round's ranking (organizers any time; judges and universities after publication, without judges' scores; a university sees its own teams).
               parameters:
                 - {name: round, in: query, required: false, schema: {type: string}}
-                - {name: method, in: query, required: false, schema: {type: string, enum: [zscore, raw]}}
+                - {name: method, in: query, required: false, description: 'model (default), zscore or raw', schema: {type: string, enum: [model, zscore, raw]}}
               responses:
                 "200": {description: Results, content: {application/json: {schema: {$ref: "#/components/schemas/Results"}}}}
                 "403": {$ref: "#/components/responses/Error"}
@@ -448,7 +448,9 @@ enum OpenAPIDocument {
               type: object
               properties:
                 round: {type: string}
-                method: {type: string, enum: [zscore, raw]}
+                method: {type: string, enum: [model, zscore, raw]}
+                cut: {type: integer, description: "How many proposals the round keeps (its shortlist; 3 for the last round)"}
+                judge_groups: {type: integer, description: "Groups of judges sharing no proposal with another group; over 1, their leniency cannot be compared"}
                 published: {type: boolean}
                 missing_scorecards: {type: integer}
                 lines:
@@ -466,10 +468,24 @@ enum OpenAPIDocument {
                       judges: {type: integer}
                       judge_totals: {type: array, items: {type: object, properties: {judge: {type: string}, total: {type: number}}}}
                       spread: {type: number}
-                      disagreement: {type: boolean}
+                      low: {type: number, description: "The judge model's 80% interval of the score (method model only)"}
+                      high: {type: number}
+                      top_probability: {type: number, minimum: 0, maximum: 1, description: "The probability of being among the first `cut` (method model only)"}
+                      best_rank: {type: integer, description: "The 80% range of ranks (method model only)"}
+                      worst_rank: {type: integer}
+                      uncertain: {type: boolean, description: "Neither surely in nor surely out of the cut (0.1 < top_probability < 0.9)"}
                 judges:
                   type: array
-                  items: {type: object, properties: {judge: {type: string}, email: {type: string}, scorecards: {type: integer}, mean: {type: number}, spread: {type: number}}}
+                  items:
+                    type: object
+                    properties:
+                      judge: {type: string}
+                      email: {type: string}
+                      scorecards: {type: integer}
+                      mean: {type: number}
+                      spread: {type: number}
+                      bias: {type: number, description: "Points the judge adds to every total, by the judge model"}
+                      scale: {type: number, description: "How far apart the judge puts proposals against the panel (1), by the judge model"}
             AuditEntry:
               type: object
               properties:

@@ -114,15 +114,15 @@ enum WebResources {
           <circle cx="{{mean}}" cy="{{y}}" r="4" class="mean"/>
           {{/judges}}
         </svg>
-        <figcaption>Judges' means and spreads: a judge far from the others is harsh or lenient; the z-score normalization evens that out.</figcaption>
+        <figcaption>Judges' means and spreads: a judge far from the others is harsh or lenient; the judge model estimates each judge's bias and scale with the proposals' quality and evens that out.</figcaption>
         </figure>
         <div class="scroll">
         <table>
-          <caption>Normalized ranking{{#published}} (published){{/published}}</caption>
-          <thead><tr><th scope="col">Rank</th><th scope="col">Proposal</th><th scope="col">Team</th><th scope="col">Score</th><th scope="col">Raw mean</th><th scope="col">Judges</th><th scope="col">Disagreement</th></tr></thead>
+          <caption>Ranking by the judge model{{#published}} (published){{/published}}</caption>
+          <thead><tr><th scope="col">Rank</th><th scope="col">Proposal</th><th scope="col">Team</th><th scope="col">Score (80%)</th><th scope="col">In the top {{cut}}</th><th scope="col">Raw mean</th><th scope="col">Judges</th><th scope="col">At the cut</th></tr></thead>
           <tbody>
           {{#lines}}
-          <tr><td>{{rank}}</td><td><a href="/c/{{slug}}/proposals/{{proposal}}">#{{proposal}}</a></td><td dir="auto">{{team}}</td><td>{{score}}</td><td>{{rawMean}}</td><td>{{judges}}</td><td>{{#disagreement}}<strong class="overdue">judges disagree (spread {{spread}})</strong>{{/disagreement}}</td></tr>
+          <tr><td>{{rank}}</td><td><a href="/c/{{slug}}/proposals/{{proposal}}">#{{proposal}}</a></td><td dir="auto">{{team}}</td><td>{{score}} <span class="muted">({{low}}–{{high}})</span></td><td>{{topProbability}}</td><td>{{rawMean}}</td><td>{{judges}}</td><td>{{#uncertain}}<strong class="overdue">uncertain: one more scorecard may decide</strong>{{/uncertain}}</td></tr>
           {{/lines}}
           </tbody>
         </table>

@@ -68,8 +68,8 @@ struct ScorecardController {
         api.get(Endpoint.results.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let query = request.uri.queryParameters
-            guard let method = NormalizationMethod(rawValue: query.get("method") ?? "zscore") else {
-                throw APIError(.badRequest, "bad_parameter", "method must be zscore or raw")
+            guard let method = NormalizationMethod(rawValue: query.get("method") ?? "model") else {
+                throw APIError(.badRequest, "bad_parameter", "method must be model, zscore or raw")
             }
             return try Reply.json(
                 try await application.results(round: query.get("round"), method: method, competition: slug, as: try RouteSupport.actor(context))

@@ -292,7 +292,7 @@ struct WebController {
         async let countsRead = application.registrationCounts(competition: slug, as: actor)
         async let lecturesRead = application.lectures(competition: slug)
         async let progressRead = try? application.judgingProgress(round: nil, competition: slug, as: actor)
-        async let reportRead = try? application.results(round: nil, method: .zscore, competition: slug, as: actor)
+        async let reportRead = try? application.results(round: nil, method: .model, competition: slug, as: actor)
         async let auditRead = application.auditLog(filter, as: actor)
         async let publishedRead = application.isPublished(competition: slug)
         let status = try await statusRead
@@ -399,14 +399,15 @@ struct WebController {
             ["x": x(Double($0)), "value": $0, "bottom": bottom, "label": 14] as [String: Any]
         }
         return [
-            "round": report.round, "published": report.published, "scaleMin": rubric.scaleMin, "scaleMax": rubric.scaleMax,
+            "round": report.round, "published": report.published, "cut": report.cut, "scaleMin": rubric.scaleMin, "scaleMax": rubric.scaleMax,
             "height": bottom + 10, "judges": rows, "ticks": ticks,
             "more": (report.lines.count > rowsShown ? report.lines.count - rowsShown : nil) as Int? as Any,
             "lines": report.lines.prefix(rowsShown).map {
                 [
                     "slug": slug, "rank": $0.rank, "proposal": $0.proposal, "team": $0.team, "score": String(format: "%.2f", $0.score),
-                    "rawMean": String(format: "%.2f", $0.rawMean), "judges": $0.judges, "disagreement": $0.disagreement,
-                    "spread": String(format: "%.1f", $0.spread),
+                    "low": String(format: "%.2f", $0.low ?? $0.score), "high": String(format: "%.2f", $0.high ?? $0.score),
+                    "topProbability": $0.topProbability.map { "\(Int(($0 * 100).rounded()))%" } ?? "", "rawMean": String(format: "%.2f", $0.rawMean),
+                    "judges": $0.judges, "uncertain": $0.uncertain,
                 ]
             },
         ]

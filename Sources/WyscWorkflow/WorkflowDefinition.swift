@@ -271,6 +271,19 @@ public struct JudgingRound: Sendable, Hashable {
     public var feedbackToTeams: Bool = false
 }
 
+extension WorkflowDefinition {
+    /// How many proposals of `round` go on: the size of the shortlist made from it, or the podium
+    /// (3) for a round nothing is shortlisted from (the finals).
+    public func cut(of round: String) -> Int {
+        for transition in transitions {
+            for action in transition.actions where action.kind == .shortlist {
+                if case .round(round)? = action.parameters["from"], case .integer(let size)? = action.parameters["size"] { return size }
+            }
+        }
+        return 3
+    }
+}
+
 extension ActionUse: CustomStringConvertible {
     /// What the action does, in words, with its parameters: for `phase check` and `workflow show`.
     public var description: String {

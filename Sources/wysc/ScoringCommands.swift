@@ -345,15 +345,20 @@ struct ResultsCommand: AsyncParsableCommand {
         commandName: "results",
         abstract: "Rankings from the stored scorecards, per-judge spread, publication and the archive export.",
         discussion: """
-            Scores are normalized per judge (z-scores) by default, so a harsh or lenient judge does not move \
-            a team; --method raw ranks on the plain mean. Ties are broken by the rubric's tie_break criteria, \
-            then the raw mean; proposals still equal share a rank. A proposal is flagged when its judges' \
-            totals spread over a fifth of the scale. The numbers are recomputed from the stored scorecards.
+            By default proposals are ranked by the judge model: each judge's totals are read as the \
+            proposal's quality times the judge's scale plus the judge's bias, all estimated together, so \
+            a harsh or lenient judge, or one who squeezes every score into two points, does not move a \
+            team. Each score comes with its 80% interval (low–high), the probability of being in the \
+            round's cut (its shortlist; the top 3 of the last round) and the ranks it may have; a \
+            proposal neither surely in nor surely out of the cut is marked uncertain. --method zscore \
+            ranks on per-judge z-scores, --method raw on plain means. Ties are broken by the rubric's \
+            tie_break criteria, then the raw mean; proposals still equal share a rank. The numbers are \
+            recomputed from the stored scorecards.
 
             Examples:
               wysc results                            # the last round with scorecards
               wysc results --round screening --method raw --format csv
-              wysc results --judges                   # each judge's mean and spread
+              wysc results --judges                   # each judge's mean, spread, bias and scale
               wysc results publish
               wysc results scorecards --format csv > scorecards-2026.csv
               wysc results feedback --format csv > feedback-2026.csv   # to mail each team its feedback
@@ -396,17 +401,18 @@ struct ResultsCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "The ranking of a round (the default: wysc results).")
         @Option(help: "The round (default: the last with scorecards).") var round: String?
-        @Option(help: "zscore (default) or raw.") var method: MethodOption = .zscore
-        @Flag(help: "Show each judge's mean and spread instead of the ranking.") var judges = false
+        @Option(help: "model (default), zscore or raw.") var method: MethodOption = .model
+        @Flag(help: "Show each judge's mean, spread, bias and scale instead of the ranking.") var judges = false
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
 
         enum MethodOption: String, ExpressibleByArgument, CaseIterable {
-            case zscore, raw
+            case model, zscore, raw
 
             var normalization: NormalizationMethod {
                 switch self {
+                case .model: .model
                 case .zscore: .zscore
                 case .raw: .raw
                 }
@@ -417,33 +423,52 @@ struct ResultsCommand: AsyncParsableCommand {
             let report = try await service.withService { service in
                 try await service.results(try await competition.resolve(service), round: round, method: method.normalization)
             }
-            func number(_ value: Double) -> Cell { .text(String(format: "%.2f", value)) }
+            func number(_ value: Double?) -> Cell { value.map { .text(String(format: "%.2f", $0)) } ?? .null }
             if judges {
                 let table = DataTable(
-                    columns: ["judge", "email", "scorecards", "mean", "spread"],
-                    rows: report.judges.map { [.text($0.judge), .text($0.email), .integer($0.scorecards), number($0.mean), number($0.spread)] })
+                    columns: ["judge", "email", "scorecards", "mean", "spread", "bias", "scale"],
+                    rows: report.judges.map {
+                        [
+                            .text($0.judge), .text($0.email), .integer($0.scorecards), number($0.mean), number($0.spread), number($0.bias),
+                            number($0.scale),
+                        ]
+                    })
                 Terminal.output(table.render(output.format))
                 return
             }
             let table = DataTable(
                 columns: [
-                    "rank", "proposal", "team", "university", "title", report.method == NormalizationMethod.zscore ? "normalized" : "score",
-                    "raw_mean", "judges", "judge_totals", "spread", "disagreement",
+                    "rank", "proposal", "team", "university", "title", "score", "low", "high", "p_cut", "best_rank", "worst_rank", "uncertain",
+                    "raw_mean", "judges", "judge_totals", "spread",
                 ],
                 rows: report.lines.map { line in
                     [
                         .integer(line.rank), .integer(line.proposal), .text(line.team), .text(line.university), .text(line.title), number(line.score),
-                        number(line.rawMean), .integer(line.judges),
+                        number(line.low), number(line.high), number(line.topProbability), line.bestRank.map(Cell.integer) ?? .null,
+                        line.worstRank.map(Cell.integer) ?? .null, .bool(line.uncertain), number(line.rawMean), .integer(line.judges),
                         .text(line.judgeTotals.map { "\($0.judge) \(String(format: "%.2f", $0.total))" }.joined(separator: "; ")),
                         number(line.spread),
-                        .bool(line.disagreement),
                     ]
                 })
             Terminal.output(table.render(output.format))
-            let described = report.method == NormalizationMethod.zscore ? "per-judge z-score normalization" : "raw means"
+            let described =
+                switch report.method {
+                case .model: "the judge model (p_cut: the probability of being in the top \(report.cut))"
+                case .zscore: "per-judge z-scores"
+                case .raw: "raw means"
+                }
             Terminal.message(
                 "Round '\(report.round)', ranked by \(described); \(report.published ? "published" : "not published")"
                     + (report.missingScorecards > 0 ? "; \(report.missingScorecards) assigned scorecard(s) still missing." : "."))
+            let uncertain = report.lines.filter(\.uncertain).count
+            if uncertain > 0 {
+                Terminal.message("\(uncertain) proposal(s) are uncertain at the cut: one more scorecard each may decide whether they make it.")
+            }
+            if report.judgeGroups > 1 {
+                Terminal.message(
+                    "The judges form \(report.judgeGroups) groups that share no proposal: a group's leniency cannot be told from its proposals' quality. Assign a few proposals across groups to compare them."
+                )
+            }
         }
     }
 

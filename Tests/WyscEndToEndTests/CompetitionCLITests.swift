@@ -227,10 +227,10 @@ import WyscWorkflow
         #expect(demo.stderr.contains("assigned 3 judges to each of"))
         #expect(demo.stderr.contains("under review by 3 judges (never who they are)"))
         #expect(demo.stderr.contains("Screening: "))
-        #expect(demo.stderr.contains("per-judge z-scores even that out"))
+        #expect(demo.stderr.contains("the judge model evens that out"))
         #expect(demo.stderr.contains("shortlisted 20 of"))
         #expect(demo.stderr.contains("Phase results → closed: published the results"))
-        #expect(demo.stderr.contains("Final ranking (round 'finals', normalized scores):\n  1. "))
+        #expect(demo.stderr.contains("Final ranking (round 'finals', by the judge model):\n  1. "))
         #expect(demo.stderr.contains("now in phase 'closed'"))
         let again = try WyscBinary.run(["demo", "--seed", "7", "--teams", "40", "--database-url", url])
         #expect(again.stderr.contains("Created competition 'demo-2'"))
@@ -521,8 +521,18 @@ import WyscWorkflow
         #expect(progress.stderr.contains("missing: Prof. Kim Ji-woo → proposal #2 (Lima Buses)"))
         let results = try WyscBinary.run(["results", "--round", "screening", "--method", "raw", "--database-url", url, "--format", "csv"])
         #expect(
-            results.stdout.contains("1,2,Lima Buses,Universidad de Lima,Buses que cuentan,8.20,8.20,1,Dr. Amina Yusuf 8.20,0.00,no"),
+            results.stdout.contains("1,2,Lima Buses,Universidad de Lima,Buses que cuentan,8.20,,,,,,no,8.20,1,Dr. Amina Yusuf 8.20,0.00"),
             "\(results.stdout)")
+        // The judge model by default, with the same score column and how sure each rank is.
+        let model = try WyscBinary.run(["results", "--round", "screening", "--database-url", url, "--format", "json"])
+        #expect(model.stderr.contains("ranked by the judge model"), "\(model.stderr)")
+        let lines = try #require(try JSONSerialization.jsonObject(with: Data(model.stdout.utf8)) as? [[String: Any]])
+        #expect(lines.count == 2)
+        for line in lines {
+            let probability = try #require(Double(line["p_cut"] as? String ?? ""), "\(line)")
+            #expect((0...1).contains(probability))
+            #expect(Double(line["low"] as? String ?? "")! <= Double(line["score"] as? String ?? "")!)
+        }
         let feedback = try WyscBinary.run(["results", "feedback", "--database-url", url, "--format", "csv"])
         #expect(
             feedback.stdout.hasPrefix("team,university,contact,round,proposal,judge,total,feedback,idea_team,idea_round,plan_team,plan_round\r\n"))

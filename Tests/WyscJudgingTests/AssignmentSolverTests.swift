@@ -82,7 +82,8 @@ struct SmallInstance {
     }
 }
 
-struct SplitMix {
+/// A small deterministic generator for the tests' synthetic instances.
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -19,7 +19,7 @@ import WyscWorkflow
     ]
 
     @Test func zScoresMatchTheHandComputedExample() {
-        let ranking = Ranking.rank(reviews, method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10)
+        let ranking = Ranking.rank(reviews, method: .zscore, tieBreak: [])
         #expect(ranking.proposals.map(\.proposal) == [2, 3, 1])
         #expect(ranking.proposals.map(\.rank) == [1, 2, 3])
         let scores = Dictionary(uniqueKeysWithValues: ranking.proposals.map { ($0.proposal, $0.score) })
@@ -39,8 +39,8 @@ import WyscWorkflow
                 ScoredReview(judge: 1, proposal: 4, total: 6.5, criteria: [:]),
                 ScoredReview(judge: 2, proposal: 5, total: 6.5, criteria: [:]),
             ]
-        let raw = Ranking.rank(extra, method: .raw, tieBreak: [], scaleMin: 1, scaleMax: 10)
-        let normalized = Ranking.rank(extra, method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10)
+        let raw = Ranking.rank(extra, method: .raw, tieBreak: [])
+        let normalized = Ranking.rank(extra, method: .zscore, tieBreak: [])
         func rank(_ ranking: RoundRanking, _ proposal: Int) -> Int { ranking.proposals.first { $0.proposal == proposal }!.rank }
         #expect(rank(raw, 4) == rank(raw, 5), "raw means see the same 6.5")
         #expect(rank(normalized, 4) < rank(normalized, 5), "the harsh judge's best beats the lenient judge's worst")
@@ -53,26 +53,16 @@ import WyscWorkflow
             ScoredReview(judge: 1, proposal: 3, total: 7, criteria: ["idea": 8, "plan": 6]),
             ScoredReview(judge: 1, proposal: 4, total: 5, criteria: ["idea": 5, "plan": 5]),
         ]
-        let ranking = Ranking.rank(tied, method: .raw, tieBreak: ["idea"], scaleMin: 1, scaleMax: 10)
+        let ranking = Ranking.rank(tied, method: .raw, tieBreak: ["idea"])
         #expect(ranking.proposals.map(\.proposal) == [2, 3, 1, 4])
         #expect(ranking.proposals.map(\.rank) == [1, 1, 3, 4])
-        let byPlan = Ranking.rank(tied, method: .raw, tieBreak: ["plan"], scaleMin: 1, scaleMax: 10)
+        let byPlan = Ranking.rank(tied, method: .raw, tieBreak: ["plan"])
         #expect(byPlan.proposals.map(\.proposal) == [1, 2, 3, 4])
         #expect(byPlan.proposals.map(\.rank) == [1, 2, 2, 4])
     }
 
-    @Test func strongDisagreementIsFlagged() {
-        let split = [
-            ScoredReview(judge: 1, proposal: 1, total: 2, criteria: [:]), ScoredReview(judge: 2, proposal: 1, total: 9, criteria: [:]),
-            ScoredReview(judge: 1, proposal: 2, total: 6, criteria: [:]), ScoredReview(judge: 2, proposal: 2, total: 7, criteria: [:]),
-        ]
-        let ranking = Ranking.rank(split, method: .raw, tieBreak: [], scaleMin: 1, scaleMax: 10)
-        #expect(ranking.proposals.first { $0.proposal == 1 }?.disagreement == true, "spread 3.5 > 1.8 (a fifth of 1–10)")
-        #expect(ranking.proposals.first { $0.proposal == 2 }?.disagreement == false)
-    }
-
     @Test func theSameScorecardsGiveTheSameResultWhateverTheirOrder() {
-        let first = Ranking.rank(reviews, method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10)
-        #expect(Ranking.rank(reviews.reversed(), method: .zscore, tieBreak: [], scaleMin: 1, scaleMax: 10) == first)
+        let first = Ranking.rank(reviews, method: .zscore, tieBreak: [])
+        #expect(Ranking.rank(reviews.reversed(), method: .zscore, tieBreak: []) == first)
     }
 }
