@@ -53,6 +53,24 @@ extension Application {
     }
 }
 
+extension Application {
+    /// Adds one more judge to each of the first `count` proposals that `results --suggest` names (the
+    /// proposals uncertain at the round's cut where one more scorecard helps most): no conflicted
+    /// pair, no judge twice on a proposal, no judge over their own max_load (or the round's), and a
+    /// judge without one at most one proposal over the round's largest load; the highest affinity.
+    public func assignExtraReviews(_ count: Int, round: String?, competition slug: String, as actor: Actor) async throws -> AssignmentPlan {
+        try actor.requireOrganizer("assign judges")
+        guard count > 0 else { throw WyscError(.badInput, "--extra must be at least 1, not \(count)") }
+        return try await transaction { connection in
+            let competition = try Competitions.find(slug, on: connection, lock: .update)
+            let rules = try Assignments.round(round, of: competition)
+            var plan = try Assignments.extra(count, competition: competition, round: rules, on: connection)
+            try Assignments.saveExtra(&plan, competition: competition, actor: actor, on: connection)
+            return plan
+        }
+    }
+}
+
 enum Assignments {
     static func round(_ id: String?, of competition: CompetitionRecord) throws -> JudgingRound {
         let rounds = competition.definition.rounds
@@ -273,6 +291,106 @@ enum Assignments {
         try Audit.record(
             on: connection, actor: actor, action: rebalance ? "assignment.rebalance" : "assignment.save", subject: competition.subject,
             competitionID: competition.id, before: ["round": .string(plan.round), "reviews": .integer(previous)], after: after)
+        plan.saved = true
+    }
+
+    /// One more judge for each of the first `count` suggested proposals (see `assignExtraReviews`).
+    static func extra(_ count: Int, competition: CompetitionRecord, round: JudgingRound, on connection: PostgresConnection) throws -> AssignmentPlan {
+        let report = try Scoring.results(round: round, method: .model, competition: competition, on: connection)
+        let chosen = Array(report.suggested.prefix(count))
+        guard !chosen.isEmpty else {
+            throw WyscError(
+                .refused,
+                "no proposal of round '\(round.id)' is uncertain at its cut (the top \(report.cut)): one more scorecard would not change who makes it"
+            )
+        }
+        let byProposal = Dictionary(uniqueKeysWithValues: try entries(competition, round: round, on: connection).map { ($0.proposalID, $0) })
+        let entries = chosen.compactMap { byProposal[$0] }
+        let members = try connection.query(
+            "SELECT id, name, email, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND withdrawn_at IS NULL ORDER BY id"
+        ).rows.map { row in
+            Member(
+                judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"),
+                maxLoad: try row.decode("max_load"))
+        }
+        var load: [Int: Int] = [:]
+        var assigned = Set<[Int]>()
+        for row in try connection.query(
+            "SELECT judge_id, proposal_id FROM assignment WHERE competition_id = \(competition.id) AND round = \(round.id)"
+        ).rows {
+            let (judge, proposal): (Int, Int) = (try row.decode("judge_id"), try row.decode("proposal_id"))
+            load[judge, default: 0] += 1
+            assigned.insert([judge, proposal])
+        }
+        let largest = load.values.max() ?? 0
+        var problem = AssignmentProblem(
+            proposals: entries.count, judges: members.count, perProposal: 1,
+            capacity: members.map { ($0.maxLoad ?? round.maxLoad ?? largest + 1) - load[$0.judgeID, default: 0] },
+            affinity: .sharedTags(
+                proposals: entries.map { $0.tags.map { $0.lowercased() } }, judges: members.map { $0.expertise.map { $0.lowercased() } }))
+        let judgeIndex = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.judgeID, $0) })
+        let forbidden = try forbiddenPairs(competition, round: round, on: connection)
+        for (p, entry) in entries.enumerated() {
+            for (j, member) in members.enumerated() where assigned.contains([member.judgeID, entry.proposalID]) {
+                problem.forbid(proposal: p, judge: j)
+            }
+            for (judgeID, teamID) in forbidden where teamID == entry.teamID {
+                if let j = judgeIndex[judgeID] { problem.forbid(proposal: p, judge: j) }
+            }
+        }
+        let solution = AssignmentSolver.solve(problem)
+        guard solution.isComplete else {
+            let short = solution.shortfalls.map { "#\(entries[$0.proposal].proposalID) (\(entries[$0.proposal].team))" }
+            throw WyscError(
+                .refused,
+                "no judge is free for \(short.joined(separator: ", ")): every judge without a conflict already reviews it or is at their load; nothing was changed"
+            )
+        }
+        var pairs: [AssignmentPlan.Pair] = []
+        for (p, judges) in solution.judgesOfProposal.enumerated() {
+            for j in judges {
+                pairs.append(
+                    .init(
+                        judge: members[j].name, judgeEmail: members[j].email, team: entries[p].team, title: entries[p].title,
+                        affinity: problem.score(proposal: p, judge: j)))
+                load[members[j].judgeID, default: 0] += 1
+            }
+        }
+        return AssignmentPlan(
+            round: round.id, pairs: pairs, objective: solution.objective,
+            loads: members.map {
+                .init(judge: $0.name, email: $0.email, proposals: load[$0.judgeID, default: 0], capacity: $0.maxLoad ?? round.maxLoad ?? largest + 1)
+            },
+            zeroAffinityTeams: pairs.filter { $0.affinity == 0 }.map(\.team),
+            capacityNote: "judges' own max_load, or the round's; otherwise at most one over the round's largest load (\(largest))", changes: [],
+            saved: false)
+    }
+
+    /// Adds the extra pairs, tells their judges, and audits it.
+    static func saveExtra(_ plan: inout AssignmentPlan, competition: CompetitionRecord, actor: Actor, on connection: PostgresConnection) throws {
+        var gained: [Int: Int] = [:]
+        for row in try connection.query(
+            """
+            INSERT INTO assignment (competition_id, round, judge_id, proposal_id, affinity, assigned_by)
+            SELECT \(competition.id), \(plan.round), j.id, p.id, x.affinity, \(actor.description)
+            FROM unnest(\(plan.pairs.map(\.judgeEmail))::text[], \(plan.pairs.map(\.team))::text[], \(plan.pairs.map(\.affinity))::int[])
+                AS x(email, team, affinity)
+            JOIN judge j ON j.competition_id = \(competition.id) AND lower(j.email) = lower(x.email)
+            JOIN team t ON t.competition_id = \(competition.id) AND t.name = x.team
+            JOIN proposal p ON p.team_id = t.id
+            RETURNING judge_id
+            """
+        ).rows {
+            gained[try row.decode("judge_id"), default: 0] += 1
+        }
+        try NotificationEvents.judgesAssigned(
+            round: try round(plan.round, of: competition), newPairs: gained, competition: competition, on: connection)
+        try Audit.record(
+            on: connection, actor: actor, action: "assignment.extra", subject: competition.subject, competitionID: competition.id,
+            after: [
+                "round": .string(plan.round),
+                "added": .array(plan.pairs.map { .string("\($0.judge) → \($0.team)") }),
+            ])
         plan.saved = true
     }
 

@@ -55,6 +55,6 @@ extension Scoring {
                     judge: judgeNames[$0.judge]!.0, email: judgeNames[$0.judge]!.1, scorecards: $0.scorecards, mean: $0.mean, spread: $0.spread,
                     bias: $0.bias, scale: $0.scale)
             },
-            missingScorecards: missing)
+            suggested: ranking.suggested, missingScorecards: missing)
     }
 }

@@ -156,6 +156,9 @@ public struct ResultsReport: Sendable, Hashable, Codable {
     public var published: Bool
     public var lines: [Line]
     public var judges: [JudgeSummary]
+    /// The proposals uncertain at the cut where one more scorecard would help most, best first
+    /// (the judge model only): what `wysc assign --extra` adds judges to.
+    public var suggested: [Int]
     public var missingScorecards: Int
 }
 

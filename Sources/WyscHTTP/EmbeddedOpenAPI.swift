@@ -486,6 +486,7 @@ enum OpenAPIDocument {
                       spread: {type: number}
                       bias: {type: number, description: "Points the judge adds to every total, by the judge model"}
                       scale: {type: number, description: "How far apart the judge puts proposals against the panel (1), by the judge model"}
+                suggested: {type: array, items: {type: integer}, description: "Proposals uncertain at the cut where one more scorecard would help most, best first (method model only)"}
             AuditEntry:
               type: object
               properties:

@@ -234,34 +234,67 @@ public enum RankConfidence {
     /// where that number is `cut`, and each proposal's probability is its chance of being above it.
     /// (Exact enough when a round has more than a handful of proposals; no sampling.)
     public static func topProbabilities(_ qualities: [JudgeModel.Quality], cut: Int) -> [Double] {
-        guard !qualities.isEmpty else { return [] }
-        guard cut < qualities.count else { return qualities.map { _ in 1 } }
-        let floor = 1e-9 * max(1, qualities.map { abs($0.mean) }.max()!)
+        guard let threshold = cutQuality(qualities, cut: cut) else { return qualities.map { _ in 1 } }
+        let floor = sdFloor(qualities)
+        return qualities.map { upperTail((threshold - $0.mean) / max($0.sd, floor)) }
+    }
+
+    /// The quality where the expected number of proposals above it is `cut`; nil when every
+    /// proposal makes the cut.
+    static func cutQuality(_ qualities: [JudgeModel.Quality], cut: Int) -> Double? {
+        guard cut < qualities.count else { return nil }
+        let floor = sdFloor(qualities)
         let sds = qualities.map { max($0.sd, floor) }
-        func above(_ threshold: Double) -> [Double] { zip(qualities, sds).map { upperTail((threshold - $0.mean) / $1) } }
         var low = qualities.map(\.mean).min()! - 10 * sds.max()!
         var high = qualities.map(\.mean).max()! + 10 * sds.max()!
         for _ in 0..<200 {
             let middle = (low + high) / 2
-            if above(middle).reduce(0, +) > Double(cut) { low = middle } else { high = middle }
+            let expected = zip(qualities, sds).reduce(0) { $0 + upperTail((middle - $1.0.mean) / $1.1) }
+            if expected > Double(cut) { low = middle } else { high = middle }
         }
-        return above((low + high) / 2)
+        return (low + high) / 2
     }
 
-    /// For each proposal, the best and worst rank it may have (80%): the proposals very likely
-    /// (over 90%) above it come before its best rank; those at all likely (over 10%) above it
-    /// before its worst.
+    /// Equal estimates with no uncertainty still split their chances evenly.
+    static func sdFloor(_ qualities: [JudgeModel.Quality]) -> Double {
+        1e-9 * max(1, qualities.map { abs($0.mean) }.max() ?? 1)
+    }
+
+    /// The proposals uncertain at the cut (0.1 < P < 0.9) where one more scorecard would help
+    /// most, best first: the closer a proposal is to the cut (the density of its quality there),
+    /// and the more one more typical judge would narrow its interval, the more it helps.
+    public static func suggestions(_ model: JudgeModel, cut: Int) -> [Int] {
+        guard let threshold = cutQuality(model.qualities, cut: cut), model.noise > 0, !model.judges.isEmpty else { return [] }
+        let scale = model.judges.reduce(0) { $0 + $1.scale } / Double(model.judges.count)
+        let added = scale * scale / (model.noise * model.noise)
+        var helps: [(proposal: Int, gain: Double)] = []
+        for quality in model.qualities where quality.sd > 0 {
+            let z = (quality.mean - threshold) / quality.sd
+            let probability = upperTail(-z)
+            guard probability > 0.1 && probability < 0.9 else { continue }
+            let narrower = 1 / (1 / (quality.sd * quality.sd) + added).squareRoot()
+            helps.append((quality.proposal, exp(-z * z / 2) * (1 - narrower / quality.sd)))
+        }
+        return helps.sorted { ($0.gain, $1.proposal) > ($1.gain, $0.proposal) }.map(\.proposal)
+    }
+
+    /// For each proposal, the best and worst rank it may have (80%): its quality at the top and at
+    /// the bottom of its 80% interval, and for each the expected number of other proposals above it.
+    /// (The proposal's own uncertainty moves its rank most; the others' is averaged over.)
     public static func rankRanges(_ qualities: [JudgeModel.Quality]) -> [ClosedRange<Int>] {
         qualities.indices.map { index in
-            var (surelyAbove, possiblyAbove) = (0, 0)
-            for other in qualities.indices where other != index {
-                let difference = qualities[other].mean - qualities[index].mean
-                let sd = (qualities[other].sd * qualities[other].sd + qualities[index].sd * qualities[index].sd).squareRoot()
-                let probability = sd > 0 ? upperTail(-difference / sd) : (difference > 0 ? 1 : difference < 0 ? 0 : 0.5)
-                if probability > 0.9 { surelyAbove += 1 }
-                if probability > 0.1 { possiblyAbove += 1 }
+            let estimate = qualities[index]
+            func expectedAbove(_ quality: Double) -> Double {
+                var count = 0.0
+                for other in qualities.indices where other != index {
+                    let difference = qualities[other].mean - quality
+                    count += qualities[other].sd > 0 ? upperTail(-difference / qualities[other].sd) : (difference > 0 ? 1 : 0)
+                }
+                return count
             }
-            return (surelyAbove + 1)...(possiblyAbove + 1)
+            let best = 1 + Int(expectedAbove(estimate.mean + JudgeModel.z80 * estimate.sd).rounded())
+            let worst = 1 + Int(expectedAbove(estimate.mean - JudgeModel.z80 * estimate.sd).rounded())
+            return best...max(best, worst)
         }
     }
 

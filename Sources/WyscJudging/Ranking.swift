@@ -78,6 +78,9 @@ public struct RoundRanking: Sendable, Hashable {
     public var judgeGroups: Int
     public var proposals: [ProposalStanding]
     public var judges: [JudgeStanding]
+    /// The proposals uncertain at the cut where one more scorecard would help most, best first
+    /// (the judge model only).
+    public var suggested: [Int]
 }
 
 /// Turns scorecards into a ranking. Pure and deterministic: the same scorecards give the same result.
@@ -158,7 +161,7 @@ public enum Ranking {
         return RoundRanking(
             method: method, cut: cut,
             judgeGroups: model?.judgeGroups ?? JudgeModel.judgeGroups(reviews),
-            proposals: candidates.map(\.standing), judges: judges)
+            proposals: candidates.map(\.standing), judges: judges, suggested: model.map { RankConfidence.suggestions($0, cut: cut) } ?? [])
     }
 
     /// Mean and population standard deviation.

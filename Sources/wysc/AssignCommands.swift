@@ -17,6 +17,7 @@ struct AssignCommand: AsyncParsableCommand {
               wysc assign                                 # save it (audited)
               wysc assign --round finals
               wysc assign --rebalance                     # after a withdrawal or a new conflict: change only what broke
+              wysc assign --round screening --extra 5     # one more judge for the 5 proposals results --suggest names
               wysc assign solve --input instance/ --per-proposal 3 --format json
             """,
         subcommands: [Make.self, Solve.self],
@@ -29,11 +30,35 @@ struct AssignCommand: AsyncParsableCommand {
         @Option(help: "The round (default: the first).") var round: String?
         @Flag(name: .customLong("dry-run"), help: "Show the assignment and its statistics without saving.") var dryRun = false
         @Flag(help: "Keep every assignment that is still allowed; re-fill only what a withdrawal or a conflict broke.") var rebalance = false
+        @Option(
+            help: ArgumentHelp(
+                "Add one more judge to each of the first N proposals that wysc results --suggest names (uncertain at the cut).",
+                valueName: "N"))
+        var extra: Int?
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            if extra != nil && (dryRun || rebalance) {
+                throw ValidationError("--extra adds reviews to the saved assignment: not with --dry-run or --rebalance")
+            }
+        }
+
         func run() async throws {
+            if let extra {
+                let plan = try await database.withApplication { application in
+                    try await application.assignExtraReviews(
+                        extra, round: round, competition: try await competition.resolve(application), as: DirectModeActor.current)
+                }
+                let table = DataTable(
+                    columns: ["team", "title", "judge", "email", "affinity"],
+                    rows: plan.pairs.map { [.text($0.team), .text($0.title), .text($0.judge), .text($0.judgeEmail), .integer($0.affinity)] })
+                Terminal.output(table.render(output.format))
+                Terminal.success(
+                    "Round '\(plan.round)': added \(plan.pairs.count) review(s) where one more scorecard helps most; their judges are told.")
+                return
+            }
             let plan = try await database.withApplication { application in
                 try await application.assignJudges(
                     round: round, dryRun: dryRun, rebalance: rebalance, competition: try await competition.resolve(application),

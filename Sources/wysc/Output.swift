@@ -126,6 +126,8 @@ enum CSV {
     /// A spreadsheet would run a cell starting with = + - @ as a formula (OWASP "CSV injection").
     static func defusingFormula(_ text: String) -> String {
         guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+        // A negative number (a judge's bias) is no formula: a spreadsheet reads it as the number it is.
+        if Double(text) != nil { return text }
         return "'" + text
     }
 }

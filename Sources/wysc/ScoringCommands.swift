@@ -359,6 +359,7 @@ struct ResultsCommand: AsyncParsableCommand {
               wysc results                            # the last round with scorecards
               wysc results --round screening --method raw --format csv
               wysc results --judges                   # each judge's mean, spread, bias and scale
+              wysc results --round screening --suggest   # where one more scorecard helps most
               wysc results publish
               wysc results scorecards --format csv > scorecards-2026.csv
               wysc results feedback --format csv > feedback-2026.csv   # to mail each team its feedback
@@ -403,6 +404,7 @@ struct ResultsCommand: AsyncParsableCommand {
         @Option(help: "The round (default: the last with scorecards).") var round: String?
         @Option(help: "model (default), zscore or raw.") var method: MethodOption = .model
         @Flag(help: "Show each judge's mean, spread, bias and scale instead of the ranking.") var judges = false
+        @Flag(help: "Show the proposals uncertain at the cut where one more scorecard would help most, best first.") var suggest = false
         @OptionGroup var competition: CompetitionOptions
         @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
@@ -434,6 +436,25 @@ struct ResultsCommand: AsyncParsableCommand {
                         ]
                     })
                 Terminal.output(table.render(output.format))
+                return
+            }
+            if suggest {
+                guard report.method == .model else { throw ValidationError("--suggest needs the judge model (--method model, the default)") }
+                let lines = Dictionary(uniqueKeysWithValues: report.lines.map { ($0.proposal, $0) })
+                let table = DataTable(
+                    columns: ["proposal", "team", "title", "rank", "score", "low", "high", "p_cut", "judges"],
+                    rows: report.suggested.compactMap { lines[$0] }.map { line in
+                        [
+                            .integer(line.proposal), .text(line.team), .text(line.title), .integer(line.rank), number(line.score), number(line.low),
+                            number(line.high), number(line.topProbability), .integer(line.judges),
+                        ]
+                    })
+                Terminal.output(table.render(output.format))
+                Terminal.message(
+                    report.suggested.isEmpty
+                        ? "No proposal of round '\(report.round)' is uncertain at its cut (the top \(report.cut)): one more scorecard would not change who makes it."
+                        : "\(report.suggested.count) proposal(s) of round '\(report.round)' are uncertain at the cut (the top \(report.cut)), most helped by one more scorecard first; wysc assign --round \(report.round) --extra N adds a judge to the first N."
+                )
                 return
             }
             let table = DataTable(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WyscApplication
+import WyscJudging
 import WyscPostgres
 import WyscTestSupport
 import WyscWorkflow
@@ -188,6 +189,59 @@ import WyscWorkflow
         #expect(try stored.decode("abstracts", as: Int.self) == 1)
         let audited: Int = try connection.query("SELECT count(*) AS n FROM audit_log WHERE action = 'proposal.submit'").rows[0].decode("n")
         #expect(audited == teams)
+    }
+
+    /// `results --suggest` names the proposals uncertain at the cut; `assign --extra` gives the
+    /// first of them one more judge, who is free of conflicts and not yet on it.
+    @Test func oneMoreJudgeGoesWhereTheRankingIsUncertainAtTheCut() async throws {
+        let test = try await inProposals()
+        let app = test.application
+        let slug = "wysc-2026"
+        _ = try await app.advancePhase(competition: slug, to: nil, expectedPhase: "proposals", as: organizer)
+        // Two clear winners, two close at the cut of 3, two clear losers; the judges' totals scatter by a point.
+        let base = [9, 8, 6, 6, 4, 2]
+        for (index, judge) in try await app.judges(competition: slug, as: organizer).enumerated() {
+            for item in try await app.judgeQueue(judge: nil, competition: slug, as: .judge(judge.id)) {
+                let value = min(10, base[item.proposal - 1] + (index + item.proposal) % 3 - 1)
+                _ = try await app.submitScorecard(
+                    proposal: item.proposal, values: ["idea": "\(value)"], comment: nil, feedback: nil, draft: false, judge: nil, competition: slug,
+                    as: .judge(judge.id))
+            }
+        }
+        let report = try await app.results(round: "screening", method: .model, competition: slug, as: organizer)
+        #expect(report.cut == 3)
+        let first = try #require(report.suggested.first, "\(report.lines.map { ($0.team, $0.topProbability ?? -1) })")
+        let lines = Dictionary(uniqueKeysWithValues: report.lines.map { ($0.proposal, $0) })
+        for proposal in report.suggested { #expect(lines[proposal]!.uncertain) }
+        #expect(try await app.results(round: "screening", method: .zscore, competition: slug, as: organizer).suggested.isEmpty)
+
+        let connection = try test.connect()
+        defer { connection.close() }
+        let before = try test.count("assignment", on: connection)
+        let onFirst = Set(
+            try connection.query("SELECT j.email FROM assignment a JOIN judge j ON j.id = a.judge_id WHERE a.proposal_id = \(first)").rows.map {
+                try $0.decode("email", as: String.self)
+            })
+        let plan = try await app.assignExtraReviews(1, round: "screening", competition: slug, as: organizer)
+        #expect(plan.pairs.count == 1)
+        let added = try #require(plan.pairs.first)
+        #expect(added.team == lines[first]!.team)
+        #expect(!onFirst.contains(added.judgeEmail), "a judge already on it is not added again")
+        let judge = try #require(Self.panel.first { $0.email == added.judgeEmail })
+        let university = try #require(Self.teams.first { $0.team == added.team }?.university)
+        #expect(judge.university != university, "no same-university conflict")
+        #expect(try test.count("assignment", on: connection) == before + 1)
+        let audited: Int = try connection.query("SELECT count(*) AS n FROM audit_log WHERE action = 'assignment.extra'").rows[0].decode("n")
+        #expect(audited == 1)
+
+        let zero = await #expect(throws: WyscError.self) { try await app.assignExtraReviews(0, round: "screening", competition: slug, as: organizer) }
+        #expect(zero?.kind == .badInput)
+        let judgeID = try await app.judges(competition: slug, as: organizer)[0].id
+        let denied = await #expect(throws: WyscError.self) {
+            try await app.assignExtraReviews(1, round: "screening", competition: slug, as: .judge(judgeID))
+        }
+        #expect(denied?.kind == .permissionDenied)
+        #expect(try test.count("assignment", on: connection) == before + 1)
     }
 
     @Test func ineligibleTeamsCannotSubmitAndAreToldWhy() async throws {

@@ -523,6 +523,20 @@ import WyscWorkflow
         #expect(
             results.stdout.contains("1,2,Lima Buses,Universidad de Lima,Buses que cuentan,8.20,,,,,,no,8.20,1,Dr. Amina Yusuf 8.20,0.00"),
             "\(results.stdout)")
+        // A spreadsheet must not run a cell as a formula, but a negative number is a number.
+        _ = try WyscBinary.run(["university", "add", "=1+2", "--city", "Nowhere", "--country", "Peru", "--database-url", url])
+        let universities = try WyscBinary.run(["university", "list", "--database-url", url, "--format", "csv"])
+        #expect(universities.stdout.contains("'=1+2"), "\(universities.stdout)")
+        let judges = try WyscBinary.run(["results", "--judges", "--round", "screening", "--database-url", url, "--format", "csv"])
+        #expect(judges.stdout.hasPrefix("judge,email,scorecards,mean,spread,bias,scale\r\n"), "\(judges.stdout)")
+        #expect(judges.stdout.contains(",-") && !judges.stdout.contains("'-"), "the harsher judge's bias is negative: \(judges.stdout)")
+        // Two proposals and a cut of 2 (the workflow's shortlist): nothing is uncertain, no extra judge is needed.
+        let suggest = try WyscBinary.run(["results", "--round", "screening", "--suggest", "--database-url", url])
+        #expect(suggest.stderr.contains("No proposal of round 'screening' is uncertain at its cut (the top 2)"), "\(suggest.stderr)")
+        let extra = try WyscBinary.run(["assign", "--round", "screening", "--extra", "2", "--database-url", url])
+        #expect(extra.status != 0 && extra.stderr.contains("no proposal of round 'screening' is uncertain at its cut"), "\(extra.stderr)")
+        let both = try WyscBinary.run(["assign", "--extra", "2", "--dry-run", "--database-url", url])
+        #expect(both.status == 64 && both.stderr.contains("not with --dry-run or --rebalance"), "\(both.stderr)")
         // The judge model by default, with the same score column and how sure each rank is.
         let model = try WyscBinary.run(["results", "--round", "screening", "--database-url", url, "--format", "json"])
         #expect(model.stderr.contains("ranked by the judge model"), "\(model.stderr)")

@@ -135,4 +135,25 @@ import WyscJudging
         }
         #expect(ranking.proposals.first!.confidence!.topProbability > ranking.proposals.last!.confidence!.topProbability)
     }
+
+    @Test func suggestionsAreTheProposalsUncertainAtTheCut() {
+        var generator = SplitMix(seed: 5)
+        var reviews: [ScoredReview] = []
+        for proposal in 1...40 {
+            for offset in 0..<3 {
+                let judge = (proposal * 3 + offset * 7) % 10 + 1
+                let total = min(10, max(1, Double(proposal % 8) + 2 + Double(generator.next() % 3) - 1))
+                reviews.append(ScoredReview(judge: judge, proposal: proposal, total: total, criteria: [:]))
+            }
+        }
+        let ranking = Ranking.rank(reviews, method: .model, tieBreak: [], cut: 10)
+        let confidence = Dictionary(uniqueKeysWithValues: ranking.proposals.map { ($0.proposal, $0.confidence!) })
+        #expect(!ranking.suggested.isEmpty)
+        #expect(Set(ranking.suggested) == Set(ranking.proposals.filter { $0.confidence!.isUncertainAtCut }.map(\.proposal)))
+        // The first is among the nearest to an even chance.
+        let first = confidence[ranking.suggested[0]]!.topProbability
+        #expect(abs(first - 0.5) < 0.3, "\(first)")
+        #expect(Ranking.rank(reviews, method: .model, tieBreak: [], cut: 40).suggested.isEmpty, "everyone makes a cut of all")
+        #expect(Ranking.rank(reviews, method: .raw, tieBreak: []).suggested.isEmpty)
+    }
 }

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Simulates screening rounds with known truth through wysc itself and measures how close each
+ranking method comes to the truth. Called by ./run with DATABASE_URL set to a throwaway cluster.
+
+Each proposal has a true quality; each judge a leniency (bias), a range (scale) and noise; a judge's
+score on the 1-10 rubric is 5.5 + 1.5 x scale x quality + bias + noise, rounded and clipped. Teams,
+proposals and judges are imported, the engine assigns 3 judges per proposal when screening opens,
+the scorecards are imported and `wysc results` ranks them with each method. Python's standard
+library only."""
+import csv
+import io
+import math
+import os
+import random
+import subprocess
+import sys
+
+WORKFLOW = "Benchmarks/judging/workflow.yaml"
+TOPICS = ["Smart Mobility", "Smart Environment", "Smart Government", "Big Data"]
+TOPIC_EFFECT = [-0.8, -0.3, 0.3, 0.8]
+CUT = 20
+METHODS = ["raw", "zscore", "model"]
+
+SETTINGS = [
+    ("noise 0.5", dict(noise=0.5)),
+    ("noise 1.0", dict(noise=1.0)),
+    ("noise 1.5", dict(noise=1.5)),
+    ("quality differs by topic", dict(topic_effect=True)),
+    ("small round (60 proposals, 24 judges)", dict(proposals=60, judges=24)),
+    ("large round (400 proposals, 80 judges)", dict(proposals=400, judges=80)),
+    ("a quarter of the judges score 2 at most", dict(few=True)),
+    ("10% of scorecards missing", dict(missing=0.1)),
+]
+
+
+def run(command, stdin=None):
+    process = subprocess.run(command, capture_output=True, text=True, input=stdin)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr[-3000:]}")
+    return process.stdout
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1.0, topic_effect=False, few=False, missing=0.0):
+    """One round through wysc; returns {method: [(truth, row)]} and the oracle's scores."""
+    topic = [rng.randrange(len(TOPICS)) for _ in range(proposals)]
+    quality = [rng.gauss(0, 1) + (TOPIC_EFFECT[topic[p]] if topic_effect else 0) for p in range(proposals)]
+    bias = [rng.gauss(0, 0.7) for _ in range(judges)]
+    scale = [math.exp(rng.gauss(0, 0.3)) for _ in range(judges)]
+    # Each judge knows their own cluster and one other: the assignment follows topics, with some crossing.
+    expertise = [[TOPICS[j % len(TOPICS)], TOPICS[(j + 1 + rng.randrange(len(TOPICS) - 1)) % len(TOPICS)]] for j in range(judges)]
+    max_load = [2 if few and j % 4 == 0 else "" for j in range(judges)]
+
+    run([wysc, "competition", "create", slug, "--workflow", WORKFLOW])
+    write_csv(f"{work}/teams.csv", ["team", "university", "name", "email"],
+              [[f"Team {p}", f"University {p % 10}", f"Member {p}", f"m{p}@{slug}.example.org"] for p in range(proposals)])
+    run([wysc, "team", "import", f"{work}/teams.csv", "--competition", slug])
+    run([wysc, "phase", "advance", "--competition", slug])
+    write_csv(f"{work}/form.csv", ["team", "title", "abstract", "tags"],
+              [[f"Team {p}", f"Idea {p}", "An abstract.", TOPICS[topic[p]]] for p in range(proposals)])
+    run([wysc, "proposal", "import", f"{work}/form.csv", "--competition", slug])
+    write_csv(f"{work}/judges.csv", ["name", "email", "university", "city", "country", "expertise", "max_load"],
+              [[f"Judge {j}", f"judge{j}@{slug}.example.org", "", "", "", ";".join(expertise[j]), max_load[j]] for j in range(judges)])
+    run([wysc, "judge", "import", f"{work}/judges.csv", "--competition", slug])
+    run([wysc, "phase", "advance", "--competition", slug])
+
+    pairs = run([psql, "-qtA", "-F", ",", url, "-c",
+                 f"""SELECT j.email, a.proposal_id, t.name FROM assignment a JOIN judge j ON j.id = a.judge_id
+                     JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
+                     JOIN competition c ON c.id = a.competition_id
+                     WHERE c.slug = '{slug}' AND a.round = 'screening' ORDER BY a.proposal_id, j.email"""]).splitlines()
+    scores, oracle_sums = [], {}
+    for line in pairs:
+        email, proposal, team = line.split(",", 2)
+        if missing and rng.random() < missing:
+            continue
+        j, p = int(email.split("@")[0][len("judge"):]), int(team.split()[1])
+        total = 5.5 + 1.5 * scale[j] * quality[p] + bias[j] + rng.gauss(0, noise)
+        value = min(10, max(1, round(total)))
+        scores.append([email, proposal, value])
+        # The oracle knows each judge's bias and scale and takes them out.
+        oracle_sums.setdefault(p, []).append((value - 5.5 - bias[j]) / (1.5 * scale[j]))
+    write_csv(f"{work}/scores.csv", ["judge", "proposal", "quality"], scores)
+    run([wysc, "score", "import", f"{work}/scores.csv", "--competition", slug])
+
+    results = {}
+    for method in METHODS:
+        text = run([wysc, "results", "--round", "screening", "--method", method, "--format", "csv", "--competition", slug])
+        rows = list(csv.DictReader(io.StringIO(text)))
+        results[method] = [(quality[int(row["team"].split()[1])], row) for row in rows]
+    oracle = {p: sum(values) / len(values) for p, values in oracle_sums.items()}
+    return quality, results, oracle
+
+
+def ranks(values):
+    """Ranks 1..n with ties averaged."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    result = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            result[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return result
+
+
+def spearman(xs, ys):
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    return cov / math.sqrt(sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry))
+
+
+def top_precision(truth_by_position, all_truths):
+    """Share of the first CUT positions held by proposals truly in the top CUT."""
+    threshold = sorted(all_truths, reverse=True)[CUT - 1]
+    return sum(1 for truth in truth_by_position[:CUT] if truth >= threshold) / CUT
+
+
+def main():
+    wysc, psql, work, seeds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    url = os.environ["DATABASE_URL"]
+    run([wysc, "db", "migrate"])
+    write_csv(f"{work}/universities.csv", ["name", "city", "country"], [[f"University {n}", f"City {n}", "Country"] for n in range(10)])
+    run([wysc, "university", "import", f"{work}/universities.csv"])
+
+    summary = {method: [] for method in METHODS + ["oracle"]}
+    print(f"{seeds} seeds per setting; Spearman with the true quality / precision of the top {CUT}, means over seeds.\n")
+    header = f"{'setting':42} " + " ".join(f"{name:>13}" for name in METHODS + ["truth known"]) + "   P(top 20) off by  rank range holds  uncertain: proposals / mistakes"
+    print(header)
+    print("-" * len(header))
+    for index, (name, parameters) in enumerate(SETTINGS):
+        figures = {method: [] for method in METHODS + ["oracle"]}
+        probabilities, coverage, uncertain_share, mistakes_held = [], [], [], []
+        for seed in range(seeds):
+            rng = random.Random(1000 * index + seed)
+            quality, results, oracle = simulate(wysc, psql, url, work, f"bench-{index}-{seed}", rng, **parameters)
+            for method in METHODS:
+                lines = results[method]
+                truths = [truth for truth, _ in lines]
+                scores = [float(row["score"]) for _, row in lines]
+                figures[method].append((spearman(scores, truths), top_precision(truths, quality)))
+            oracle_items = sorted(oracle.items(), key=lambda item: -item[1])
+            oracle_truths = [quality[p] for p, _ in oracle_items]
+            figures["oracle"].append((spearman([s for _, s in oracle_items], oracle_truths), top_precision(oracle_truths, quality)))
+            # The model's probabilities and ranges, against the truth of the proposals that were ranked.
+            ranked_truths = sorted((truth for truth, _ in results["model"]), reverse=True)
+            threshold = ranked_truths[min(CUT, len(ranked_truths)) - 1]
+            true_rank = {truth: position + 1 for position, truth in enumerate(ranked_truths)}
+            uncertain, mistakes, mistakes_uncertain = 0, 0, 0
+            for position, (truth, row) in enumerate(results["model"]):
+                in_cut = truth >= threshold
+                probabilities.append((float(row["p_cut"]), in_cut))
+                coverage.append(int(row["best_rank"]) <= true_rank[truth] <= int(row["worst_rank"]))
+                is_uncertain = row["uncertain"] == "yes"
+                uncertain += is_uncertain
+                if (position < CUT) != in_cut:
+                    mistakes += 1
+                    mistakes_uncertain += is_uncertain
+            uncertain_share.append(uncertain / len(results["model"]))
+            if mistakes:
+                mistakes_held.append(mistakes_uncertain / mistakes)
+            print(f"  {name}: seed {seed + 1} of {seeds}", file=sys.stderr, end="\r")
+        cells = []
+        for method in METHODS + ["oracle"]:
+            rho = sum(f[0] for f in figures[method]) / len(figures[method])
+            precision = sum(f[1] for f in figures[method]) / len(figures[method])
+            summary[method].append(precision)
+            cells.append(f"{rho:.3f} / {precision:.2f}")
+        # Calibration: in bins of the predicted probability, how far the observed share is from it.
+        bins = [(0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)]
+        error = 0.0
+        for low, high in bins:
+            inside = [(p, hit) for p, hit in probabilities if low <= p < high]
+            if inside:
+                predicted = sum(p for p, _ in inside) / len(inside)
+                observed = sum(hit for _, hit in inside) / len(inside)
+                error += len(inside) / len(probabilities) * abs(predicted - observed)
+        held = sum(coverage) / len(coverage)
+        share = sum(uncertain_share) / len(uncertain_share)
+        held_mistakes = sum(mistakes_held) / len(mistakes_held) if mistakes_held else float("nan")
+        print(f"{name:42} " + " ".join(f"{cell:>13}" for cell in cells)
+              + f"   {100 * error:12.1f} pts {100 * held:12.0f}%   {100 * share:9.0f}% / {100 * held_mistakes:.0f}%", flush=True)
+
+    print()
+    means = {method: sum(values) / len(values) for method, values in summary.items()}
+    print(f"Top-{CUT} precision over the settings: raw {means['raw']:.3f}, zscore {means['zscore']:.3f}, "
+          f"model {means['model']:.3f}, truth known {means['oracle']:.3f}.")
+    gain = means["model"] - means["zscore"]
+    print(f"model - zscore: {gain:+.3f} (target >= +0.04: {'met' if gain >= 0.04 else 'not met'}); "
+          f"model - truth known: {means['model'] - means['oracle']:+.3f} (target: at least even, within noise).")
+    print("P(top 20) off by: the mean distance between the predicted probability and the observed share, over")
+    print("bins of the prediction (target within 5 points); rank range holds: how often the true rank lies in")
+    print("best_rank..worst_rank (an 80% range); uncertain: the share of proposals marked uncertain at the cut,")
+    print("and the share of the shortlist's mistakes (in but not truly top 20, or out but truly in) among them.")
+
+
+if __name__ == "__main__":
+    main()
