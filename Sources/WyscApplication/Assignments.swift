@@ -30,6 +30,9 @@ public struct AssignmentPlan: Sendable {
     public var capacityNote: String
     /// For a rebalance: what changed, in words.
     public var changes: [String]
+    /// Groups of judges that share no proposal with another group (1: one connected panel, whose
+    /// judges' leniency the judge model can compare).
+    public var judgeGroups: Int
     public var saved: Bool
 }
 
@@ -222,7 +225,10 @@ enum Assignments {
         return AssignmentPlan(
             round: round.id, pairs: pairs, objective: solution.objective,
             loads: members.enumerated().map { .init(judge: $1.name, email: $1.email, proposals: loads[$0], capacity: problem.capacity[$0]) },
-            zeroAffinityTeams: zeroAffinity, capacityNote: capacityNote, changes: changes, saved: false)
+            zeroAffinityTeams: zeroAffinity, capacityNote: capacityNote, changes: changes,
+            judgeGroups: PanelGraph.judgeGroups(
+                solution.judgesOfProposal.enumerated().flatMap { proposal, judges in judges.map { (judge: $0, proposal: proposal) } }),
+            saved: false)
     }
 
     /// (judge, team) pairs that may not be assigned: declared conflicts and the round's automatic rules.
@@ -363,6 +369,11 @@ enum Assignments {
             },
             zeroAffinityTeams: pairs.filter { $0.affinity == 0 }.map(\.team),
             capacityNote: "judges' own max_load, or the round's; otherwise at most one over the round's largest load (\(largest))", changes: [],
+            judgeGroups: PanelGraph.judgeGroups(
+                assigned.map { (judge: $0[0], proposal: $0[1]) }
+                    + solution.judgesOfProposal.enumerated().flatMap { p, judges in
+                        judges.map { (judge: members[$0].judgeID, proposal: entries[p].proposalID) }
+                    }),
             saved: false)
     }
 

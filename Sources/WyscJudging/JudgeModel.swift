@@ -204,6 +204,15 @@ public struct JudgeModel: Sendable, Hashable {
 
     /// Connected groups of the graph whose edges are scorecards between judges and proposals.
     public static func judgeGroups(_ reviews: [ScoredReview]) -> Int {
+        PanelGraph.judgeGroups(reviews.map { (judge: $0.judge, proposal: $0.proposal) })
+    }
+}
+
+/// Judges and proposals joined by reviews: judges who share proposals, directly or through other
+/// judges, can be compared; a group that shares none with the rest cannot.
+public enum PanelGraph {
+    /// How many groups the judges of `pairs` form.
+    public static func judgeGroups(_ pairs: [(judge: Int, proposal: Int)]) -> Int {
         var parent: [Int: Int] = [:]
         func root(_ judge: Int) -> Int {
             var judge = judge
@@ -214,13 +223,13 @@ public struct JudgeModel: Sendable, Hashable {
             return judge
         }
         var firstJudgeOf: [Int: Int] = [:]
-        for review in reviews {
-            if parent[review.judge] == nil { parent[review.judge] = review.judge }
-            if let other = firstJudgeOf[review.proposal] {
-                let (a, b) = (root(review.judge), root(other))
+        for pair in pairs {
+            if parent[pair.judge] == nil { parent[pair.judge] = pair.judge }
+            if let other = firstJudgeOf[pair.proposal] {
+                let (a, b) = (root(pair.judge), root(other))
                 if a != b { parent[max(a, b)] = min(a, b) }
             } else {
-                firstJudgeOf[review.proposal] = review.judge
+                firstJudgeOf[pair.proposal] = pair.judge
             }
         }
         return Set(parent.keys.map(root)).count

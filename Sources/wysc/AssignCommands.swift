@@ -78,6 +78,11 @@ struct AssignCommand: AsyncParsableCommand {
             Terminal.message(
                 "Round '\(plan.round)': \(plan.pairs.count) reviews, total affinity \(plan.objective); loads \(loads.min() ?? 0)–\(loads.max() ?? 0) per judge (\(plan.capacityNote))."
             )
+            Terminal.message(
+                plan.judgeGroups <= 1
+                    ? "The judges form one panel: every two share proposals, directly or through others, so their leniency can be compared."
+                    : "The judges form \(plan.judgeGroups) groups that share no proposal: a group's leniency cannot be told from its proposals' quality."
+            )
             if !plan.zeroAffinityTeams.isEmpty {
                 Terminal.message(
                     "\(plan.zeroAffinityTeams.count) proposal(s) have a judge who shares none of their topics: \(plan.zeroAffinityTeams.prefix(10).joined(separator: ", "))\(plan.zeroAffinityTeams.count > 10 ? ", …" : "")"

@@ -305,6 +305,17 @@ import WyscWorkflow
         #expect(Dictionary(grouping: dry.pairs, by: \.team).values.allSatisfy { $0.count == 2 })
         #expect(dry.loads.allSatisfy { $0.proposals <= $0.capacity })
         #expect(dry.capacityNote == "the smallest load that lets every proposal get 2 judges: 3")
+        // Whether every judge reaches every other through shared proposals, found by walking them.
+        var reached: Set<String> = [dry.pairs[0].judgeEmail]
+        var grew = true
+        while grew {
+            let teams = Set(dry.pairs.filter { reached.contains($0.judgeEmail) }.map(\.team))
+            let judges = Set(dry.pairs.filter { teams.contains($0.team) }.map(\.judgeEmail))
+            grew = !judges.isSubset(of: reached)
+            reached.formUnion(judges)
+        }
+        #expect((dry.judgeGroups == 1) == (reached == Set(dry.pairs.map(\.judgeEmail))))
+        #expect(dry.judgeGroups >= 1)
 
         // Every team with a Smart Mobility tag gets Amina (case does not matter), as far as her load allows.
         let saved = try await app.assignJudges(round: nil, dryRun: false, rebalance: false, competition: "wysc-2026", as: organizer)

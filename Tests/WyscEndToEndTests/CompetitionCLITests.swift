@@ -390,6 +390,7 @@ import WyscWorkflow
         #expect(dry.stdout.contains("成都智慧交通队,公交站客流计数,Prof. Ana Ruiz,ana@example.org,1"))
         #expect(!dry.stdout.contains("成都智慧交通队,公交站客流计数,Dr. 陈晓明"))
         #expect(dry.stderr.contains("Dry run: nothing was saved."))
+        #expect(dry.stderr.contains("The judges form"), "connectivity of the panel: \(dry.stderr)")
         let advance = try WyscBinary.run(["phase", "advance", "--database-url", url])
         #expect(advance.status == 0, "\(advance.stderr)")
         #expect(advance.stderr.contains("assigned 2 judges to each of 2 proposal(s) of round 'screening'"))
