@@ -101,6 +101,17 @@ enum Assignments {
         var maxLoad: Int?
     }
 
+    /// The judges who have not withdrawn, by id.
+    static func activeJudges(_ competition: CompetitionRecord, on connection: PostgresConnection) throws -> [Member] {
+        try connection.query(
+            "SELECT id, name, email, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND withdrawn_at IS NULL ORDER BY id"
+        ).rows.map { row in
+            Member(
+                judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"),
+                maxLoad: try row.decode("max_load"))
+        }
+    }
+
     /// The proposals of a round: in the first round, those of teams that may go on.
     static func entries(_ competition: CompetitionRecord, round: JudgingRound, on connection: PostgresConnection) throws -> [Entry] {
         guard round.id == competition.definition.rounds.first?.id else {
@@ -141,13 +152,7 @@ enum Assignments {
     ) throws -> AssignmentPlan {
         let entries = try entries(competition, round: round, on: connection)
         guard !entries.isEmpty else { throw WyscError(.refused, "round '\(round.id)' has no proposals to assign") }
-        let members = try connection.query(
-            "SELECT id, name, email, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND withdrawn_at IS NULL ORDER BY id"
-        ).rows.map { row in
-            Member(
-                judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"),
-                maxLoad: try row.decode("max_load"))
-        }
+        let members = try activeJudges(competition, on: connection)
         guard !members.isEmpty else { throw WyscError(.refused, "there are no judges: add them first") }
         let proposalIndex = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.proposalID, $0) })
         let judgeIndex = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.judgeID, $0) })
@@ -302,6 +307,13 @@ enum Assignments {
 
     /// One more judge for each of the first `count` suggested proposals (see `assignExtraReviews`).
     static func extra(_ count: Int, competition: CompetitionRecord, round: JudgingRound, on connection: PostgresConnection) throws -> AssignmentPlan {
+        // Once ranked (and shortlisted from), a round's outcome is decided: a review added now would
+        // be a scorecard that counts for nothing.
+        if try connection.query("SELECT 1 FROM round_result WHERE competition_id = \(competition.id) AND round = \(round.id) LIMIT 1").singleRow()
+            != nil
+        {
+            throw WyscError(.refused, "round '\(round.id)' is ranked already (compute_ranking): an extra review now would not change its outcome")
+        }
         let report = try Scoring.results(round: round, method: .model, competition: competition, on: connection)
         let chosen = Array(report.suggested.prefix(count))
         guard !chosen.isEmpty else {
@@ -312,13 +324,7 @@ enum Assignments {
         }
         let byProposal = Dictionary(uniqueKeysWithValues: try entries(competition, round: round, on: connection).map { ($0.proposalID, $0) })
         let entries = chosen.compactMap { byProposal[$0] }
-        let members = try connection.query(
-            "SELECT id, name, email, expertise, max_load FROM judge WHERE competition_id = \(competition.id) AND withdrawn_at IS NULL ORDER BY id"
-        ).rows.map { row in
-            Member(
-                judgeID: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), expertise: try row.decode("expertise"),
-                maxLoad: try row.decode("max_load"))
-        }
+        let members = try activeJudges(competition, on: connection)
         var load: [Int: Int] = [:]
         var assigned = Set<[Int]>()
         for row in try connection.query(

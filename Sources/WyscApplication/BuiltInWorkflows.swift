@@ -125,7 +125,7 @@ public enum BuiltInWorkflows {
             - id: presentation
               title: Clarity of the proposal
               weight: 0.10
-          tie_break: [innovation, impact]   # equal normalized scores: more innovative first, then more impact
+          tie_break: [innovation, impact]   # equal scores: more innovative first, then more impact
 
         # Once published, the final ranking is a public page (/c/SLUG/results) a WeGO website can link to.
         results: {public: true}

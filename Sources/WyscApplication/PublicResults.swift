@@ -3,7 +3,7 @@ import WyscPostgres
 import WyscWorkflow
 
 /// The final ranking as anyone may see it, when the workflow makes it public: nothing but rank,
-/// team, university, city and normalized score.
+/// team, university, city and score.
 public struct PublicResults: Sendable, Hashable, Codable {
     public struct Line: Sendable, Hashable, Codable {
         public var rank: Int

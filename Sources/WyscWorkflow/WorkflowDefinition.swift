@@ -173,7 +173,7 @@ public struct Rubric: Sendable, Hashable, Codable {
     public var scaleMin: Int
     public var scaleMax: Int
     public var criteria: [Criterion]
-    /// Criteria whose means break ties on the normalized score, in order (then the raw mean).
+    /// Criteria whose means break ties on the score, in order (then the raw mean).
     public var tieBreak: [String] = []
 
     public init(scaleMin: Int, scaleMax: Int, criteria: [Criterion], tieBreak: [String] = []) {

@@ -33,6 +33,17 @@ import WyscWorkflow
         }
     }
 
+    @Test func aRankedRoundTakesNoExtraReview() async throws {
+        let setup = try await inScreening()
+        try await JudgingFixture.scoreEverything(setup, round: "screening")
+        _ = try await setup.application.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "screening", as: organizer)
+        let refused = await #expect(throws: WyscError.self) {
+            try await setup.application.assignExtraReviews(1, round: "screening", competition: "wysc-2026", as: organizer)
+        }
+        #expect(refused?.kind == .refused)
+        #expect(refused?.message == "round 'screening' is ranked already (compute_ranking): an extra review now would not change its outcome")
+    }
+
     @Test func aJudgeSeesOnlyTheirOwnBlindQueue() async throws {
         let setup = try await inScreening()
         let kim = try await queue(setup, "kim@snu.ac.kr")

@@ -151,6 +151,38 @@ struct Callers {
         #expect(elsewhere.status == 403)
     }
 
+    /// The results over the API: the judge model by default, with how sure each rank is; the
+    /// other methods without it; an unknown method named in the refusal.
+    @Test func resultsCarryTheModelsConfidenceOverTheAPI() async throws {
+        let (fixture, callers, server) = try await Self.judgingServer()
+        defer { Task { await server.stop() } }
+        try await JudgingFixture.scoreEverything(fixture, round: "screening")
+        let client = server.client(callers.organizer)
+        func object(_ answer: APIClient.Answer) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: answer.body) as? [String: Any], "\(String(decoding: answer.body, as: UTF8.self))")
+        }
+        let model = try object(try await client.send("GET", "\(Self.base)/results"))
+        #expect(model["method"] as? String == "model")
+        #expect(model["cut"] as? Int == 2, "the workflow shortlists 2 from screening")
+        #expect(model["judge_groups"] as? Int == 1)
+        let lines = try #require(model["lines"] as? [[String: Any]])
+        #expect(lines.count == 4)
+        for line in lines {
+            let probability = try #require(line["top_probability"] as? Double)
+            #expect((0...1).contains(probability))
+            #expect((line["low"] as? Double ?? .nan) <= (line["score"] as? Double ?? .nan))
+            #expect(line["best_rank"] is Int && line["uncertain"] is Bool)
+        }
+        let total = lines.reduce(0) { $0 + ($1["top_probability"] as? Double ?? 0) }
+        #expect(abs(total - 2) < 1e-6, "the chances of making a cut of 2 add up to 2")
+        let zscore = try object(try await client.send("GET", "\(Self.base)/results", query: ["method": "zscore"]))
+        #expect(zscore["method"] as? String == "zscore")
+        #expect((zscore["lines"] as? [[String: Any]])?.allSatisfy { $0["top_probability"] == nil && $0["uncertain"] as? Bool == false } == true)
+        let unknown = try await client.send("GET", "\(Self.base)/results", query: ["method": "median"])
+        #expect(unknown.status == 400)
+        #expect(String(decoding: unknown.body, as: UTF8.self).contains("method must be model, zscore or raw"))
+    }
+
     /// The scheme in any case and blanks around the token are accepted; anything else is a 401.
     @Test func theAuthorizationHeaderIsReadAsRFC6750Says() async throws {
         let (_, callers, server) = try await Self.judgingServer()
