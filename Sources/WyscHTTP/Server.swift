@@ -42,12 +42,17 @@ public enum WyscServer {
         )
     }
 
-    /// Every route with its middlewares: health, metrics and the document, then the API behind its tokens.
-    public static func buildRouter(application: WyscApplication.Application, settings: ServerSettings, logger: Logger) -> Router<WyscRequestContext> {
+    /// Every route with its middlewares: health, metrics and the document, then the API behind its
+    /// tokens. `routes` receives every route added (for the test that the document lists them).
+    public static func buildRouter(
+        application: WyscApplication.Application, settings: ServerSettings, logger: Logger, routes: RouteTable = RouteTable()
+    ) -> Router<WyscRequestContext> {
         let metrics = ServerMetrics(pool: application.pool)
-        let router = Router(context: WyscRequestContext.self)
+        let base = Router(context: WyscRequestContext.self)
+        let router = RecordingRouter(base, table: routes)
         router.add(middleware: ObservabilityMiddleware(metrics: metrics, logger: logger))
         router.add(middleware: ErrorMiddleware(logger: logger))
+        router.add(middleware: MethodNotAllowedMiddleware(table: routes))
 
         router.get("healthz") { _, _ in try Reply.json(["status": "ok"]).response }
         router.get("readyz") { _, _ in try await Health.readiness(application).response }
@@ -62,14 +67,15 @@ public enum WyscServer {
             perAddress: .init(slowAfter: settings.failuresBeforeSlowdown, refuseAfter: settings.failuresBeforeRefusal),
             overall: .init(slowAfter: settings.globalFailuresBeforeSlowdown, refuseAfter: settings.globalFailuresBeforeRefusal))
         // The pages share the API's failure limiter: a wrong token is slowed the same way in either.
-        WebController(application: application, pages: WebPages(), limiter: limiter, settings: settings, logger: logger).register(on: router)
+        WebController(application: application, pages: WebPages(), limiter: limiter, settings: settings, logger: logger).register(
+            on: RecordingRouter(base, table: routes, isPage: true))
         let api = router.group(RouterPath(Endpoint.prefix)).add(
             middleware: AuthMiddleware(application: application, limiter: limiter, trustedProxies: settings.trustedProxies))
         CompetitionController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         PhaseController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         ScorecardController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         ProposalController(application: application).register(on: api)
-        return router
+        return base
     }
 }
 

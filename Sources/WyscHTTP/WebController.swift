@@ -23,7 +23,7 @@ struct WebController {
     static let loginCookie = "wysc_login"
     static let formLimit = 8 * 1024
 
-    func register(on router: Router<WyscRequestContext>) {
+    func register(on router: some RouterMethods<WyscRequestContext>) {
         registerDashboard(on: router)
         router.get("static/style.css") { _, _ in
             Response(
@@ -229,7 +229,7 @@ struct WebController {
 
     // MARK: The organizers' dashboard
 
-    func registerDashboard(on router: Router<WyscRequestContext>) {
+    func registerDashboard(on router: some RouterMethods<WyscRequestContext>) {
         router.get("c/:slug/dashboard") { request, context in
             let slug = try context.parameters.require("slug")
             let query = request.uri.queryParameters
