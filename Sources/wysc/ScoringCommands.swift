@@ -409,6 +409,11 @@ struct ResultsCommand: AsyncParsableCommand {
         @OptionGroup var service: ServiceOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            if suggest && method != .model { throw ValidationError("--suggest needs the judge model (--method model, the default)") }
+            if suggest && judges { throw ValidationError("--suggest and --judges show different tables: give one") }
+        }
+
         enum MethodOption: String, ExpressibleByArgument, CaseIterable {
             case model, zscore, raw
 
@@ -439,7 +444,6 @@ struct ResultsCommand: AsyncParsableCommand {
                 return
             }
             if suggest {
-                guard report.method == .model else { throw ValidationError("--suggest needs the judge model (--method model, the default)") }
                 let lines = Dictionary(uniqueKeysWithValues: report.lines.map { ($0.proposal, $0) })
                 let table = DataTable(
                     columns: ["proposal", "team", "title", "rank", "score", "low", "high", "p_cut", "judges"],

@@ -536,6 +536,8 @@ import WyscWorkflow
         #expect(suggest.stderr.contains("No proposal of round 'screening' is uncertain at its cut (the top 2)"), "\(suggest.stderr)")
         let extra = try WyscBinary.run(["assign", "--round", "screening", "--extra", "2", "--database-url", url])
         #expect(extra.status != 0 && extra.stderr.contains("no proposal of round 'screening' is uncertain at its cut"), "\(extra.stderr)")
+        let rawSuggest = try WyscBinary.run(["results", "--suggest", "--method", "raw", "--database-url", url])
+        #expect(rawSuggest.status == 64 && rawSuggest.stderr.contains("--suggest needs the judge model"), "\(rawSuggest.stderr)")
         let both = try WyscBinary.run(["assign", "--extra", "2", "--dry-run", "--database-url", url])
         #expect(both.status == 64 && both.stderr.contains("not with --dry-run or --rebalance"), "\(both.stderr)")
         // The judge model by default, with the same score column and how sure each rank is.
