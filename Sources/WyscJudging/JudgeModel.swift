@@ -256,7 +256,10 @@ public enum RankConfidence {
         let sds = qualities.map { max($0.sd, floor) }
         var low = qualities.map(\.mean).min()! - 10 * sds.max()!
         var high = qualities.map(\.mean).max()! + 10 * sds.max()!
-        for _ in 0..<200 {
+        // Halving until the bracket is a millionth of the narrowest uncertainty (a few dozen steps),
+        // or as narrow as doubles tell apart.
+        let precision = 1e-6 * sds.min()!
+        for _ in 0..<200 where high - low > precision {
             let middle = (low + high) / 2
             let expected = zip(qualities, sds).reduce(0) { $0 + upperTail((middle - $1.0.mean) / $1.1) }
             if expected > Double(cut) { low = middle } else { high = middle }
@@ -297,7 +300,13 @@ public enum RankConfidence {
                 var count = 0.0
                 for other in qualities.indices where other != index {
                     let difference = qualities[other].mean - quality
-                    count += qualities[other].sd > 0 ? upperTail(-difference / qualities[other].sd) : (difference > 0 ? 1 : 0)
+                    let sd = qualities[other].sd
+                    // Beyond 9 sd the chance is 1 or 0 to within 1e-19: no need to compute it.
+                    if sd == 0 || abs(difference) > 9 * sd {
+                        count += difference > 0 ? 1 : 0
+                    } else {
+                        count += upperTail(-difference / sd)
+                    }
                 }
                 return count
             }
