@@ -47,8 +47,23 @@ def write_csv(path, header, rows):
         writer.writerows(rows)
 
 
-def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1.0, topic_effect=False, few=False, missing=0.0):
-    """One round through wysc; returns {method: [(truth, row)]} and the oracle's scores."""
+# The assignment's policy, measured apart: with a round max_load above what is needed, the loads
+# are uneven unless the round asks every judge for a minimum (the default: the fair share).
+POLICY_SETTINGS = [
+    ("noise 1.0", dict()),
+    ("quality differs by topic", dict(topic_effect=True)),
+]
+POLICIES = [
+    ("max_load 30, min_load 0", "max_load: 30, min_load: 0"),
+    ("max_load 30, min_load 8", "max_load: 30, min_load: 8"),
+    ("max_load 30, fair share (default)", "max_load: 30"),
+]
+
+
+def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1.0, topic_effect=False, few=False, missing=0.0,
+             workflow=WORKFLOW):
+    """One round through wysc; returns the true quality, {method: [(truth, row)]}, the oracle's
+    scores, and the assignment as (judge, proposal, affinity) triples."""
     topic = [rng.randrange(len(TOPICS)) for _ in range(proposals)]
     quality = [rng.gauss(0, 1) + (TOPIC_EFFECT[topic[p]] if topic_effect else 0) for p in range(proposals)]
     bias = [rng.gauss(0, 0.7) for _ in range(judges)]
@@ -57,7 +72,7 @@ def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1
     expertise = [[TOPICS[j % len(TOPICS)], TOPICS[(j + 1 + rng.randrange(len(TOPICS) - 1)) % len(TOPICS)]] for j in range(judges)]
     max_load = [2 if few and j % 4 == 0 else "" for j in range(judges)]
 
-    run([wysc, "competition", "create", slug, "--workflow", WORKFLOW])
+    run([wysc, "competition", "create", slug, "--workflow", workflow])
     write_csv(f"{work}/teams.csv", ["team", "university", "name", "email"],
               [[f"Team {p}", f"University {p % 10}", f"Member {p}", f"m{p}@{slug}.example.org"] for p in range(proposals)])
     run([wysc, "team", "import", f"{work}/teams.csv", "--competition", slug])
@@ -75,12 +90,13 @@ def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1
                      JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
                      JOIN competition c ON c.id = a.competition_id
                      WHERE c.slug = '{slug}' AND a.round = 'screening' ORDER BY a.proposal_id, j.email"""]).splitlines()
-    scores, oracle_sums = [], {}
+    scores, oracle_sums, assignment = [], {}, []
     for line in pairs:
         email, proposal, team = line.split(",", 2)
+        j, p = int(email.split("@")[0][len("judge"):]), int(team.split()[1])
+        assignment.append((j, p, int(TOPICS[topic[p]] in expertise[j])))
         if missing and rng.random() < missing:
             continue
-        j, p = int(email.split("@")[0][len("judge"):]), int(team.split()[1])
         total = 5.5 + 1.5 * scale[j] * quality[p] + bias[j] + rng.gauss(0, noise)
         value = min(10, max(1, round(total)))
         scores.append([email, proposal, value])
@@ -95,7 +111,85 @@ def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1
         rows = list(csv.DictReader(io.StringIO(text)))
         results[method] = [(quality[int(row["team"].split()[1])], row) for row in rows]
     oracle = {p: sum(values) / len(values) for p, values in oracle_sums.items()}
-    return quality, results, oracle
+    return quality, results, oracle, assignment
+
+
+def judge_groups(assignment):
+    """How many groups of judges share no proposal with each other (union-find over proposals)."""
+    parent = {}
+
+    def root(j):
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    first = {}
+    for j, p, _ in assignment:
+        parent.setdefault(j, j)
+        if p in first:
+            a, b = root(j), root(first[p])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        else:
+            first[p] = j
+    return len({root(j) for j in parent})
+
+
+def compare_policies(wysc, psql, url, work, seeds):
+    """The trade-off of the assignment's minimum load: affinity given up against accuracy gained."""
+    print(f"\nAssignment policy ({seeds} seeds; 180 proposals, 32 judges, 3 per proposal, a round max_load of 30):\n")
+    header = (f"{'setting':26} {'policy':34} {'on-topic reviews':>16} {'loads':>7} {'groups':>6} {'co-reviewers':>12} "
+              f"{'zscore':>13} {'model':>13} {'truth known':>13}")
+    print(header)
+    print("-" * len(header))
+    base = open(WORKFLOW).read()
+    anchor = "{id: screening, reviews_per_proposal: 3,"
+    for index, (name, parameters) in enumerate(POLICY_SETTINGS):
+        for variant, (policy, keys) in enumerate(POLICIES):
+            workflow = f"{work}/workflow-{variant}.yaml"
+            with open(workflow, "w") as out:
+                out.write(base.replace(anchor, anchor[:-1] + f", {keys},"))
+            on_topic, lowest, highest, groups, co_reviewers = [], [], [], [], []
+            figures = {method: [] for method in ["zscore", "model", "oracle"]}
+            for seed in range(seeds):
+                rng = random.Random(50_000 + 1000 * index + seed)
+                quality, results, oracle, assignment = simulate(
+                    wysc, psql, url, work, f"policy-{index}-{variant}-{seed}", rng, workflow=workflow, **parameters)
+                on_topic.append(sum(a for _, _, a in assignment) / len(assignment))
+                loads = [0] * 32
+                for j, _, _ in assignment:
+                    loads[j] += 1
+                lowest.append(min(loads))
+                highest.append(max(loads))
+                groups.append(judge_groups(assignment))
+                judges_of = {}
+                for j, p, _ in assignment:
+                    judges_of.setdefault(p, set()).add(j)
+                partners = {}
+                for judges in judges_of.values():
+                    for j in judges:
+                        partners.setdefault(j, set()).update(judges - {j})
+                co_reviewers.append(sum(len(others) for others in partners.values()) / len(partners))
+                oracle_items = sorted(oracle.items(), key=lambda item: -item[1])
+                oracle_truths = [quality[p] for p, _ in oracle_items]
+                figures["oracle"].append((spearman([s for _, s in oracle_items], oracle_truths), top_precision(oracle_truths, quality)))
+                for method in ["zscore", "model"]:
+                    truths = [truth for truth, _ in results[method]]
+                    scores = [float(row["score"]) for _, row in results[method]]
+                    figures[method].append((spearman(scores, truths), top_precision(truths, quality)))
+                print(f"  {name}, {policy}: seed {seed + 1} of {seeds}", file=sys.stderr, end="\r")
+            cells = []
+            for method in figures:
+                rho = sum(f[0] for f in figures[method]) / seeds
+                precision = sum(f[1] for f in figures[method]) / seeds
+                cells.append(f"{rho:.3f} / {precision:.2f}")
+            print(f"{name:26} {policy:34} {100 * sum(on_topic) / seeds:15.1f}% {min(lowest):>3}-{max(highest):<3} "
+                  f"{max(groups):>6} {sum(co_reviewers) / seeds:12.1f} " + " ".join(f"{cell:>13}" for cell in cells), flush=True)
+    print("on-topic reviews: the share of reviews whose judge knows the proposal's topic (the affinity given up);")
+    print("loads: the smallest and largest load over the seeds; groups: the most groups of judges sharing no proposal;")
+    print("co-reviewers: how many other judges a judge shares a proposal with, on average. The judges' comparability")
+    print("can at most bring the model up to 'truth known', which knows every judge's bias and scale exactly.")
 
 
 def ranks(values):
@@ -128,80 +222,84 @@ def top_precision(truth_by_position, all_truths):
 
 def main():
     wysc, psql, work, seeds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    part = sys.argv[5] if len(sys.argv) > 5 else "all"
     url = os.environ["DATABASE_URL"]
     run([wysc, "db", "migrate"])
     write_csv(f"{work}/universities.csv", ["name", "city", "country"], [[f"University {n}", f"City {n}", "Country"] for n in range(10)])
     run([wysc, "university", "import", f"{work}/universities.csv"])
 
-    summary = {method: [] for method in METHODS + ["oracle"]}
-    print(f"{seeds} seeds per setting; Spearman with the true quality / precision of the top {CUT}, means over seeds.\n")
-    header = f"{'setting':42} " + " ".join(f"{name:>13}" for name in METHODS + ["truth known"]) + "   P(top 20) off by  rank range holds  uncertain: proposals / mistakes"
-    print(header)
-    print("-" * len(header))
-    for index, (name, parameters) in enumerate(SETTINGS):
-        figures = {method: [] for method in METHODS + ["oracle"]}
-        probabilities, coverage, uncertain_share, mistakes_held = [], [], [], []
-        for seed in range(seeds):
-            rng = random.Random(1000 * index + seed)
-            quality, results, oracle = simulate(wysc, psql, url, work, f"bench-{index}-{seed}", rng, **parameters)
-            for method in METHODS:
-                lines = results[method]
-                truths = [truth for truth, _ in lines]
-                scores = [float(row["score"]) for _, row in lines]
-                figures[method].append((spearman(scores, truths), top_precision(truths, quality)))
-            oracle_items = sorted(oracle.items(), key=lambda item: -item[1])
-            oracle_truths = [quality[p] for p, _ in oracle_items]
-            figures["oracle"].append((spearman([s for _, s in oracle_items], oracle_truths), top_precision(oracle_truths, quality)))
-            # The model's probabilities and ranges, against the truth of the proposals that were ranked.
-            ranked_truths = sorted((truth for truth, _ in results["model"]), reverse=True)
-            threshold = ranked_truths[min(CUT, len(ranked_truths)) - 1]
-            true_rank = {truth: position + 1 for position, truth in enumerate(ranked_truths)}
-            uncertain, mistakes, mistakes_uncertain = 0, 0, 0
-            for position, (truth, row) in enumerate(results["model"]):
-                in_cut = truth >= threshold
-                probabilities.append((float(row["p_cut"]), in_cut))
-                coverage.append(int(row["best_rank"]) <= true_rank[truth] <= int(row["worst_rank"]))
-                is_uncertain = row["uncertain"] == "yes"
-                uncertain += is_uncertain
-                if (position < CUT) != in_cut:
-                    mistakes += 1
-                    mistakes_uncertain += is_uncertain
-            uncertain_share.append(uncertain / len(results["model"]))
-            if mistakes:
-                mistakes_held.append(mistakes_uncertain / mistakes)
-            print(f"  {name}: seed {seed + 1} of {seeds}", file=sys.stderr, end="\r")
-        cells = []
-        for method in METHODS + ["oracle"]:
-            rho = sum(f[0] for f in figures[method]) / len(figures[method])
-            precision = sum(f[1] for f in figures[method]) / len(figures[method])
-            summary[method].append(precision)
-            cells.append(f"{rho:.3f} / {precision:.2f}")
-        # Calibration: in bins of the predicted probability, how far the observed share is from it.
-        bins = [(0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)]
-        error = 0.0
-        for low, high in bins:
-            inside = [(p, hit) for p, hit in probabilities if low <= p < high]
-            if inside:
-                predicted = sum(p for p, _ in inside) / len(inside)
-                observed = sum(hit for _, hit in inside) / len(inside)
-                error += len(inside) / len(probabilities) * abs(predicted - observed)
-        held = sum(coverage) / len(coverage)
-        share = sum(uncertain_share) / len(uncertain_share)
-        held_mistakes = sum(mistakes_held) / len(mistakes_held) if mistakes_held else float("nan")
-        print(f"{name:42} " + " ".join(f"{cell:>13}" for cell in cells)
-              + f"   {100 * error:12.1f} pts {100 * held:12.0f}%   {100 * share:9.0f}% / {100 * held_mistakes:.0f}%", flush=True)
+    if part in ("all", "methods"):
+        summary = {method: [] for method in METHODS + ["oracle"]}
+        print(f"{seeds} seeds per setting; Spearman with the true quality / precision of the top {CUT}, means over seeds.\n")
+        header = f"{'setting':42} " + " ".join(f"{name:>13}" for name in METHODS + ["truth known"]) + "   P(top 20) off by  rank range holds  uncertain: proposals / mistakes"
+        print(header)
+        print("-" * len(header))
+        for index, (name, parameters) in enumerate(SETTINGS):
+            figures = {method: [] for method in METHODS + ["oracle"]}
+            probabilities, coverage, uncertain_share, mistakes_held = [], [], [], []
+            for seed in range(seeds):
+                rng = random.Random(1000 * index + seed)
+                quality, results, oracle, _ = simulate(wysc, psql, url, work, f"bench-{index}-{seed}", rng, **parameters)
+                for method in METHODS:
+                    lines = results[method]
+                    truths = [truth for truth, _ in lines]
+                    scores = [float(row["score"]) for _, row in lines]
+                    figures[method].append((spearman(scores, truths), top_precision(truths, quality)))
+                oracle_items = sorted(oracle.items(), key=lambda item: -item[1])
+                oracle_truths = [quality[p] for p, _ in oracle_items]
+                figures["oracle"].append((spearman([s for _, s in oracle_items], oracle_truths), top_precision(oracle_truths, quality)))
+                # The model's probabilities and ranges, against the truth of the proposals that were ranked.
+                ranked_truths = sorted((truth for truth, _ in results["model"]), reverse=True)
+                threshold = ranked_truths[min(CUT, len(ranked_truths)) - 1]
+                true_rank = {truth: position + 1 for position, truth in enumerate(ranked_truths)}
+                uncertain, mistakes, mistakes_uncertain = 0, 0, 0
+                for position, (truth, row) in enumerate(results["model"]):
+                    in_cut = truth >= threshold
+                    probabilities.append((float(row["p_cut"]), in_cut))
+                    coverage.append(int(row["best_rank"]) <= true_rank[truth] <= int(row["worst_rank"]))
+                    is_uncertain = row["uncertain"] == "yes"
+                    uncertain += is_uncertain
+                    if (position < CUT) != in_cut:
+                        mistakes += 1
+                        mistakes_uncertain += is_uncertain
+                uncertain_share.append(uncertain / len(results["model"]))
+                if mistakes:
+                    mistakes_held.append(mistakes_uncertain / mistakes)
+                print(f"  {name}: seed {seed + 1} of {seeds}", file=sys.stderr, end="\r")
+            cells = []
+            for method in METHODS + ["oracle"]:
+                rho = sum(f[0] for f in figures[method]) / len(figures[method])
+                precision = sum(f[1] for f in figures[method]) / len(figures[method])
+                summary[method].append(precision)
+                cells.append(f"{rho:.3f} / {precision:.2f}")
+            # Calibration: in bins of the predicted probability, how far the observed share is from it.
+            bins = [(0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)]
+            error = 0.0
+            for low, high in bins:
+                inside = [(p, hit) for p, hit in probabilities if low <= p < high]
+                if inside:
+                    predicted = sum(p for p, _ in inside) / len(inside)
+                    observed = sum(hit for _, hit in inside) / len(inside)
+                    error += len(inside) / len(probabilities) * abs(predicted - observed)
+            held = sum(coverage) / len(coverage)
+            share = sum(uncertain_share) / len(uncertain_share)
+            held_mistakes = sum(mistakes_held) / len(mistakes_held) if mistakes_held else float("nan")
+            print(f"{name:42} " + " ".join(f"{cell:>13}" for cell in cells)
+                  + f"   {100 * error:12.1f} pts {100 * held:12.0f}%   {100 * share:9.0f}% / {100 * held_mistakes:.0f}%", flush=True)
 
-    print()
-    means = {method: sum(values) / len(values) for method, values in summary.items()}
-    print(f"Top-{CUT} precision over the settings: raw {means['raw']:.3f}, zscore {means['zscore']:.3f}, "
-          f"model {means['model']:.3f}, truth known {means['oracle']:.3f}.")
-    gain = means["model"] - means["zscore"]
-    print(f"model - zscore: {gain:+.3f} (target >= +0.04: {'met' if gain >= 0.04 else 'not met'}); "
-          f"model - truth known: {means['model'] - means['oracle']:+.3f} (target: at least even, within noise).")
-    print("P(top 20) off by: the mean distance between the predicted probability and the observed share, over")
-    print("bins of the prediction (target within 5 points); rank range holds: how often the true rank lies in")
-    print("best_rank..worst_rank (an 80% range); uncertain: the share of proposals marked uncertain at the cut,")
-    print("and the share of the shortlist's mistakes (in but not truly top 20, or out but truly in) among them.")
+        print()
+        means = {method: sum(values) / len(values) for method, values in summary.items()}
+        print(f"Top-{CUT} precision over the settings: raw {means['raw']:.3f}, zscore {means['zscore']:.3f}, "
+              f"model {means['model']:.3f}, truth known {means['oracle']:.3f}.")
+        gain = means["model"] - means["zscore"]
+        print(f"model - zscore: {gain:+.3f} (target >= +0.04: {'met' if gain >= 0.04 else 'not met'}); "
+              f"model - truth known: {means['model'] - means['oracle']:+.3f} (target: at least even, within noise).")
+        print("P(top 20) off by: the mean distance between the predicted probability and the observed share, over")
+        print("bins of the prediction (target within 5 points); rank range holds: how often the true rank lies in")
+        print("best_rank..worst_rank (an 80% range); uncertain: the share of proposals marked uncertain at the cut,")
+        print("and the share of the shortlist's mistakes (in but not truly top 20, or out but truly in) among them.")
+    if part in ("all", "policies"):
+        compare_policies(wysc, psql, url, work, seeds)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ public struct AssignmentPlan: Sendable {
     /// Groups of judges that share no proposal with another group (1: one connected panel, whose
     /// judges' leniency the judge model can compare).
     public var judgeGroups: Int
+    /// The load every judge takes at least (or their max_load, if smaller), in words; nil for none.
+    public var minimumLoadNote: String?
+    /// How many exchanges of two reviews joined groups of judges into one panel.
+    public var connectingExchanges: Int
     public var saved: Bool
 }
 
@@ -80,7 +84,7 @@ enum Assignments {
         guard let first = rounds.first else { throw WyscError(.badInput, "the workflow of '\(competition.slug)' declares no judging round") }
         guard let id else { return first }
         guard let round = rounds.first(where: { $0.id == id }) else {
-            throw WyscError(.badInput, "unknown round '\(id)' (the workflow has \(rounds.map(\.id).joined(separator: ", ")))")
+            throw WyscError(.notFound, "unknown round '\(id)' (the workflow has \(rounds.map(\.id).joined(separator: ", ")))")
         }
         return round
     }
@@ -194,10 +198,13 @@ enum Assignments {
             }
             previous = still
         }
-        let decision = AssignmentPlanner.plan(problem, flexible: flexible, roundMaxLoad: round.maxLoad, previous: previous)
+        let decision = AssignmentPlanner.plan(
+            problem, flexible: flexible, roundMaxLoad: round.maxLoad, minimumLoad: round.minLoad, previous: previous)
         problem.capacity = decision.capacity
         let solution = decision.solution
-        guard solution.isComplete else { throw WyscError(.refused, explain(solution, problem: problem, entries: entries, round: round)) }
+        guard solution.isComplete else {
+            throw WyscError(.refused, explain(solution, problem: problem, entries: entries, judges: members, round: round))
+        }
         for pair in decision.removed {
             let why = problem.forbidden.contains(proposal: pair.proposal, judge: pair.judge) ? "a conflict of interest" : "to make room"
             changes.append("removed \(members[pair.judge].name) from \(entries[pair.proposal].team) (\(why))")
@@ -214,6 +221,13 @@ enum Assignments {
                 "the smallest load that lets every proposal get \(k) judges: \(load)" + (someFixed ? " (judges with their own max_load keep it)" : "")
             case .keepingUnaffected(let load): "the smallest load that keeps every unaffected assignment: \(load)"
             }
+        let minimumLoadNote: String? =
+            decision.minimumLoad == 0
+            ? nil
+            : "every judge takes at least \(decision.minimumLoad) (or their max_load, if smaller): "
+                + (round.minLoad == nil ? "the fair share ⌊k·P/J⌋" : "the round's min_load")
+                + (decision.minimumLoad < (round.minLoad ?? AssignmentPlanner.fairShare(problem))
+                    ? ", lowered so that conflicts leave every judge enough" : "")
 
         var pairs: [AssignmentPlan.Pair] = []
         var loads = Array(repeating: 0, count: members.count)
@@ -233,7 +247,7 @@ enum Assignments {
             zeroAffinityTeams: zeroAffinity, capacityNote: capacityNote, changes: changes,
             judgeGroups: PanelGraph.judgeGroups(
                 solution.judgesOfProposal.enumerated().flatMap { proposal, judges in judges.map { (judge: $0, proposal: proposal) } }),
-            saved: false)
+            minimumLoadNote: minimumLoadNote, connectingExchanges: decision.connectingExchanges, saved: false)
     }
 
     /// (judge, team) pairs that may not be assigned: declared conflicts and the round's automatic rules.
@@ -243,10 +257,12 @@ enum Assignments {
             .map { ($0.judge, $0.team) }
     }
 
-    static func explain(_ solution: AssignmentSolution, problem: AssignmentProblem, entries: [Entry], round: JudgingRound) -> String {
+    static func explain(
+        _ solution: AssignmentSolution, problem: AssignmentProblem, entries: [Entry], judges: [Member], round: JudgingRound
+    ) -> String {
         let heading =
             "no assignment gives every proposal of round '\(round.id)' \(round.reviewsPerProposal) judges; nothing was changed. \(solution.shortfalls.count) proposal(s) fall short:"
-        return ([heading] + solution.explanation(problem, name: { entries[$0].team })).joined(separator: "\n")
+        return ([heading] + solution.explanation(problem, name: { entries[$0].team }, judgeName: { judges[$0].name })).joined(separator: "\n")
     }
 
     static func save(
@@ -380,7 +396,7 @@ enum Assignments {
                     + solution.judgesOfProposal.enumerated().flatMap { p, judges in
                         judges.map { (judge: members[$0].judgeID, proposal: entries[p].proposalID) }
                     }),
-            saved: false)
+            minimumLoadNote: nil, connectingExchanges: 0, saved: false)
     }
 
     /// Adds the extra pairs, tells their judges, and audits it.

@@ -37,9 +37,16 @@ public struct AuditFilter: Sendable {
 
     /// A `since` as people write it: a day (2026-05-01, from its start in UTC) or a time
     /// (2026-05-01T09:00:00Z); nil when it is neither.
+    /// A day (2026-05-01) or an RFC 3339 time, with or without fractions of a second.
     public static func since(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = text.utf8.count == 10 ? [.withFullDate] : [.withInternetDateTime]
+        if text.utf8.count == 10 {
+            formatter.formatOptions = [.withFullDate]
+            return formatter.date(from: text)
+        }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)
     }
 }

@@ -37,7 +37,7 @@ extension Application {
         competition slug: String, team: String, eligible: Bool, reason: String, as actor: Actor
     ) async throws -> TeamEligibility {
         try actor.requireOrganizer("override eligibility")
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "an override needs a reason") }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WyscError(.badInput, "an override needs a reason") }
         try TextField.reason.check(reason, field: "the reason")
         return try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)

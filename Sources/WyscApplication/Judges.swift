@@ -135,7 +135,7 @@ extension Application {
     /// A judge steps down: they get no new assignments, and `assign --rebalance` gives theirs to others.
     public func withdrawJudge(email: String, reason: String, competition slug: String, as actor: Actor) async throws {
         try actor.requireOrganizer("withdraw judges")
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a withdrawal needs a reason") }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WyscError(.badInput, "a withdrawal needs a reason") }
         try TextField.reason.check(reason, field: "the reason")
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)
@@ -153,7 +153,7 @@ extension Application {
     /// organizers record known conflicts before judges are assigned.
     public func declareConflict(judge email: String, team: String, reason: String, competition slug: String, as actor: Actor) async throws {
         let now = self.now()
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a conflict needs a reason") }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WyscError(.badInput, "a conflict needs a reason") }
         try TextField.reason.check(reason, field: "the reason")
         try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection, lock: .share)

@@ -224,9 +224,11 @@ enum PhaseDriver {
             return WyscError(
                 .refused, "\(reason)\nNothing was changed; an organizer may force the transition, giving a reason.", code: WyscError.Code.guardsFailed
             )
-        case .terminal, .deadlineNotReached:
+        case .terminal, .deadlineNotReached, .noTransition, .ambiguous, .notAnEarlierPhase:
             return WyscError(.refused, reason.description)
-        case .noTransition, .ambiguous, .notAnEarlierPhase, .unknownPhase, .missingReason:
+        case .unknownPhase:
+            return WyscError(.notFound, reason.description)
+        case .missingReason:
             return WyscError(.badInput, reason.description)
         }
     }

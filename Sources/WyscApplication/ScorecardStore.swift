@@ -135,7 +135,7 @@ enum Scoring {
         do {
             scores = try competition.definition.rubric.validate(values, partial: draft)
         } catch {
-            throw WyscError(.badInput, "the scorecard for proposal #\(proposal) is not valid: \(error)")
+            throw WyscError(.badInput, "the scorecard for proposal #\(proposal) is not valid: \(error)", code: WyscError.Code.rubricMismatch)
         }
         let complete = scores.count == competition.definition.rubric.criteria.count
         return Scorecard(

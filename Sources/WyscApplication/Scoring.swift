@@ -45,12 +45,12 @@ extension Application {
     /// Submits (or saves as a draft, or revises) a judge's scorecard for a proposal of the round
     /// being scored. Only the assigned judge without a conflict, during the round's phase; an
     /// organizer may enter a scorecard on a judge's behalf (audited as such). The same scorecard
-    /// sent again changes nothing. `expectedRevision` makes it a compare-and-set (0: only if the
+    /// sent again changes nothing. `expected` makes it a compare-and-set (revision 0: only if the
     /// judge has no scorecard for it yet); `idempotency` makes a retry replay the first answer.
     public func submitScorecard(
         proposal: Int, values: [String: String], comment: String?, feedback: String? = nil, draft: Bool, judge email: String?,
         competition slug: String, as actor: Actor,
-        expectedRevision: Int? = nil, idempotency: IdempotentRequest<ScorecardOutcome>? = nil
+        expected: RevisionPrecondition? = nil, idempotency: IdempotentRequest<ScorecardOutcome>? = nil
     ) async throws -> ScorecardOutcome {
         let now = self.now()
         return try await transaction { connection in
@@ -61,14 +61,14 @@ extension Application {
                     judge: judge, proposal: proposal, values: values, comment: comment ?? "", feedback: feedback ?? "", draft: draft, round: round,
                     competition: competition,
                     on: connection)
-                if let expectedRevision, expectedRevision != stored?.revision ?? 0 {
+                if let expected, !expected.holds(at: stored?.revision ?? 0) {
                     throw WyscError(
                         .stale,
-                        "someone changed this scorecard since you read it (it is at revision \(stored?.revision ?? 0), you had \(expectedRevision)): read it again, then send your change"
+                        "someone changed this scorecard since you read it (it is at revision \(stored?.revision ?? 0), you had \(expected)): read it again, then send your change"
                     )
                 }
                 return try Scoring.write(
-                    card, stored: stored, judge: judge, round: round, competition: competition, actor: actor, onlyIfNew: expectedRevision == 0,
+                    card, stored: stored, judge: judge, round: round, competition: competition, actor: actor, onlyIfNew: expected == .revision(0),
                     on: connection)
             }
         }
@@ -88,7 +88,7 @@ extension Application {
 
     /// A judge declares a conflict with an assigned proposal (they may not know the team: blind review).
     public func declareConflict(proposal: Int, reason: String, judge email: String?, competition slug: String, as actor: Actor) async throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WyscError(.badInput, "a conflict needs a reason") }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WyscError(.badInput, "a conflict needs a reason") }
         try TextField.reason.check(reason, field: "the reason")
         let (judgeEmail, team) = try await transaction { connection in
             let competition = try Competitions.find(slug, on: connection)
@@ -374,5 +374,29 @@ enum ScoreImport {
             """
         ).rows[0]
         return ImportSummary(added: try counts.decode("added"), changed: try counts.decode("changed"), unchanged: try counts.decode("unchanged"))
+    }
+}
+
+/// The revisions a scorecard may be at for a change to go ahead (HTTP's If-Match): one of
+/// `revisions` (0: no scorecard yet), or, with `anyExisting`, any scorecard at all (`*`).
+public struct RevisionPrecondition: Sendable, Equatable, CustomStringConvertible {
+    public var revisions: Set<Int>
+    public var anyExisting: Bool
+
+    public init(revisions: Set<Int>, anyExisting: Bool = false) {
+        self.revisions = revisions
+        self.anyExisting = anyExisting
+    }
+
+    public static func revision(_ revision: Int) -> RevisionPrecondition { RevisionPrecondition(revisions: [revision]) }
+
+    /// Whether a scorecard at `revision` (0: none) meets it.
+    public func holds(at revision: Int) -> Bool {
+        revisions.contains(revision) || (anyExisting && revision > 0)
+    }
+
+    public var description: String {
+        if anyExisting { return "any revision" }
+        return revisions.isEmpty ? "no revision of ours" : revisions.sorted().map(String.init).joined(separator: " or ")
     }
 }

@@ -45,6 +45,16 @@ public struct WyscError: Error, Sendable, CustomStringConvertible {
         public static let schemaOutdated = "schema_outdated"
         /// The judge has no scorecard for the proposal yet.
         public static let noScorecard = "no_scorecard"
+        /// A scorecard names a criterion the rubric lacks, lacks one it needs, or a value off its scale.
+        public static let rubricMismatch = "rubric_mismatch"
+
+        /// The kind each finer code belongs to, for a client that reads only the code (the CLI in
+        /// remote mode). The HTTP status of some differs from their kind's (`APIError.codeStatuses`).
+        public static let kinds: [String: Kind] = [
+            judgeRequired: .badInput, competitionRequired: .badInput, noCompetition: .notFound, guardsFailed: .refused,
+            conflictOfInterest: .refused, assignmentHasScorecards: .refused, tokenSubjectRequired: .badInput,
+            tokenCompetitionRequired: .badInput, schemaOutdated: .unavailable, noScorecard: .notFound, rubricMismatch: .badInput,
+        ]
     }
 
     public var kind: Kind

@@ -32,6 +32,20 @@ struct APIError: Error {
         .notFound: .notFound, .unavailable: .serviceUnavailable, .failure: .internalServerError,
     ]
 
+    /// Finer codes whose status differs from their kind's. An organizer who names no judge is not
+    /// sending a malformed request, but one their role may not make; a scorecard that does not fit
+    /// the competition's rubric is well formed by the API's document (which cannot know the rubric),
+    /// but conflicts with the competition as it is set up.
+    static let codeStatuses: [String: HTTPResponse.Status] = [
+        WyscError.Code.judgeRequired: .forbidden, WyscError.Code.rubricMismatch: .conflict,
+    ]
+
+    /// Messages in the API's words where the application's assume a command line.
+    static let codeMessages: [String: String] = [
+        WyscError.Code.judgeRequired:
+            "an organizer acts for a judge: name the judge's email (the judge query parameter, or the judge field of the body)"
+    ]
+
     /// The API's answer to any error thrown below it; details of failures stay in the log.
     static func from(_ error: any Error, logger: Logger) -> APIError {
         switch error {
@@ -48,7 +62,9 @@ struct APIError: Error {
             }
             var headers: HTTPFields = [:]
             if let seconds = classified.retryAfter { headers[.retryAfter] = String(seconds) }
-            return APIError(statuses[classified.kind] ?? .internalServerError, classified.code, classified.message, headers: headers)
+            return APIError(
+                codeStatuses[classified.code] ?? statuses[classified.kind] ?? .internalServerError, classified.code,
+                codeMessages[classified.code] ?? classified.message, headers: headers)
         }
     }
 

@@ -32,10 +32,10 @@ struct CompetitionController {
         }
         api.get(Endpoint.teamStatus.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
-            let query = request.uri.queryParameters
             return try Reply.json(
                 try await application.teamStatus(
-                    competition: slug, team: query.get("team"), university: query.get("university"), as: try RouteSupport.actor(context))
+                    competition: slug, team: try RouteSupport.query(request, "team", as: .name),
+                    university: try RouteSupport.query(request, "university", as: .name), as: try RouteSupport.actor(context))
             ).response
         }
         api.get(Endpoint.rubric.routerPath) { _, context in
@@ -43,19 +43,19 @@ struct CompetitionController {
         }
         api.get(Endpoint.audit.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
-            let query = request.uri.queryParameters
             var since: Date?
-            if let text = query.get("since") {
+            if let text = try RouteSupport.query(request, "since", as: .name) {
                 guard let date = AuditFilter.since(text) else {
-                    throw APIError(.badRequest, "bad_parameter", "since must be a day or a time such as 2026-05-01 or 2026-05-01T00:00:00Z")
+                    throw APIError(.badRequest, "bad_parameter", "since must be a time such as 2026-05-01T00:00:00Z (or a day, 2026-05-01)")
                 }
                 since = date
             }
             return try Reply.json(
                 try await application.auditLog(
                     AuditFilter(
-                        competition: slug, since: since, actor: query.get("actor"), action: query.get("action"),
-                        limit: query.get("limit").flatMap(Int.init) ?? 1000),
+                        competition: slug, since: since, actor: try RouteSupport.query(request, "actor", as: .name),
+                        action: try RouteSupport.query(request, "action", as: .name),
+                        limit: try RouteSupport.integer(request, "limit", in: AuditFilter.limits) ?? 1000),
                     as: try RouteSupport.actor(context))
             ).response
         }

@@ -6,28 +6,34 @@ enum OpenAPIDocument {
         openapi: 3.0.3
         info:
           title: wysc API
-          version: 0.2.0
+          version: 0.3.0
           description: |
             The HTTP admin endpoint of wysc (`wysc serve`), the engine of the World Youth Smart City
             Innovation Competition. Every /api/v1 route needs a personal token (`wysc token create`)
             sent as `Authorization: Bearer <token>`. A token speaks for an organizer, a judge (in one
             competition) or a university; the same rules apply as on the command line: a judge sees and
             changes only their own assignments and scores, a university sees only its own teams, only
-            organizers change phases, and results are visible to others only once published.
+            organizers change phases, and results are visible to others only once published. This
+            document covers the API and the service endpoints; the web pages (`/`, `/sign-in`,
+            `/c/SLUG/…`) are HTML for browsers and are not part of it.
 
             Errors are JSON `{"error": {"code", "message"}}` with a stable code: branch on the code, never
-            on the message. Besides the codes below, some refusals carry a finer one: `judge_required`,
-            `competition_required`, `no_competition`, `guards_failed`, `conflict_of_interest`,
-            `assignment_has_scorecards`, `token_subject_required`, `token_competition_required`,
-            `no_scorecard` (404 on a scorecard the judge has not written yet). 400: bad JSON (the message
-            says where; a key given twice is refused too), an unknown field or a wrong type (the message
-            names the field); 401: no or bad token; 403: not allowed;
-            404: not found; 409: refused now (code `refused`) or changed concurrently (`conflict`);
-            412: a stale If-Match (`stale`); 413: body over 64 KiB; 422: an Idempotency-Key reused for
-            another request; 429: too many failed attempts with bad tokens, from this address or from all
-            (a valid token is never refused this way); 503: the database is unavailable or busy (with
-            Retry-After). Texts have length limits (a comment 10,000 characters, a reason 2,000) and may not
-            hold NUL or control characters other than line breaks and tabs: 400 naming the field.
+            on the message. Every operation lists every status it can answer. 400 means the request breaks
+            this document (bad JSON, a key given twice, an unknown field, a wrong type, a parameter or header
+            outside its schema: the message names it); a request the document allows is never 400. It is
+            404 when it names what does not exist (a competition, proposal, file, judge, round or phase),
+            and 409 when the competition refuses it as things are (`refused`: the phase, a guard, a
+            deadline; `conflict`: changed concurrently; `rubric_mismatch`: a scorecard that does not fit
+            the rubric, which this document cannot know). 401: no or bad token; 403: not allowed (also
+            `judge_required`: an organizer acting for a judge named none); 412: an If-Match that no current
+            revision matches (`stale`); 413: body over 64 KiB; 422: an Idempotency-Key reused for another
+            request; 429: too many failed attempts with bad tokens, from this address or from all (a valid
+            token is never refused this way); 503: the database is unavailable or busy (with Retry-After).
+            Other finer codes: `competition_required`, `no_competition`, `guards_failed`,
+            `conflict_of_interest`, `assignment_has_scorecards`, `no_scorecard` (404 on a scorecard the
+            judge has not written yet). A method a path does not serve is 405 with `Allow`. Texts have
+            length limits (a comment 10,000 characters, a reason 2,000, a name 200) and may not hold NUL or
+            control characters other than the line breaks and tabs of multi-line ones.
 
             Changes accept an `Idempotency-Key` header (1 to 200 characters): a retry with the same key and
             body gets the first answer (with `Idempotent-Replay: true`) and changes nothing. The key is
@@ -47,7 +53,7 @@ enum OpenAPIDocument {
               summary: The process is up.
               security: []
               responses:
-                "200": {description: Up, content: {application/json: {schema: {type: object, properties: {status: {type: string}}}}}}
+                "200": {description: Up, content: {application/json: {schema: {type: object, required: [status], properties: {status: {type: string, enum: [ok]}}}}}}
           /readyz:
             get:
               summary: The database is reachable and its migrations are current.
@@ -72,31 +78,43 @@ enum OpenAPIDocument {
               summary: Who the token speaks for.
               responses:
                 "200": {description: The token's role and identity, content: {application/json: {schema: {$ref: "#/components/schemas/WhoAmI"}}}}
-                "401": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions:
             get:
               summary: Competitions the token may see.
               responses:
                 "200": {description: Competitions, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Competition"}}}}}
-                "401": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/phase:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: The current phase, what it allows and what comes next.
               responses:
                 "200": {description: Phase, content: {application/json: {schema: {$ref: "#/components/schemas/PhaseStatus"}}}}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/phase/check:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: What would block the next transition and what its actions would do (organizers).
               parameters:
-                - {name: to, in: query, required: false, schema: {type: string}, description: The phase to go to when several follow.}
+                - {name: to, in: query, required: false, schema: {$ref: "#/components/schemas/WorkflowId"}, description: The phase to go to when several follow.}
               responses:
                 "200": {description: Check, content: {application/json: {schema: {$ref: "#/components/schemas/TransitionCheck"}}}}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/phase/advance:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             post:
@@ -109,67 +127,90 @@ enum OpenAPIDocument {
                       type: object
                       additionalProperties: false
                       properties:
-                        to: {type: string, description: The phase to go to when several follow.}
-                        from: {type: string, description: Advance only if the competition is still in this phase (default the current one).}
-                        force_reason: {type: string, description: Take the transition although guards fail; recorded.}
+                        to: {allOf: [{$ref: "#/components/schemas/WorkflowId"}], description: The phase to go to when several follow.}
+                        from: {allOf: [{$ref: "#/components/schemas/WorkflowId"}], description: Advance only if the competition is still in this phase (default the current one).}
+                        force_reason: {allOf: [{$ref: "#/components/schemas/Reason"}], description: Take the transition although guards fail; recorded.}
               responses:
                 "200": {description: The transition taken, content: {application/json: {schema: {$ref: "#/components/schemas/TransitionRecord"}}}}
-                "400": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
-                "409": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "413": {$ref: "#/components/responses/PayloadTooLarge"}
+                "422": {$ref: "#/components/responses/IdempotencyKeyReused"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/teams/status:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: Each team's timeline (organizers; a university sees its own teams only).
               parameters:
-                - {name: team, in: query, required: false, schema: {type: string}}
-                - {name: university, in: query, required: false, schema: {type: string}}
+                - {name: team, in: query, required: false, schema: {$ref: "#/components/schemas/Name"}}
+                - {name: university, in: query, required: false, schema: {$ref: "#/components/schemas/Name"}}
               responses:
                 "200": {description: Timelines, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/TeamStatus"}}}}}
-                "403": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/rubric:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: The rubric (criteria, weights, scale) judges score against.
               responses:
                 "200": {description: Rubric, content: {application/json: {schema: {$ref: "#/components/schemas/Rubric"}}}}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/queue:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: A judge's assigned proposals in the round being scored (judges see their own; organizers name one).
               parameters:
-                - {name: judge, in: query, required: false, schema: {type: string}, description: The judge's email (organizers only).}
+                - {$ref: "#/components/parameters/Judge"}
               responses:
                 "200": {description: Queue, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/QueueItem"}}}}}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/proposals/{proposal}:
             parameters:
               - {$ref: "#/components/parameters/Slug"}
-              - {name: proposal, in: path, required: true, schema: {type: integer, minimum: 1}}
+              - {$ref: "#/components/parameters/Proposal"}
             get:
               summary: A proposal as the caller may read it. Judges see only their assignments (no team in a blind round), universities their own teams.
               parameters:
                 - {name: versions, in: query, required: false, schema: {type: string, enum: [current, all], default: current}}
-                - {name: judge, in: query, required: false, schema: {type: string}, description: Organizers only; see what this judge (by email) sees.}
+                - {$ref: "#/components/parameters/Judge"}
               responses:
-                "200": {description: The current version, or every version oldest first, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/ProposalView"}}}}}
-                "400": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
+                "200": {description: "The current version, or every version oldest first", content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/ProposalView"}}}}}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/proposals/{proposal}/files/{file}:
             parameters:
               - {$ref: "#/components/parameters/Slug"}
-              - {name: proposal, in: path, required: true, schema: {type: integer, minimum: 1}}
-              - {name: file, in: path, required: true, schema: {type: integer, minimum: 1}, description: The file's number in the proposal's current version.}
+              - {$ref: "#/components/parameters/Proposal"}
+              - {name: file, in: path, required: true, schema: {type: integer, format: int64, minimum: 1}, description: The file's number in the proposal's current version.}
             get:
-              summary: A file of a proposal, streamed. Its ETag is its SHA-256; a byte Range (with If-Range) resumes an interrupted download.
+              summary: "A file of a proposal, streamed, with its own media type. Its ETag is its SHA-256; a byte Range (with If-Range) resumes an interrupted download. A Range the server does not understand, or several ranges, is answered with the whole file (RFC 9110)."
               parameters:
-                - {name: Range, in: header, required: false, schema: {type: string, example: bytes=1048576-}}
+                - {name: Range, in: header, required: false, schema: {type: string}, description: "One range: bytes=FIRST-, bytes=FIRST-LAST or bytes=-SUFFIX."}
                 - {name: If-Range, in: header, required: false, schema: {type: string}}
                 - {name: If-None-Match, in: header, required: false, schema: {type: string}}
-                - {name: judge, in: query, required: false, schema: {type: string}, description: Organizers only; download as this judge (by email).}
+                - {$ref: "#/components/parameters/Judge"}
               responses:
                 "200":
                   description: The whole file
@@ -177,50 +218,69 @@ enum OpenAPIDocument {
                     ETag: {schema: {type: string}}
                     Accept-Ranges: {schema: {type: string}}
                     Content-Disposition: {schema: {type: string}, description: A neutral name (proposal-17-plan.pdf) in a blind round.}
-                  content: {application/octet-stream: {schema: {type: string, format: binary}}}
+                  content: &file-types
+                    application/pdf: {schema: {type: string, format: binary}}
+                    image/png: {schema: {type: string, format: binary}}
+                    image/jpeg: {schema: {type: string, format: binary}}
+                    application/vnd.openxmlformats-officedocument.wordprocessingml.document: {schema: {type: string, format: binary}}
+                    application/vnd.openxmlformats-officedocument.presentationml.presentation: {schema: {type: string, format: binary}}
+                    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
+                    application/vnd.oasis.opendocument.text: {schema: {type: string, format: binary}}
+                    application/zip: {schema: {type: string, format: binary}}
                 "206":
                   description: The requested range
                   headers:
                     ETag: {schema: {type: string}}
                     Content-Range: {schema: {type: string}}
-                  content: {application/octet-stream: {schema: {type: string, format: binary}}}
+                  content: *file-types
                 "304": {description: Not modified (If-None-Match named the file's ETag)}
-                "400": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
-                "416": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "416": {$ref: "#/components/responses/RangeNotSatisfiable"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/feedback:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: The judges' feedback to teams (rounds with feedback_to_teams), unsigned, with criterion averages. Universities see their own teams' once results are published.
               parameters:
-                - {name: team, in: query, required: false, schema: {type: string}}
+                - {name: team, in: query, required: false, schema: {$ref: "#/components/schemas/Name"}}
               responses:
                 "200": {description: Feedback per team and round, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/TeamFeedback"}}}}}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/scorecards/{proposal}:
             parameters:
               - {$ref: "#/components/parameters/Slug"}
-              - {name: proposal, in: path, required: true, schema: {type: integer}}
+              - {$ref: "#/components/parameters/Proposal"}
             get:
               summary: The judge's own scorecard for a proposal; its ETag is its revision.
               parameters:
-                - {name: judge, in: query, required: false, schema: {type: string}, description: The judge's email (organizers only).}
+                - {$ref: "#/components/parameters/Judge"}
               responses:
                 "200":
                   description: Scorecard
                   headers: {ETag: {schema: {type: string}}}
                   content: {application/json: {schema: {$ref: "#/components/schemas/Scorecard"}}}
-                "403": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
             put:
-              summary: Submit, revise or save as a draft the judge's scorecard.
+              summary: "Submit, revise or save as a draft the judge's scorecard. A criterion the rubric lacks, a missing one (unless a draft) or a value off the rubric's scale (GET …/rubric) is 409 `rubric_mismatch`."
               parameters:
                 - {$ref: "#/components/parameters/IdempotencyKey"}
-                - {name: If-Match, in: header, required: false, schema: {type: string}, description: 'The ETag read; "0" means "only if there is no scorecard yet". A stale one is refused with 412.'}
+                - {name: If-Match, in: header, required: false, schema: {type: string}, description: 'The ETag read ("3"); "0" means "only if there is no scorecard yet", * "only if there is one". When no ETag in it matches (a stale, weak, foreign or malformed one), nothing is written: 412.'}
               requestBody:
                 required: true
                 content:
@@ -231,18 +291,23 @@ enum OpenAPIDocument {
                       required: [scores]
                       properties:
                         scores: {type: object, additionalProperties: {type: number}, description: Criterion id to value on the rubric's scale.}
-                        comment: {type: string, maxLength: 10000, description: Private to the organizers.}
-                        feedback: {type: string, maxLength: 10000, description: For the team (rounds with feedback_to_teams).}
+                        comment: {allOf: [{$ref: "#/components/schemas/LongText"}], description: Private to the organizers.}
+                        feedback: {allOf: [{$ref: "#/components/schemas/LongText"}], description: For the team (rounds with feedback_to_teams).}
                         draft: {type: boolean}
-                        judge: {type: string, description: The judge's email (organizers entering a paper scorecard).}
+                        judge: {allOf: [{$ref: "#/components/schemas/Email"}], description: The judge's email (organizers entering a paper scorecard).}
               responses:
                 "200": {description: Revised or unchanged, headers: {ETag: {schema: {type: string}}}, content: {application/json: {schema: {$ref: "#/components/schemas/ScorecardOutcome"}}}}
                 "201": {description: Added, headers: {ETag: {schema: {type: string}}}, content: {application/json: {schema: {$ref: "#/components/schemas/ScorecardOutcome"}}}}
-                "400": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
-                "409": {$ref: "#/components/responses/Error"}
-                "412": {$ref: "#/components/responses/Error"}
-                "422": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "412": {$ref: "#/components/responses/PreconditionFailed"}
+                "413": {$ref: "#/components/responses/PayloadTooLarge"}
+                "422": {$ref: "#/components/responses/IdempotencyKeyReused"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/conflicts:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             post:
@@ -256,50 +321,108 @@ enum OpenAPIDocument {
                       additionalProperties: false
                       required: [proposal, reason]
                       properties:
-                        proposal: {type: integer}
-                        reason: {type: string}
-                        judge: {type: string, description: The judge's email (organizers only).}
+                        proposal: {type: integer, format: int64, minimum: 1}
+                        reason: {$ref: "#/components/schemas/Reason"}
+                        judge: {allOf: [{$ref: "#/components/schemas/Email"}], description: The judge's email (organizers only).}
               responses:
                 "201": {description: Declared, content: {application/json: {schema: {type: object}}}}
-                "400": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "413": {$ref: "#/components/responses/PayloadTooLarge"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/results:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: A round's ranking (organizers any time; judges and universities after publication, without judges' scores; a university sees its own teams).
               parameters:
-                - {name: round, in: query, required: false, schema: {type: string}}
+                - {name: round, in: query, required: false, schema: {$ref: "#/components/schemas/WorkflowId"}, description: A round of the workflow (default the last one ranked).}
                 - {name: method, in: query, required: false, description: 'model (default), zscore or raw', schema: {type: string, enum: [model, zscore, raw]}}
               responses:
                 "200": {description: Results, content: {application/json: {schema: {$ref: "#/components/schemas/Results"}}}}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/competitions/{slug}/audit:
             parameters: [{$ref: "#/components/parameters/Slug"}]
             get:
               summary: The audit log (organizers).
               parameters:
-                - {name: since, in: query, required: false, schema: {type: string, format: date-time}}
-                - {name: actor, in: query, required: false, schema: {type: string}}
-                - {name: action, in: query, required: false, schema: {type: string}, description: "An action, or a prefix ending in '.'."}
-                - {name: limit, in: query, required: false, schema: {type: integer}}
+                - {name: since, in: query, required: false, schema: {anyOf: [{type: string, format: date-time}, {type: string, format: date}]}, description: Entries from this time (RFC 3339) or day on.}
+                - {name: actor, in: query, required: false, schema: {$ref: "#/components/schemas/Name"}, description: "Who acted, as the log names them (organizer:ana, judge:3)."}
+                - {name: action, in: query, required: false, schema: {$ref: "#/components/schemas/Name"}, description: "An action, or a prefix ending in '.'."}
+                - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 10000, default: 1000}}
               responses:
                 "200": {description: Audit entries, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/AuditEntry"}}}}}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "429": {$ref: "#/components/responses/TooManyRequests"}
+                "503": {$ref: "#/components/responses/Unavailable"}
         components:
           securitySchemes:
             bearer: {type: http, scheme: bearer}
           parameters:
-            Slug: {name: slug, in: path, required: true, schema: {type: string}}
-            IdempotencyKey: {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 200}}
+            Slug: {name: slug, in: path, required: true, schema: {type: string, pattern: "^[a-z0-9][a-z0-9-]{0,62}$"}}
+            Proposal: {name: proposal, in: path, required: true, schema: {type: integer, format: int64, minimum: 1}}
+            Judge: {name: judge, in: query, required: false, schema: {$ref: "#/components/schemas/Email"}, description: "The judge's email (organizers only: see, or act, as this judge)."}
+            IdempotencyKey: {name: Idempotency-Key, in: header, required: false, schema: {type: string, minLength: 1, maxLength: 200, pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}}
           responses:
-            Error:
-              description: An error
+            BadRequest:
+              description: "Malformed: bad JSON, an unknown field, a wrong type, a parameter or header outside its schema (the message names it)"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            Unauthorized:
+              description: "No token, or one that is unknown, revoked or expired"
+              headers: {WWW-Authenticate: {schema: {type: string}}}
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            Forbidden:
+              description: "The token may not do this (another competition's token; another judge's or university's data; not an organizer)"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            NotFound:
+              description: "The competition, proposal, file, judge, round or phase named does not exist (or is not visible to the caller)"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            Conflict:
+              description: "Refused now (`refused`: the phase does not allow it, guards fail, a deadline passed), changed concurrently (`conflict`), or a scorecard that does not fit the rubric (`rubric_mismatch`)"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            PreconditionFailed:
+              description: "A stale If-Match: someone changed this scorecard (`stale`)"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            PayloadTooLarge:
+              description: "The body is over 64 KiB"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            RangeNotSatisfiable:
+              description: "The Range starts past the end of the file"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            IdempotencyKeyReused:
+              description: "The Idempotency-Key was used for another request"
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            TooManyRequests:
+              description: "Too many failed authentications from this address, or from all (a valid token is never refused this way)"
+              headers: {Retry-After: {schema: {type: string}}}
+              content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+            Unavailable:
+              description: "The database is unavailable or busy"
+              headers: {Retry-After: {schema: {type: string}}}
               content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
           schemas:
+            WorkflowId: {type: string, minLength: 1, maxLength: 100, pattern: "^[a-z][a-z0-9_-]*$", description: "A phase's or round's id, as the workflow declares it."}
+            Name: {type: string, minLength: 1, maxLength: 200, pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$", description: "One line of text (no control characters)."}
+            Email: {type: string, minLength: 1, maxLength: 254, pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+            Reason: {type: string, minLength: 1, maxLength: 2000, pattern: "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$", description: "Why, in words: not blank (not only spaces and line breaks); line breaks and tabs allowed, no other control characters."}
+            LongText: {type: string, maxLength: 10000, pattern: "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$", description: "Line breaks and tabs allowed, no other control characters."}
             Error:
               type: object
+              required: [error]
               properties:
-                error: {type: object, properties: {code: {type: string}, message: {type: string}}}
+                error: {type: object, required: [code, message], properties: {code: {type: string}, message: {type: string}}}
             Readiness:
               type: object
               properties: {ready: {type: boolean}, reason: {type: string}}

@@ -20,7 +20,7 @@ struct PhaseController {
             let slug = try RouteSupport.slug(context)
             return try Reply.json(
                 try await application.checkTransition(
-                    competition: slug, to: request.uri.queryParameters.get("to"), as: try RouteSupport.actor(context))
+                    competition: slug, to: try RouteSupport.identifier(request, "to"), as: try RouteSupport.actor(context))
             ).response
         }
         api.post(Endpoint.phaseAdvance.routerPath) { request, context in

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WyscApplication
+import WyscWorkflow
 
 /// Proposals as their readers may see them, and their files: streamed, with an ETag (the file's
 /// SHA-256) for If-None-Match and byte ranges so an interrupted download resumes.
@@ -12,25 +13,19 @@ struct ProposalController {
         api.get(Endpoint.proposal.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let proposal = try RouteSupport.proposal(context)
-            let versions = request.uri.queryParameters.get("versions") ?? "current"
-            guard versions == "current" || versions == "all" else {
-                throw APIError(.badRequest, "bad_parameter", "versions must be current or all")
-            }
+            let versions = try RouteSupport.choice(request, "versions", of: ["current", "all"], absent: "current")
             return try Reply.json(
                 try await application.readProposal(
-                    .number(proposal), allVersions: versions == "all", judge: request.uri.queryParameters.get("judge"), competition: slug,
+                    .number(proposal), allVersions: versions == "all", judge: try RouteSupport.query(request, "judge", as: .email), competition: slug,
                     as: try RouteSupport.actor(context))
             ).response
         }
         api.get(Endpoint.proposalFile.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
             let proposal = try RouteSupport.proposal(context)
-            let text = try context.parameters.require("file")
-            guard let number = Int(text), number >= 1 else {
-                throw APIError(.badRequest, "bad_parameter", "the file is a number from 1, not '\(text)'")
-            }
+            let number = try RouteSupport.pathNumber(context, "file")
             let file = try await application.proposalFile(
-                proposal: proposal, file: number, judge: request.uri.queryParameters.get("judge"), competition: slug,
+                proposal: proposal, file: number, judge: try RouteSupport.query(request, "judge", as: .email), competition: slug,
                 as: try RouteSupport.actor(context))
             return try Self.download(file, request: request, application: application)
         }

@@ -17,7 +17,7 @@ struct ScorecardController {
             let slug = try RouteSupport.slug(context)
             return try Reply.json(
                 try await application.judgeQueue(
-                    judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
+                    judge: try RouteSupport.query(request, "judge", as: .email), competition: slug, as: try RouteSupport.actor(context))
             ).response
         }
         api.get(Endpoint.scorecard.routerPath) { request, context in
@@ -25,7 +25,8 @@ struct ScorecardController {
             let proposal = try RouteSupport.proposal(context)
             guard
                 let card = try await application.scorecard(
-                    proposal: proposal, judge: request.uri.queryParameters.get("judge"), competition: slug, as: try RouteSupport.actor(context))
+                    proposal: proposal, judge: try RouteSupport.query(request, "judge", as: .email), competition: slug,
+                    as: try RouteSupport.actor(context))
             else {
                 throw WyscError(.notFound, "no scorecard for proposal #\(proposal) yet", code: WyscError.Code.noScorecard)
             }
@@ -38,14 +39,14 @@ struct ScorecardController {
             let proposal = try RouteSupport.proposal(context)
             let actor = try RouteSupport.actor(context)
             let data = try await RouteSupport.body(request, limit: maxBodyBytes)
-            let expected = try request.headers[.ifMatch].map(RouteSupport.revision)
+            let expected = request.headers[.ifMatch].map(RouteSupport.precondition)
             return try await writes.idempotent(request, actor: actor, body: data, render: Self.scorecardReply) { idempotency in
                 let body = try JSONBody(data, allowed: ["scores", "comment", "feedback", "draft", "judge"])
                 return try await application.submitScorecard(
                     proposal: proposal, values: try body.scores("scores"), comment: try body.string("comment"),
                     feedback: try body.string("feedback"),
                     draft: try body.bool("draft") ?? false,
-                    judge: try body.string("judge"), competition: slug, as: actor, expectedRevision: expected, idempotency: idempotency)
+                    judge: try body.string("judge"), competition: slug, as: actor, expected: expected, idempotency: idempotency)
             }
         }
         api.post(Endpoint.conflicts.routerPath) { request, context in
@@ -62,17 +63,16 @@ struct ScorecardController {
             let slug = try RouteSupport.slug(context)
             return try Reply.json(
                 try await application.teamFeedback(
-                    team: request.uri.queryParameters.get("team"), competition: slug, as: try RouteSupport.actor(context))
+                    team: try RouteSupport.query(request, "team", as: .name), competition: slug, as: try RouteSupport.actor(context))
             ).response
         }
         api.get(Endpoint.results.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
-            let query = request.uri.queryParameters
-            guard let method = NormalizationMethod(rawValue: query.get("method") ?? "model") else {
-                throw APIError(.badRequest, "bad_parameter", "method must be model, zscore or raw")
-            }
+            let method = NormalizationMethod(
+                rawValue: try RouteSupport.choice(request, "method", of: NormalizationMethod.allCases.map(\.rawValue), absent: "model"))!
             return try Reply.json(
-                try await application.results(round: query.get("round"), method: method, competition: slug, as: try RouteSupport.actor(context))
+                try await application.results(
+                    round: try RouteSupport.identifier(request, "round"), method: method, competition: slug, as: try RouteSupport.actor(context))
             ).response
         }
     }

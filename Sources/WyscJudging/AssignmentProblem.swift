@@ -1,13 +1,16 @@
 /// A judge assignment problem in index form: proposals 0..<P, judges 0..<J.
 ///
 /// Every proposal needs exactly `perProposal` judges, judge `j` takes at most `capacity[j]`
-/// proposals, forbidden pairs (conflicts of interest) are never used, and among all such
-/// assignments the solver returns one with the highest total affinity.
+/// proposals and at least `minimumLoad[j]` (so that every judge's leniency can be estimated),
+/// forbidden pairs (conflicts of interest) are never used, and among all such assignments the
+/// solver returns one with the highest total affinity.
 public struct AssignmentProblem: Sendable {
     public let proposals: Int
     public let judges: Int
     public let perProposal: Int
     public var capacity: [Int]
+    /// At least this many proposals per judge (never more than the judge's capacity); zeros by default.
+    public var minimumLoad: [Int]
     /// Conflicts of interest, one bit per (proposal, judge).
     public private(set) var forbidden: PairSet
     public let affinity: Affinity
@@ -20,6 +23,7 @@ public struct AssignmentProblem: Sendable {
         // A judge reviews each proposal at most once: a larger capacity means the same, and
         // bounding it keeps every sum of capacities far from overflow.
         self.capacity = capacity.map { min(max($0, 0), proposals) }
+        self.minimumLoad = Array(repeating: 0, count: judges)
         self.forbidden = PairSet(proposals: proposals, judges: judges)
         self.affinity = affinity
     }
@@ -137,6 +141,8 @@ public struct AssignmentSolution: Sendable, Equatable {
     public var objective: Int
     /// Proposals that could not get all their judges, with how many are missing.
     public var shortfalls: [Shortfall]
+    /// Judges left under their minimum load, with how many proposals they lack.
+    public var underloaded: [(judge: Int, missing: Int)]
 
     public struct Shortfall: Sendable, Equatable {
         public var proposal: Int
@@ -151,10 +157,24 @@ public struct AssignmentSolution: Sendable, Equatable {
         }
     }
 
-    public var isComplete: Bool { shortfalls.isEmpty }
+    public var isComplete: Bool { shortfalls.isEmpty && underloaded.isEmpty }
+
+    public init(judgesOfProposal: [[Int]], objective: Int, shortfalls: [Shortfall], underloaded: [(judge: Int, missing: Int)] = []) {
+        self.judgesOfProposal = judgesOfProposal
+        self.objective = objective
+        self.shortfalls = shortfalls
+        self.underloaded = underloaded
+    }
+
+    public static func == (a: AssignmentSolution, b: AssignmentSolution) -> Bool {
+        a.judgesOfProposal == b.judgesOfProposal && a.objective == b.objective && a.shortfalls == b.shortfalls
+            && a.underloaded.elementsEqual(b.underloaded, by: { $0 == $1 })
+    }
 
     /// Why proposals fall short, one line each (the first `limit`), plus the capacity shortfall if any.
-    public func explanation(_ problem: AssignmentProblem, name: (Int) -> String, limit: Int = 20) -> [String] {
+    public func explanation(
+        _ problem: AssignmentProblem, name: (Int) -> String, judgeName: (Int) -> String = { "judge \($0 + 1)" }, limit: Int = 20
+    ) -> [String] {
         var lines: [String] = []
         for shortfall in shortfalls.prefix(limit) {
             let why =
@@ -164,6 +184,9 @@ public struct AssignmentSolution: Sendable, Equatable {
             lines.append("  \(name(shortfall.proposal)): \(shortfall.missing) judge(s) missing (\(why))")
         }
         if shortfalls.count > limit { lines.append("  … and \(shortfalls.count - limit) more") }
+        for judge in underloaded.prefix(limit) {
+            lines.append("  \(judgeName(judge.judge)): \(judge.missing) proposal(s) under the minimum load (conflicts leave too few)")
+        }
         let demand = problem.proposals * problem.perProposal
         let capacity = problem.capacity.reduce(0, +)
         if capacity < demand { lines.append("The judges can take \(capacity) reviews in all; \(demand) are needed: add judges or raise max_load.") }

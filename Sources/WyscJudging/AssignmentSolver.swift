@@ -28,6 +28,15 @@ public enum AssignmentSolver {
         return fits ? solve(Int32.self) : solve(Int.self)
     }
 
+    /// Whether every proposal can get its judges and every judge their minimum load.
+    public static func isFeasible(_ problem: AssignmentProblem) -> Bool {
+        var flow = FlowSolver<Int32>(
+            problem: problem, demand: Array(repeating: problem.perProposal, count: problem.proposals), preferred: nil, preference: 0,
+            ignoreCosts: true)
+        flow.run()
+        return flow.unmetDemand == 0 && flow.totalDeficit == 0
+    }
+
     /// The smallest load L such that, giving every judge marked `flexible` a capacity of L (the
     /// others keep theirs), every proposal can get its judges; nil if no L does (conflicts leave a
     /// proposal with too few judges).
@@ -40,6 +49,7 @@ public enum AssignmentSolver {
         var capacity = max(1, (needed - fixed + flexibleCount - 1) / flexibleCount)
         while capacity <= max(problem.proposals, 1) {
             var trial = problem
+            trial.minimumLoad = Array(repeating: 0, count: problem.judges)
             for j in 0..<problem.judges where flexible[j] { trial.capacity[j] = capacity }
             var flow = FlowSolver<Int32>(
                 problem: trial, demand: Array(repeating: problem.perProposal, count: problem.proposals), preferred: nil, preference: 0,
@@ -58,6 +68,8 @@ struct FlowSolver<Stored: FixedWidthInteger & SignedInteger> {
     let judges: Int
     let demand: [Int]
     let capacity: [Int]
+    /// The judges' lower bounds on load: the flow on a judge's arc to the sink never falls below it.
+    let minimumLoad: [Int]
     let problem: AssignmentProblem
     let preferred: PairSet?
     let preference: Int
@@ -118,7 +130,11 @@ struct FlowSolver<Stored: FixedWidthInteger & SignedInteger> {
         isAssignedToCurrent = Array(repeating: false, count: judges)
         baseScores = Self.scoreMatrix(problem, ignoreCosts: ignoreCosts, preferred: preferred, preference: preference)
         scores = baseScores
-        deficit = Array(repeating: 0, count: judges)
+        // A lower bound is flow the judge already sends to the sink without having it: the judge
+        // owes those reviews from the start, and paths must end there before the sink takes the rest.
+        minimumLoad = zip(problem.minimumLoad, problem.capacity).map { min(max($0, 0), $1) }
+        deficit = minimumLoad
+        totalDeficit = minimumLoad.reduce(0, +)
         isTargetJudge = Array(repeating: false, count: judges)
     }
 
@@ -173,8 +189,9 @@ struct FlowSolver<Stored: FixedWidthInteger & SignedInteger> {
 
     /// Whether judge j's arc to the sink has room and reduced cost zero.
     func tightToSink(_ j: Int) -> Bool { load[j] + deficit[j] < capacity[j] && potentialJ[j] == potentialT }
-    /// Whether the sink's arc back to judge j carries flow and has reduced cost zero.
-    func tightFromSink(_ j: Int) -> Bool { load[j] + deficit[j] > 0 && potentialJ[j] == potentialT }
+    /// Whether the sink's arc back to judge j carries flow above the judge's lower bound and has
+    /// reduced cost zero.
+    func tightFromSink(_ j: Int) -> Bool { load[j] + deficit[j] > minimumLoad[j] && potentialJ[j] == potentialT }
     /// Whether flow may end at judge j: it owes a review and was reached at the sink's distance.
     func owesReview(_ j: Int) -> Bool { deficit[j] > 0 && isTargetJudge[j] }
 
@@ -299,7 +316,7 @@ struct FlowSolver<Stored: FixedWidthInteger & SignedInteger> {
                 if d > distanceSink { break }
                 settledT = true
                 if sinkTakesFlow { distanceSink = min(distanceSink, d) }
-                for j in 0..<judges where !settledJ[j] && load[j] + deficit[j] > 0 {
+                for j in 0..<judges where !settledJ[j] && load[j] + deficit[j] > minimumLoad[j] {
                     let candidate = d + potentialT - potentialJ[j]
                     if candidate < distanceJ[j] {
                         distanceJ[j] = candidate
@@ -726,7 +743,8 @@ struct FlowSolver<Stored: FixedWidthInteger & SignedInteger> {
                 shortfalls.append(.init(proposal: p, missing: demand[p] - assignedCount[p], eligibleJudges: eligible))
             }
         }
-        return AssignmentSolution(judgesOfProposal: judgesOfProposal, objective: objective, shortfalls: shortfalls)
+        let underloaded = (0..<judges).filter { load[$0] < minimumLoad[$0] }.map { (judge: $0, missing: minimumLoad[$0] - load[$0]) }
+        return AssignmentSolution(judgesOfProposal: judgesOfProposal, objective: objective, shortfalls: shortfalls, underloaded: underloaded)
     }
 }
 

@@ -265,6 +265,9 @@ public struct JudgingRound: Sendable, Hashable {
     /// At most this many proposals per judge in this round (a judge's own max_load wins); nil: the
     /// smallest load that lets every proposal get its judges.
     public var maxLoad: Int?
+    /// At least this many proposals per judge in this round (or the judge's max_load, if smaller), so
+    /// that the judge model can estimate every judge's leniency; nil: the fair share ⌊k·P/J⌋, 0: none.
+    public var minLoad: Int? = nil
     /// The phase in which this round's scorecards are submitted (default: the phase with the round's id).
     public var phase: String
     /// Judges write feedback for the team, which its university reads (anonymized) once results are published.
@@ -302,6 +305,21 @@ extension ActionUse: CustomStringConvertible {
             if case .integer(let value) = parameters["size"] { size = String(value) }
             return "move the top \(size) of round \(round("from")) into round \(round("to"))"
         case .publishResults: return "publish the results to teams, universities and judges"
+        }
+    }
+}
+
+/// The ids of phases, rounds, criteria and workshops: ASCII, because they travel in URLs, command
+/// lines and file names (the API's document gives the same rule as a pattern).
+public enum WorkflowIdentifier {
+    public static let maxLength = 100
+
+    public static func isValid(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard let first = bytes.first, bytes.count <= maxLength, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+        return bytes.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
         }
     }
 }

@@ -115,9 +115,11 @@ private struct Reader {
 
     mutating func identifier(_ entries: [String: Node], _ key: String, in what: String, parent: Node) -> String? {
         guard let value = text(entries, key, in: what, parent: parent) else { return nil }
-        let allowed = CharacterSet.lowercaseLetters.union(.decimalDigits).union(CharacterSet(charactersIn: "_-"))
-        if value.unicodeScalars.contains(where: { !allowed.contains($0) }) || value.first?.isLetter != true {
-            problem(entries[key], "'\(value)' is not a valid id: use lowercase letters, digits, '_' and '-', starting with a letter")
+        if !WorkflowIdentifier.isValid(value) {
+            problem(
+                entries[key],
+                "'\(value)' is not a valid id: use lowercase letters a-z, digits, '_' and '-', starting with a letter, at most \(WorkflowIdentifier.maxLength)"
+            )
         }
         return value
     }
@@ -637,7 +639,8 @@ private struct Reader {
             let entries = mapping(
                 node, "a round",
                 allowed: [
-                    "id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load", "phase", "feedback_to_teams",
+                    "id", "title", "reviews_per_proposal", "conflicts", "blind_review", "max_load", "min_load", "phase",
+                    "feedback_to_teams",
                 ]),
             let id = identifier(entries, "id", in: "a round", parent: node)
         else { return nil }
@@ -650,12 +653,17 @@ private struct Reader {
             sameUniversity = flag(rules, "same_university", in: "round '\(id)'", default: true)
             sameCity = flag(rules, "same_city", in: "round '\(id)'", default: false)
         }
+        let maxLoad = integer(entries, "max_load", in: "round '\(id)'", parent: node, range: 1...100_000, required: false)
+        let minLoad = integer(entries, "min_load", in: "round '\(id)'", parent: node, range: 0...100_000, required: false)
+        if let minLoad, let maxLoad, minLoad > maxLoad, let at = entries["min_load"] {
+            problem(at, "'min_load' in round '\(id)' is \(minLoad), more than its 'max_load' of \(maxLoad)")
+        }
         return (
             JudgingRound(
                 id: id, title: text(entries, "title", in: "round '\(id)'", parent: node, required: false) ?? id,
                 reviewsPerProposal: reviews, conflictSameUniversity: sameUniversity, conflictSameCity: sameCity,
                 blindReview: flag(entries, "blind_review", in: "round '\(id)'", default: false),
-                maxLoad: integer(entries, "max_load", in: "round '\(id)'", parent: node, range: 1...100_000, required: false),
+                maxLoad: maxLoad, minLoad: minLoad,
                 phase: text(entries, "phase", in: "round '\(id)'", parent: node, required: false) ?? id,
                 feedbackToTeams: flag(entries, "feedback_to_teams", in: "round '\(id)'", default: false)
             ), node

@@ -10,7 +10,10 @@ struct AssignCommand: AsyncParsableCommand {
         discussion: """
             The assignment is the exact optimum of a min-cost flow, and the same input always gives the \
             same assignment. Each judge takes at most their max_load, or the round's, or else the smallest \
-            load that lets every proposal get its judges.
+            load that lets every proposal get its judges; and at least the round's min_load, or else the fair \
+            share ⌊k·P/J⌋, so that every judge's leniency can be estimated. Groups of judges who would share \
+            no proposal are joined into one panel by exchanging two reviews, the exchange that loses the \
+            least affinity.
 
             Examples:
               wysc assign --dry-run                       # the assignment and its statistics, not saved
@@ -78,6 +81,12 @@ struct AssignCommand: AsyncParsableCommand {
             Terminal.message(
                 "Round '\(plan.round)': \(plan.pairs.count) reviews, total affinity \(plan.objective); loads \(loads.min() ?? 0)–\(loads.max() ?? 0) per judge (\(plan.capacityNote))."
             )
+            if let note = plan.minimumLoadNote { Terminal.message("Minimum load: \(note).") }
+            if plan.connectingExchanges > 0 {
+                Terminal.message(
+                    "Joined groups of judges who shared no proposal with \(plan.connectingExchanges) exchange(s) of two reviews (the total affinity counts them)."
+                )
+            }
             Terminal.message(
                 plan.judgeGroups <= 1
                     ? "The judges form one panel: every two share proposals, directly or through others, so their leniency can be compared."

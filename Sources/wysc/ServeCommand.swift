@@ -40,6 +40,12 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("scheduler-interval"),
         help: "Seconds between the scheduler's passes over deadlines, reminders and the outbox (0: no scheduler in this server).")
     var schedulerInterval = 60
+    @Option(
+        name: .customLong("auth-failure-limit"),
+        help: ArgumentHelp(
+            "Failed authentications one address may make within a minute before it is answered 429 (slowed down from a quarter of that on; all addresses together may make ten times as many). A valid token is never held back.",
+            valueName: "count"))
+    var authFailureLimit = 20
     @OptionGroup var mail: MailOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -48,6 +54,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...500).contains(connections) else { throw ValidationError("--connections must be between 1 and 500") }
         guard (1...600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 1 and 600 seconds") }
         guard (0...86_400).contains(schedulerInterval) else { throw ValidationError("--scheduler-interval must be between 0 and 86400 seconds") }
+        guard (4...1_000_000).contains(authFailureLimit) else { throw ValidationError("--auth-failure-limit must be between 4 and 1000000") }
     }
 
     func run() async throws {
@@ -61,7 +68,9 @@ struct Serve: AsyncParsableCommand {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let transport = try mail.transport()
         let settings = ServerSettings(
-            host: host, port: port, trustedProxies: Set(trustedProxies + fromEnvironment),
+            host: host, port: port, failuresBeforeSlowdown: authFailureLimit / 4, failuresBeforeRefusal: authFailureLimit,
+            globalFailuresBeforeSlowdown: authFailureLimit * 10 / 4, globalFailuresBeforeRefusal: authFailureLimit * 10,
+            trustedProxies: Set(trustedProxies + fromEnvironment),
             schedulerInterval: schedulerInterval == 0 ? nil : .seconds(schedulerInterval), mailTransport: transport)
         if transport == nil && schedulerInterval > 0 {
             Terminal.message("wysc serve: mail is off (no --mail-command or WYSC_MAIL_COMMAND); notifications wait in the outbox.")

@@ -102,7 +102,7 @@ struct CommandFailure: Error {
         switch error {
         case let error as APIClientError:
             // The server's code is a kind's (or a finer code of one); without an answer, it is unreachable.
-            let kind = WyscError.Kind(rawValue: error.code) ?? Self.kind(status: error.status, code: error.code)
+            let kind = WyscError.Kind(rawValue: error.code) ?? WyscError.Code.kinds[error.code] ?? Self.kind(status: error.status, code: error.code)
             self.init(message: error.message + Self.hint(error.code), exitCode: Self.exitCodes[kind] ?? Self.failure)
         case is WyscError, is PostgresError, is MigrationError:
             let classified = WyscError(classifying: error)

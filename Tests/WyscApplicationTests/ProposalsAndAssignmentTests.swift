@@ -314,8 +314,12 @@ import WyscWorkflow
             grew = !judges.isSubset(of: reached)
             reached.formUnion(judges)
         }
-        #expect((dry.judgeGroups == 1) == (reached == Set(dry.pairs.map(\.judgeEmail))))
-        #expect(dry.judgeGroups >= 1)
+        #expect(reached == Set(dry.pairs.map(\.judgeEmail)), "the judges form one panel")
+        #expect(dry.judgeGroups == 1)
+        // Every judge takes the fair share at least, so the model can estimate every judge's leniency.
+        let fairShare = 12 / dry.loads.count
+        #expect(dry.loads.allSatisfy { $0.proposals >= min(fairShare, $0.capacity) })
+        #expect(dry.minimumLoadNote == "every judge takes at least \(fairShare) (or their max_load, if smaller): the fair share ⌊k·P/J⌋")
 
         // Every team with a Smart Mobility tag gets Amina (case does not matter), as far as her load allows.
         let saved = try await app.assignJudges(round: nil, dryRun: false, rebalance: false, competition: "wysc-2026", as: organizer)

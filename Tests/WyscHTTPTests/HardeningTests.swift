@@ -62,8 +62,8 @@ import WyscTestSupport
         let bad = Data(#"{"scores": {"idea": 11, "plan": 8}}"#.utf8)
         let first = try await client.send("PUT", path, json: bad, headers: ["Idempotency-Key": "bad"])
         let retry = try await client.send("PUT", path, json: bad, headers: ["Idempotency-Key": "bad"])
-        #expect(first.status == 400)
-        #expect(retry.status == 400 && retry.body == first.body && retry.header("Idempotent-Replay") == "true")
+        #expect(first.status == 409)
+        #expect(retry.status == 409 && retry.body == first.body && retry.header("Idempotent-Replay") == "true")
     }
 
     /// Keys are forgotten after their retention period; the sweep says how many went.

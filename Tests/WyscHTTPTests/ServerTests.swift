@@ -104,10 +104,11 @@ struct Callers {
             Case(method: "POST", path: "\(Self.base)/phase/advance", body: #"{"from": "screening"}"#, expected: (409, 403, 403)),
             Case(method: "GET", path: "\(Self.base)/teams/status", expected: (200, 403, 200)),
             Case(method: "GET", path: "\(Self.base)/rubric", expected: (200, 200, 200)),
-            Case(method: "GET", path: "\(Self.base)/queue", expected: (400, 200, 403)),
-            Case(method: "GET", path: "\(Self.base)/scorecards/\(aminas[0])", expected: (400, 404, 403)),
-            Case(method: "PUT", path: "\(Self.base)/scorecards/\(notAminas)", body: score, expected: (400, 403, 403)),
-            Case(method: "PUT", path: "\(Self.base)/scorecards/\(aminas[0])", body: score, expected: (400, 201, 403)),
+            // An organizer who names no judge may not act as one: 403 judge_required.
+            Case(method: "GET", path: "\(Self.base)/queue", expected: (403, 200, 403)),
+            Case(method: "GET", path: "\(Self.base)/scorecards/\(aminas[0])", expected: (403, 404, 403)),
+            Case(method: "PUT", path: "\(Self.base)/scorecards/\(notAminas)", body: score, expected: (403, 403, 403)),
+            Case(method: "PUT", path: "\(Self.base)/scorecards/\(aminas[0])", body: score, expected: (403, 201, 403)),
             Case(method: "GET", path: "\(Self.base)/proposals/\(aminas[0])", expected: (200, 200, university(aminas[0]))),
             Case(method: "GET", path: "\(Self.base)/proposals/\(notAminas)", expected: (200, 403, university(notAminas))),
             Case(method: "GET", path: "\(Self.base)/proposals/\(aminas[0])/files/1", expected: (200, 200, university(aminas[0]))),
@@ -115,7 +116,7 @@ struct Callers {
             Case(method: "GET", path: "\(Self.base)/proposals/\(aminas[0])/files/2", expected: (404, 404, university(aminas[0]) == 200 ? 404 : 403)),
             Case(
                 method: "POST", path: "\(Self.base)/conflicts", body: #"{"proposal": \#(aminas[1]), "reason": "knows the team"}"#,
-                expected: (400, 201, 403)),
+                expected: (403, 201, 403)),
             Case(method: "GET", path: "\(Self.base)/results", expected: (200, 403, 403)),
             Case(method: "GET", path: "\(Self.base)/feedback", expected: (200, 403, 403)),
             Case(method: "GET", path: "\(Self.base)/audit", expected: (200, 403, 403)),
@@ -218,10 +219,12 @@ struct Callers {
             ))
         #expect(try await error(#"{"scores": {"idea": 7, "plan": 6}, "draft": "yes"}"#) == (400, "wrong_type: field 'draft' must be true or false"))
         #expect(try await error(#"{"scores": {"idea": true, "plan": 6}}"#) == (400, "wrong_type: field 'scores.idea' must be a number"))
-        #expect(try await error(#"{"scores": {"idea": 70, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
+        // Well formed by the document, which cannot know the rubric: 409 rubric_mismatch.
+        let offTheScale = try await error(#"{"scores": {"idea": 70, "plan": 6}}"#)
+        #expect(offTheScale.0 == 409 && offTheScale.1.hasPrefix("rubric_mismatch: the scorecard for proposal"), "\(offTheScale)")
         // A number too large for an integer is an out-of-range score, not a crash.
-        #expect(try await error(#"{"scores": {"idea": 1e300, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
-        #expect(try await error(#"{"scores": {"idea": 12345678901234567890, "plan": 6}}"#).1.hasPrefix("bad_input: the scorecard for proposal"))
+        #expect(try await error(#"{"scores": {"idea": 1e300, "plan": 6}}"#).1.hasPrefix("rubric_mismatch: the scorecard for proposal"))
+        #expect(try await error(#"{"scores": {"idea": 12345678901234567890, "plan": 6}}"#).1.hasPrefix("rubric_mismatch: the scorecard for proposal"))
         let huge = try await client.send("PUT", path, json: Data(("{\"comment\": \"" + String(repeating: "x", count: 70_000) + "\"}").utf8))
         #expect(huge.status == 413)
     }
@@ -281,6 +284,57 @@ struct Callers {
         #expect(stale.status == 412)
         #expect(String(decoding: stale.body, as: UTF8.self).contains("someone changed this scorecard"))
         #expect(try await client.scorecard(JudgingFixture.slug, proposal: proposal, judge: nil)?.scores["idea"] == 6)
+    }
+
+    /// If-Match as RFC 9110 has it: `*` (only if a scorecard exists), a list of ETags (any one
+    /// current), and a weak, foreign or malformed tag that never matches: 412, nothing written.
+    @Test func ifMatchTakesStarListsAndRefusesWhatItCannotConfirm() async throws {
+        let (_, callers, server) = try await Self.judgingServer()
+        defer { Task { await server.stop() } }
+        let proposal = try await queue(server, callers.amina)[0]
+        let client = server.client(callers.amina)
+        let path = "\(Self.base)/scorecards/\(proposal)"
+        func put(_ ifMatch: String, idea: Int) async throws -> Int {
+            try await client.send("PUT", path, json: Data(#"{"scores": {"idea": \#(idea), "plan": 5}}"#.utf8), headers: ["If-Match": ifMatch]).status
+        }
+        #expect(try await put("*", idea: 9) == 412, "* needs a scorecard to exist")
+        #expect(try await put(#""7", "0""#, idea: 5) == 201)
+        #expect(try await put("*", idea: 6) == 200)
+        for unconfirmable in [#"W/"2""#, #""abc""#, "2", #""2"#, ""] {
+            #expect(try await put(unconfirmable, idea: 9) == 412, "If-Match: \(unconfirmable)")
+        }
+        #expect(try await put(#" "1" , "2" "#, idea: 7) == 200)
+        #expect(try await client.scorecard(JudgingFixture.slug, proposal: proposal, judge: nil)?.revision == 3)
+    }
+
+    /// What the document forbids is 400 naming the parameter; what it allows but names nothing is
+    /// 404; what it allows but the competition refuses now is 409. A NUL never reaches PostgreSQL.
+    @Test func parametersAreCheckedAsTheDocumentSays() async throws {
+        let (_, callers, server) = try await Self.judgingServer()
+        defer { Task { await server.stop() } }
+        let organizer = server.client(callers.organizer)
+        func answer(_ path: String, _ query: [String: String?]) async throws -> (Int, String) {
+            let reply = try await organizer.send("GET", path, query: query)
+            let decoded = try? APIJSON.decoder.decode(APIErrorBody.self, from: reply.body)
+            return (reply.status, decoded.map { "\($0.error.code): \($0.error.message)" } ?? "")
+        }
+        let proposal = try await queue(server, callers.amina)[0]
+        #expect(
+            try await answer("\(Self.base)/proposals/\(proposal)/files/1", ["judge": "a\u{0}b"])
+                == (400, "bad_parameter: judge contains a NUL character (at character 2), which cannot be stored"))
+        #expect(try await answer("\(Self.base)/teams/status", ["team": ""]) == (400, "bad_parameter: team is empty: leave it out or give a value"))
+        #expect(try await answer("\(Self.base)/audit", ["limit": "0"]).0 == 400)
+        #expect(try await answer("\(Self.base)/audit", ["limit": "10001"]).0 == 400)
+        #expect(try await answer("\(Self.base)/audit", ["since": "2026-05-01T00:00:00.250Z"]).0 == 200)
+        #expect(try await answer("\(Self.base)/results", ["round": "Screening!"]).0 == 400)
+        let unknownRound = try await answer("\(Self.base)/results", ["round": "semifinals"])
+        #expect(unknownRound.0 == 404 && unknownRound.1.hasPrefix("not_found: unknown round 'semifinals'"), "\(unknownRound)")
+        #expect(try await answer("\(Self.base)/phase/check", ["to": "nowhere"]).0 == 404)
+        #expect(try await answer("\(Self.base)/phase/check", ["to": "registration"]).0 == 409, "not a phase that follows")
+        #expect(try await answer("\(Self.base)/proposals/0", [:]).0 == 400)
+        #expect(try await answer("\(Self.base)/proposals/99999999999999999999", [:]).0 == 400)
+        let judgeRequired = try await answer("\(Self.base)/queue", [:])
+        #expect(judgeRequired.0 == 403 && judgeRequired.1.hasPrefix("judge_required: an organizer acts for a judge: name the judge's email"))
     }
 
     @Test func repeatedBadTokensFromOneAddressAreSlowedThenRefused() async throws {

@@ -16,7 +16,7 @@ struct SmallInstance {
         case extreme
     }
 
-    init(seed: UInt64, scores: Scores = .narrow) {
+    init(seed: UInt64, scores: Scores = .narrow, minimumLoads: Bool = false) {
         var random = SplitMix(seed: seed)
         let proposals = Int(random.next() % 4) + 1
         let judges = Int(random.next() % 4) + 2
@@ -50,8 +50,10 @@ struct SmallInstance {
         for p in 0..<proposals {
             for j in 0..<judges where random.next() % 5 == 0 { problem.forbid(proposal: p, judge: j) }
         }
+        if minimumLoads { problem.minimumLoad = (0..<judges).map { _ in Int(random.next() % 3) } }
         description =
             "seed \(seed) (\(scores.rawValue) scores): \(proposals) proposals, \(judges) judges, k=\(perProposal), capacity \(capacity)"
+            + (minimumLoads ? ", minimum load \(problem.minimumLoad)" : "")
     }
 
     /// Every way to give each proposal k allowed judges within capacity; the best total, or nil.
@@ -67,7 +69,8 @@ struct SmallInstance {
         var load = Array(repeating: 0, count: problem.judges)
         func search(_ p: Int, _ total: Int) {
             if p == problem.proposals {
-                best = max(best ?? Int.min, total)
+                let lowerBoundsHold = (0..<problem.judges).allSatisfy { load[$0] >= min(problem.minimumLoad[$0], problem.capacity[$0]) }
+                if lowerBoundsHold { best = max(best ?? Int.min, total) }
                 return
             }
             let allowed = (0..<problem.judges).filter { !problem.forbidden.contains(proposal: p, judge: $0) }
@@ -109,6 +112,12 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
         }
     }
     for j in 0..<problem.judges { #expect(load[j] <= problem.capacity[j], "judge \(j) over capacity", sourceLocation: sourceLocation) }
+    if solution.isComplete {
+        for j in 0..<problem.judges {
+            #expect(
+                load[j] >= min(problem.minimumLoad[j], problem.capacity[j]), "judge \(j) under their minimum load", sourceLocation: sourceLocation)
+        }
+    }
     #expect(objective == solution.objective, sourceLocation: sourceLocation)
     let short = solution.judgesOfProposal.enumerated().filter { $0.element.count < problem.perProposal }.map(\.offset)
     #expect(short == solution.shortfalls.map(\.proposal), sourceLocation: sourceLocation)
@@ -117,11 +126,11 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
 @Suite struct AssignmentSolverTests {
     /// Solves 400 seeded instances and compares each with its brute-force optimum; returns how
     /// many had a complete assignment and how many had none.
-    func compareWithBruteForce(_ scores: SmallInstance.Scores) -> (feasible: Int, infeasible: Int) {
+    func compareWithBruteForce(_ scores: SmallInstance.Scores, minimumLoads: Bool = false) -> (feasible: Int, infeasible: Int) {
         var feasible = 0
         var infeasible = 0
         for seed in 1...400 as ClosedRange<UInt64> {
-            let instance = SmallInstance(seed: seed, scores: scores)
+            let instance = SmallInstance(seed: seed, scores: scores, minimumLoads: minimumLoads)
             let solution = AssignmentSolver.solve(instance.problem)
             expectValid(solution, instance.problem)
             if let best = instance.bruteForce() {
@@ -153,6 +162,14 @@ func expectValid(_ solution: AssignmentSolution, _ problem: AssignmentProblem, s
     @Test func matchesBruteForceWithScoresBeyondThirtyTwoBits() {
         let (feasible, infeasible) = compareWithBruteForce(.extreme)
         #expect(feasible > 100 && infeasible > 20, "the instances cover both cases: \(feasible) feasible, \(infeasible) infeasible")
+    }
+
+    /// A lower bound on each judge's load (so every judge's leniency can be estimated) is met
+    /// exactly, with the highest affinity that allows, whether or not costs are scaled.
+    @Test(arguments: [SmallInstance.Scores.narrow, .wide, .extreme])
+    func matchesBruteForceWithMinimumLoads(_ scores: SmallInstance.Scores) {
+        let (feasible, infeasible) = compareWithBruteForce(scores, minimumLoads: true)
+        #expect(feasible > 80 && infeasible > 20, "the instances cover both cases: \(feasible) feasible, \(infeasible) infeasible")
     }
 
     @Test func prefersTheJudgesClosestToEachProposal() {

@@ -73,6 +73,17 @@ import WyscWorkflow
         #expect(definition.rubric.criteria.map(\.weight) == [0.5, 0.5])
     }
 
+    /// A round's lower bound on loads: read when given, refused above the round's max_load.
+    @Test func aRoundsMinimumLoad() throws {
+        let given = try WorkflowLoader.load(
+            replacing("reviews_per_proposal: 2, phase: judging}", with: "reviews_per_proposal: 2, phase: judging, min_load: 0}"), file: "t.yaml")
+        #expect(given.rounds[0].minLoad == 0)
+        #expect(try WorkflowLoader.load(Self.valid, file: "t.yaml").rounds[0].minLoad == nil)
+        expectProblem(
+            replacing("reviews_per_proposal: 2, phase: judging}", with: "reviews_per_proposal: 2, phase: judging, max_load: 4, min_load: 5}"),
+            line: 27, containing: "'min_load' in round 'main' is 5, more than its 'max_load' of 4")
+    }
+
     @Test func malformedYAML() {
         expectProblem("workflow: x\nphases: [a, b\n", line: 3, containing: "malformed YAML")
     }
