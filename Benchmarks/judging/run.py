@@ -72,28 +72,9 @@ def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1
     expertise = [[TOPICS[j % len(TOPICS)], TOPICS[(j + 1 + rng.randrange(len(TOPICS) - 1)) % len(TOPICS)]] for j in range(judges)]
     max_load = [2 if few and j % 4 == 0 else "" for j in range(judges)]
 
-    run([wysc, "competition", "create", slug, "--workflow", workflow])
-    write_csv(f"{work}/teams.csv", ["team", "university", "name", "email"],
-              [[f"Team {p}", f"University {p % 10}", f"Member {p}", f"m{p}@{slug}.example.org"] for p in range(proposals)])
-    run([wysc, "team", "import", f"{work}/teams.csv", "--competition", slug])
-    run([wysc, "phase", "advance", "--competition", slug])
-    write_csv(f"{work}/form.csv", ["team", "title", "abstract", "tags"],
-              [[f"Team {p}", f"Idea {p}", "An abstract.", TOPICS[topic[p]]] for p in range(proposals)])
-    run([wysc, "proposal", "import", f"{work}/form.csv", "--competition", slug])
-    write_csv(f"{work}/judges.csv", ["name", "email", "university", "city", "country", "expertise", "max_load"],
-              [[f"Judge {j}", f"judge{j}@{slug}.example.org", "", "", "", ";".join(expertise[j]), max_load[j]] for j in range(judges)])
-    run([wysc, "judge", "import", f"{work}/judges.csv", "--competition", slug])
-    run([wysc, "phase", "advance", "--competition", slug])
-
-    pairs = run([psql, "-qtA", "-F", ",", url, "-c",
-                 f"""SELECT j.email, a.proposal_id, t.name FROM assignment a JOIN judge j ON j.id = a.judge_id
-                     JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
-                     JOIN competition c ON c.id = a.competition_id
-                     WHERE c.slug = '{slug}' AND a.round = 'screening' ORDER BY a.proposal_id, j.email"""]).splitlines()
+    pairs = setup_round(wysc, psql, url, work, slug, workflow, topic, expertise, max_load)
     scores, oracle_sums, assignment = [], {}, []
-    for line in pairs:
-        email, proposal, team = line.split(",", 2)
-        j, p = int(email.split("@")[0][len("judge"):]), int(team.split()[1])
+    for j, p, email, proposal in pairs:
         assignment.append((j, p, int(TOPICS[topic[p]] in expertise[j])))
         if missing and rng.random() < missing:
             continue
@@ -112,6 +93,116 @@ def simulate(wysc, psql, url, work, slug, rng, proposals=180, judges=32, noise=1
         results[method] = [(quality[int(row["team"].split()[1])], row) for row in rows]
     oracle = {p: sum(values) / len(values) for p, values in oracle_sums.items()}
     return quality, results, oracle, assignment
+
+
+def setup_round(wysc, psql, url, work, slug, workflow, topic, expertise, max_load):
+    """A competition in its screening round, judges assigned by the engine; returns the assignment
+    as (judge index, proposal index, judge email, proposal id)."""
+    proposals, judges = len(topic), len(expertise)
+    run([wysc, "competition", "create", slug, "--workflow", workflow])
+    write_csv(f"{work}/teams.csv", ["team", "university", "name", "email"],
+              [[f"Team {p}", f"University {p % 10}", f"Member {p}", f"m{p}@{slug}.example.org"] for p in range(proposals)])
+    run([wysc, "team", "import", f"{work}/teams.csv", "--competition", slug])
+    run([wysc, "phase", "advance", "--competition", slug])
+    write_csv(f"{work}/form.csv", ["team", "title", "abstract", "tags"],
+              [[f"Team {p}", f"Idea {p}", "An abstract.", TOPICS[topic[p]]] for p in range(proposals)])
+    run([wysc, "proposal", "import", f"{work}/form.csv", "--competition", slug])
+    write_csv(f"{work}/judges.csv", ["name", "email", "university", "city", "country", "expertise", "max_load"],
+              [[f"Judge {j}", f"judge{j}@{slug}.example.org", "", "", "", ";".join(expertise[j]), max_load[j]] for j in range(judges)])
+    run([wysc, "judge", "import", f"{work}/judges.csv", "--competition", slug])
+    run([wysc, "phase", "advance", "--competition", slug])
+    rows = run([psql, "-qtA", "-F", ",", url, "-c",
+                f"""SELECT j.email, a.proposal_id, t.name FROM assignment a JOIN judge j ON j.id = a.judge_id
+                    JOIN proposal p ON p.id = a.proposal_id JOIN team t ON t.id = p.team_id
+                    JOIN competition c ON c.id = a.competition_id
+                    WHERE c.slug = '{slug}' AND a.round = 'screening' ORDER BY a.proposal_id, j.email"""]).splitlines()
+    pairs = []
+    for line in rows:
+        email, proposal, team = line.split(",", 2)
+        pairs.append((int(email.split("@")[0][len("judge"):]), int(team.split()[1]), email, proposal))
+    return pairs
+
+
+# Scoring per criterion: does fitting the judge model to each criterion, then weighting, beat
+# fitting it to the weighted total? Judges differ per criterion on top of their overall leniency
+# and range (or not), and the criteria's true qualities are correlated (0.64).
+CRITERIA = [("innovation", 0.3), ("impact", 0.25), ("feasibility", 0.2), ("sustainability", 0.15), ("presentation", 0.1)]
+CRITERIA_SETTINGS = [
+    ("judges alike over the criteria", dict(criterion_bias=0.0, criterion_scale=0.0)),
+    ("judges differ per criterion", dict(criterion_bias=0.5, criterion_scale=0.2)),
+    ("judges differ much per criterion", dict(criterion_bias=1.0, criterion_scale=0.4)),
+]
+
+
+def compare_criteria(wysc, psql, url, work, seeds):
+    base = open(WORKFLOW).read()
+    single = "    - {id: quality, weight: 1}\n"
+    rubric = "".join(f"    - {{id: {name}, weight: {weight}}}\n" for name, weight in CRITERIA)
+    five = f"{work}/workflow-criteria.yaml"
+    with open(five, "w") as out:
+        out.write(base.replace(single, rubric))
+    print(f"\nPer criterion or on the total ({seeds} seeds; 180 proposals, 32 judges, 3 per proposal, noise 1.0 per criterion):\n")
+    header = f"{'setting':34} {'raw total':>13} {'model on the total':>19} {'model per criterion':>20}"
+    print(header)
+    print("-" * len(header))
+    for index, (name, parameters) in enumerate(CRITERIA_SETTINGS):
+        figures = {"raw": [], "total": [], "criteria": []}
+        for seed in range(seeds):
+            rng = random.Random(90_000 + 1000 * index + seed)
+            proposals, judges = 180, 32
+            topic = [rng.randrange(len(TOPICS)) for _ in range(proposals)]
+            overall = [rng.gauss(0, 1) for _ in range(proposals)]
+            quality = [[0.8 * overall[p] + 0.6 * rng.gauss(0, 1) for _ in CRITERIA] for p in range(proposals)]
+            truth = [sum(weight * quality[p][c] for c, (_, weight) in enumerate(CRITERIA)) for p in range(proposals)]
+            bias = [rng.gauss(0, 0.7) for _ in range(judges)]
+            scale = [math.exp(rng.gauss(0, 0.3)) for _ in range(judges)]
+            criterion_bias = [[bias[j] + rng.gauss(0, parameters["criterion_bias"]) for _ in CRITERIA] for j in range(judges)]
+            criterion_scale = [[scale[j] * math.exp(rng.gauss(0, parameters["criterion_scale"])) for _ in CRITERIA] for j in range(judges)]
+            expertise = [[TOPICS[j % len(TOPICS)], TOPICS[(j + 1 + rng.randrange(len(TOPICS) - 1)) % len(TOPICS)]] for j in range(judges)]
+            no_loads = [""] * judges
+            values = {}
+
+            def value(j, p, c):
+                if (j, p, c) not in values:
+                    total = 5.5 + 1.5 * criterion_scale[j][c] * quality[p][c] + criterion_bias[j][c] + rng.gauss(0, 1.0)
+                    values[(j, p, c)] = min(10, max(1, round(total)))
+                return values[(j, p, c)]
+
+            def ranked(slug):
+                text = run([wysc, "results", "--round", "screening", "--method", "model", "--format", "csv", "--competition", slug])
+                return {int(row["team"].split()[1]): float(row["score"]) for row in csv.DictReader(io.StringIO(text))}
+
+            slug = f"criteria-{index}-{seed}"
+            pairs = setup_round(wysc, psql, url, work, slug, five, topic, expertise, no_loads)
+            write_csv(f"{work}/scores.csv", ["judge", "proposal"] + [c for c, _ in CRITERIA],
+                      [[email, proposal] + [value(j, p, c) for c in range(len(CRITERIA))] for j, p, email, proposal in pairs])
+            run([wysc, "score", "import", f"{work}/scores.csv", "--competition", slug])
+            on_total = ranked(slug)
+            raw = {}
+            for j, p, _, _ in pairs:
+                raw.setdefault(p, []).append(sum(weight * value(j, p, c) for c, (_, weight) in enumerate(CRITERIA)))
+            raw = {p: sum(totals) / len(totals) for p, totals in raw.items()}
+            per_criterion = {p: 0.0 for p in on_total}
+            for c, (criterion, weight) in enumerate(CRITERIA):
+                alone = f"{slug}-{criterion}"
+                # The same teams, proposals and judges: the engine gives the same assignment.
+                criterion_pairs = setup_round(wysc, psql, url, work, alone, WORKFLOW, topic, expertise, no_loads)
+                assert sorted((j, p) for j, p, _, _ in criterion_pairs) == sorted((j, p) for j, p, _, _ in pairs)
+                write_csv(f"{work}/scores.csv", ["judge", "proposal", "quality"],
+                          [[email, proposal, value(j, p, c)] for j, p, email, proposal in criterion_pairs])
+                run([wysc, "score", "import", f"{work}/scores.csv", "--competition", alone])
+                for p, score in ranked(alone).items():
+                    per_criterion[p] += weight * score
+            for key, scores in (("raw", raw), ("total", on_total), ("criteria", per_criterion)):
+                order = sorted(scores, key=lambda p: -scores[p])
+                ordered_truths = [truth[p] for p in order]
+                figures[key].append((spearman([scores[p] for p in order], ordered_truths), top_precision(ordered_truths, truth)))
+            print(f"  {name}: seed {seed + 1} of {seeds}", file=sys.stderr, end="\r")
+        cells = [f"{sum(f[0] for f in figures[key]) / seeds:.3f} / {sum(f[1] for f in figures[key]) / seeds:.2f}"
+                 for key in ("raw", "total", "criteria")]
+        print(f"{name:34} {cells[0]:>13} {cells[1]:>19} {cells[2]:>20}", flush=True)
+    print("(Spearman with the true weighted quality / precision of its top 20.) Per criterion: the judge model fitted to")
+    print("each criterion alone (a competition per criterion, the same assignment), the estimates then weighted.")
 
 
 def judge_groups(assignment):
@@ -300,6 +391,8 @@ def main():
         print("and the share of the shortlist's mistakes (in but not truly top 20, or out but truly in) among them.")
     if part in ("all", "policies"):
         compare_policies(wysc, psql, url, work, seeds)
+    if part in ("all", "criteria"):
+        compare_criteria(wysc, psql, url, work, seeds)
 
 
 if __name__ == "__main__":
