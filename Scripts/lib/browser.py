@@ -13,7 +13,7 @@ stdin and prints a JSON list of results, one per step:
 
 The browser runs with a fresh profile that is thrown away afterwards.
 """
-import base64, json, os, re, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.request
+import base64, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, time, urllib.request
 
 AUDIT = r"""
 (() => {
@@ -150,7 +150,7 @@ def main():
         [chromium(), '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
          '--disable-extensions', '--disable-background-networking', '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
          f'--user-data-dir={profile}', 'about:blank'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         browser_url = None
         deadline = time.time() + 30
@@ -199,7 +199,12 @@ def main():
                 results.append(step['screenshot'])
         json.dump(results, sys.stdout)
     finally:
-        process.kill()
+        # Chromium's helpers (zygote, renderers) outlive its main process and keep writing to the
+        # profile: the whole process group goes, then the profile.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         process.wait()
         shutil.rmtree(profile, ignore_errors=True)
 

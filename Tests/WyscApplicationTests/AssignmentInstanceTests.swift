@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WyscApplication
 import WyscJudging
+import WyscTestSupport
 
 /// The assignment benchmark's hard families, small enough for a debug build: explicit affinities,
 /// real-valued similarities, tight loads, 30% conflicts, many judges, few judges, k = 5. Each was
@@ -66,7 +67,7 @@ import WyscJudging
             if index == 60_000 { text += "long," + Array(repeating: "abcdefghijklmnopqrs", count: 300_000).joined(separator: ",") + "\n" }
         }
         text += "last,row,without line break"
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-csv-\(UUID().uuidString).csv").path
+        let path = Scratch.url("wysc-csv-\(UUID().uuidString).csv").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let fromFile = try rows(CSVReader(path: path))

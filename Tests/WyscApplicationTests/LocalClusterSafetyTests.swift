@@ -13,7 +13,7 @@ import WyscTestSupport
 @Suite(.serialized) struct LocalClusterSafetyTests {
     /// A data directory whose socket path is too long for the kernel, so the socket goes under /tmp.
     func longCluster() -> (LocalCluster, URL) {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+        let home = Scratch.url(
             "wysc-long-\(UUID().uuidString)-" + String(repeating: "d", count: 60))
         return (LocalCluster(dataDirectory: home.appendingPathComponent("postgres")), home)
     }
@@ -32,7 +32,7 @@ import WyscTestSupport
         defer { try? FileManager.default.removeItem(atPath: socket) }
 
         // A symlink to a directory of someone else's: refused, and the target keeps its owner.
-        let target = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-target-\(UUID().uuidString.prefix(8))").path
+        let target = Scratch.url("wysc-target-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: target) }
         let targetOwner = owner(target)
@@ -69,7 +69,7 @@ import WyscTestSupport
     }
 
     @Test func aNonEmptyDirectoryIsRefusedBeforeAnythingChanges() throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-full-\(UUID().uuidString.prefix(8))")
+        let home = Scratch.url("wysc-full-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
         try Data("keep me".utf8).write(to: home.appendingPathComponent("notes.txt"))
@@ -89,7 +89,7 @@ import WyscTestSupport
 
     /// postgresql.conf reads backslashes as escapes: a path with one must still start and answer.
     @Test func aDataDirectoryWithABackslashWorks() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-back\\slash-\(UUID().uuidString.prefix(6))")
+        let home = Scratch.url("wysc-back\\slash-\(UUID().uuidString.prefix(6))")
         defer { try? FileManager.default.removeItem(at: home) }
         let cluster = LocalCluster(dataDirectory: home.appendingPathComponent("pg"))
         defer { _ = try? cluster.stop() }

@@ -6,7 +6,7 @@ import WyscTestSupport
 
 @Suite(.serialized) struct LocalClusterTests {
     @Test func createsStartsServesAndStops() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-local-\(UUID().uuidString.prefix(8))")
+        let home = Scratch.url("wysc-local-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: home) }
         let cluster = LocalCluster(dataDirectory: home.appendingPathComponent("postgres"))
         defer { _ = try? cluster.stop() }

@@ -113,12 +113,12 @@ import WyscWorkflow
     @Test func anImportResolvesFilesInItsDirectoryAllOrNothing() async throws {
         let test = try await inProposals()
         let app = test.application
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-files-\(UUID().uuidString)")
+        let directory = Scratch.url("wysc-files-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try SimplePDF.make(title: "Han", lines: []).write(to: directory.appendingPathComponent("han.pdf"))
         try Data("not a pdf".utf8).write(to: directory.appendingPathComponent("panda.pdf"))
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-outside-\(UUID().uuidString).pdf")
+        let outside = Scratch.url("wysc-outside-\(UUID().uuidString).pdf")
         try SimplePDF.make(title: "Secret", lines: []).write(to: outside)
         defer { try? FileManager.default.removeItem(at: outside) }
         try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("link.pdf"), withDestinationURL: outside)

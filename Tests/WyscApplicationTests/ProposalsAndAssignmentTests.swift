@@ -155,7 +155,7 @@ import WyscWorkflow
         }
         _ = try await app.importTeams(members, file: "t.csv", competition: "wysc-2026", as: organizer)
         _ = try await app.advancePhase(competition: "wysc-2026", to: nil, expectedPhase: "registration", as: organizer)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("form-\(UUID().uuidString).csv").path
+        let path = Scratch.url("form-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         func form(_ indices: some Sequence<Int>) -> String {
             "team,title,abstract,tags\n" + indices.map { "Team \($0),Idea \($0),\"An abstract, with a comma.\",Smart Mobility\n" }.joined()

@@ -121,7 +121,7 @@ import WyscTestSupport
                 csv += "Team \(team),\(TestApplication.universities[team % 3].name),M\(member),t\(team).m\(member)@example.org,2001-06-15,\n"
             }
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("teams-\(UUID().uuidString).csv").path
+        let path = Scratch.url("teams-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try (csv + "Last,Nowhere,\"unclosed,x@example.org,2001-01-01,\n").write(toFile: path, atomically: true, encoding: .utf8)
         let error = await #expect(throws: WyscError.self) {

@@ -112,7 +112,7 @@ import WyscTestSupport
 /// With nothing configured, wysc runs on its own cluster.
 @Suite(.serialized) struct LocalClusterCLITests {
     @Test func theREADMEFirstStepsWorkFromAnEmptyDirectory() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-e2e-\(UUID().uuidString.prefix(8))")
+        let directory = Scratch.url("wysc-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer {
             _ = try? WyscBinary.run(["local", "stop"], directory: directory.path)

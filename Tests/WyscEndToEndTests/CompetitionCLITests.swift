@@ -27,7 +27,7 @@ import WyscWorkflow
     }
 
     func scratchFile(_ name: String, _ text: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-e2e-\(UUID().uuidString)")
+        let directory = Scratch.url("wysc-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -297,7 +297,7 @@ import WyscWorkflow
 /// The assignment solver and judging set-up through the built binary.
 @Suite struct AssignmentCLITests {
     func instance(_ files: [String: String]) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-assign-\(UUID().uuidString)")
+        let directory = Scratch.url("wysc-assign-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         return directory.path
@@ -409,7 +409,7 @@ import WyscWorkflow
 @Suite struct ScoringCLITests {
     func prepared() throws -> (url: String, directory: String) {
         let url = try TestDatabase.create(label: "e2e").connectionString!
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-score-\(UUID().uuidString)").path
+        let directory = Scratch.url("wysc-score-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try TestWorkflows.judging.write(toFile: directory + "/w.yaml", atomically: true, encoding: .utf8)
         try SimplePDF.make(title: "Luces", lines: ["Street lights that dim."]).write(to: URL(fileURLWithPath: directory + "/luces.pdf"))
@@ -578,7 +578,7 @@ import WyscWorkflow
         ).token
         let server = try ServerProcess(["--database-url", url])
 
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-home-\(UUID().uuidString)").path
+        let home = Scratch.url("wysc-home-\(UUID().uuidString)").path
         let judge = WyscBinary.environment(["XDG_CONFIG_HOME": home + "/judge"])
         let university = WyscBinary.environment(["XDG_CONFIG_HOME": home + "/university"])
         let login = try WyscBinary.run(["login", "--server", server.url], environment: judge, stdin: judgeToken + "\n")

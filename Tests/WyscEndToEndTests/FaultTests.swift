@@ -21,7 +21,7 @@ import WyscTestSupport
     }
 
     @Test func scorecardsSurviveAKilledServerAndARestartedDatabase() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-fault-\(UUID().uuidString.prefix(8))")
+        let home = Scratch.url("wysc-fault-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: home) }
         let cluster = LocalCluster(dataDirectory: home.appendingPathComponent("postgres"))
         defer { _ = try? cluster.stop() }

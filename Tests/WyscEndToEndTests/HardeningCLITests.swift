@@ -8,7 +8,7 @@ import WyscTestSupport
 /// exit code, never a trap, a raw database error, or a terminal taken over.
 @Suite struct HardeningCLITests {
     func scratch() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-hard-\(UUID().uuidString.prefix(8))")
+        let directory = Scratch.url("wysc-hard-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }

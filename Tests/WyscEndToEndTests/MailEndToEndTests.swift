@@ -123,7 +123,7 @@ import WyscTestSupport
 
     @Test func twoSchedulersFireADeadlineOnce() async throws {
         let url = try database("tick")
-        let workflow = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-tick-\(UUID().uuidString).yaml").path
+        let workflow = Scratch.url("wysc-tick-\(UUID().uuidString).yaml").path
         try """
         workflow: ticking
         notifications: {organizers: ["Ana Kim <ana@example.org>"]}
@@ -173,7 +173,7 @@ import WyscTestSupport
     @Test func wyscServeActsOnDeadlinesAndDeliversByItself() async throws {
         let sink = try SMTPSink()
         let url = try database("serve")
-        let workflow = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-serve-\(UUID().uuidString).yaml").path
+        let workflow = Scratch.url("wysc-serve-\(UUID().uuidString).yaml").path
         try """
         workflow: served
         notifications: {sender: "WYSC <wysc@wego.example.org>", organizers: ["Ana Kim <ana@example.org>"]}

@@ -16,7 +16,7 @@ import WyscTestSupport
         let broken = try String(contentsOfFile: Self.workflowFile, encoding: .utf8)
             .replacingOccurrences(of: "- min_teams: {count: 1}", with: "- min_teams: {count: many}")
             .replacingOccurrences(of: "to: closed", with: "to: archive")
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString.prefix(6)).yaml").path
+        let path = Scratch.url("broken-\(UUID().uuidString.prefix(6)).yaml").path
         try broken.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let outcome = try WyscBinary.run(["workflow", "validate", path])

@@ -400,7 +400,7 @@ struct Callers {
     /// PostgreSQL stops: the API answers 503 with Retry-After; it starts again: the API recovers
     /// without restarting the server.
     @Test func theAPISurvivesADatabaseRestart() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-restart-\(UUID().uuidString.prefix(8))")
+        let home = Scratch.url("wysc-restart-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: home) }
         let cluster = LocalCluster(dataDirectory: home.appendingPathComponent("postgres"))
         defer { _ = try? cluster.stop() }

@@ -20,7 +20,7 @@ public enum HeadlessBrowser {
         guard isInstalled else {
             throw Problem(description: "chromium is not installed (apt-get install -y chromium; Scripts/test installs it as root)")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-browser-\(UUID().uuidString)")
+        let directory = Scratch.url("wysc-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("steps.json").path

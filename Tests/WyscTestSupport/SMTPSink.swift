@@ -43,7 +43,7 @@ public final class SMTPSink: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/msmtp") else {
             throw Problem(description: "msmtp is not installed (apt-get install -y msmtp; Scripts/test installs it when run as root)")
         }
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-sink-\(UUID().uuidString)")
+        directory = Scratch.url("wysc-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
         let log = directory.appendingPathComponent("sink.log").path

@@ -43,7 +43,7 @@ public enum WyscBinary {
     public static func run(
         _ arguments: [String], environment: [String: String] = WyscBinary.environment(), directory: String? = nil, stdin: String? = nil
     ) throws -> Outcome {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-run-\(UUID().uuidString)")
+        let scratch = Scratch.url("wysc-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let stdoutPath = scratch.appendingPathComponent("stdout").path
@@ -78,7 +78,7 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Starts `wysc serve --port 0` with `arguments` and waits until it says where it listens.
     public init(_ arguments: [String], environment: [String: String] = WyscBinary.environment()) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wysc-serve-\(UUID().uuidString)")
+        let directory = Scratch.url("wysc-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logPath = directory.appendingPathComponent("serve.log").path
         pid = try ChildProcess.start(
