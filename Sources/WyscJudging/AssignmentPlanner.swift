@@ -118,7 +118,7 @@ public enum AssignmentPlanner {
         var exchanges = 0
         var judgesOf = solution.judgesOfProposal
         while true {
-            let group = judgeGroupOf(judgesOf, judges: problem.judges)
+            let group = PanelGraph.groupOfEachJudge(judgesOf, judges: problem.judges)
             let sizes = Dictionary(grouping: group.indices.filter { group[$0] >= 0 }, by: { group[$0] }).mapValues(\.count)
             guard sizes.count > 1 else { break }
             var proposalsOf = Array(repeating: [Int](), count: problem.judges)
@@ -158,7 +158,7 @@ public enum AssignmentPlanner {
                     var trial = judgesOf
                     trial[candidate.p] = (trial[candidate.p].filter { $0 != candidate.inside } + [candidate.outside]).sorted()
                     trial[candidate.q] = (trial[candidate.q].filter { $0 != candidate.outside } + [candidate.inside]).sorted()
-                    let after = Set(judgeGroupOf(trial, judges: problem.judges).filter { $0 >= 0 }).count
+                    let after = Set(PanelGraph.groupOfEachJudge(trial, judges: problem.judges).filter { $0 >= 0 }).count
                     if after < sizes.count {
                         judgesOf = trial
                         solution.objective += candidate.gain
@@ -172,30 +172,6 @@ public enum AssignmentPlanner {
         }
         solution.judgesOfProposal = judgesOf
         return exchanges
-    }
-
-    /// Each judge's group (the smallest judge index in it), or -1 for a judge without proposals.
-    static func judgeGroupOf(_ judgesOf: [[Int]], judges: Int) -> [Int] {
-        var parent = Array(0..<judges)
-        func root(_ j: Int) -> Int {
-            var j = j
-            while parent[j] != j {
-                parent[j] = parent[parent[j]]
-                j = parent[j]
-            }
-            return j
-        }
-        var reviews = Array(repeating: false, count: judges)
-        for judges in judgesOf {
-            guard let first = judges.first else { continue }
-            reviews[first] = true
-            for other in judges.dropFirst() {
-                reviews[other] = true
-                let (a, b) = (root(first), root(other))
-                if a != b { parent[max(a, b)] = min(a, b) }
-            }
-        }
-        return (0..<judges).map { reviews[$0] ? root($0) : -1 }
     }
 
     static func pairs(of solution: AssignmentSolution) -> [(judge: Int, proposal: Int)] {

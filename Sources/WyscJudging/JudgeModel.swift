@@ -213,26 +213,45 @@ public struct JudgeModel: Sendable, Hashable {
 public enum PanelGraph {
     /// How many groups the judges of `pairs` form.
     public static func judgeGroups(_ pairs: [(judge: Int, proposal: Int)]) -> Int {
-        var parent: [Int: Int] = [:]
-        func root(_ judge: Int) -> Int {
-            var judge = judge
-            while let next = parent[judge], next != judge {
-                parent[judge] = parent[next] ?? next
-                judge = next
-            }
-            return judge
-        }
-        var firstJudgeOf: [Int: Int] = [:]
+        var judgeIndex: [Int: Int] = [:]
+        var proposalIndex: [Int: Int] = [:]
+        var judgesOf: [[Int]] = []
         for pair in pairs {
-            if parent[pair.judge] == nil { parent[pair.judge] = pair.judge }
-            if let other = firstJudgeOf[pair.proposal] {
-                let (a, b) = (root(pair.judge), root(other))
+            let judge = judgeIndex[pair.judge] ?? judgeIndex.count
+            judgeIndex[pair.judge] = judge
+            let proposal = proposalIndex[pair.proposal] ?? judgesOf.count
+            if proposal == judgesOf.count {
+                proposalIndex[pair.proposal] = proposal
+                judgesOf.append([])
+            }
+            judgesOf[proposal].append(judge)
+        }
+        return Set(groupOfEachJudge(judgesOf, judges: judgeIndex.count).filter { $0 >= 0 }).count
+    }
+
+    /// Each judge's group (the smallest judge index in it), or -1 for a judge without proposals;
+    /// `judgesOf[p]` are the judges (0..<judges) of proposal p.
+    public static func groupOfEachJudge(_ judgesOf: [[Int]], judges: Int) -> [Int] {
+        var parent = Array(0..<judges)
+        func root(_ j: Int) -> Int {
+            var j = j
+            while parent[j] != j {
+                parent[j] = parent[parent[j]]
+                j = parent[j]
+            }
+            return j
+        }
+        var reviews = Array(repeating: false, count: judges)
+        for judges in judgesOf {
+            guard let first = judges.first else { continue }
+            reviews[first] = true
+            for other in judges.dropFirst() {
+                reviews[other] = true
+                let (a, b) = (root(first), root(other))
                 if a != b { parent[max(a, b)] = min(a, b) }
-            } else {
-                firstJudgeOf[pair.proposal] = pair.judge
             }
         }
-        return Set(parent.keys.map(root)).count
+        return (0..<judges).map { reviews[$0] ? root($0) : -1 }
     }
 }
 
