@@ -13,6 +13,7 @@ public struct Application: Sendable {
     public let logger: Logger
     /// The clock: read here, in the application, never in the pure modules. Tests set it.
     public let now: @Sendable () -> Date
+    let rememberedCompetitions = RememberedCompetitions()
 
     public init(pool: PostgresPool, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.pool = pool
@@ -31,5 +32,23 @@ public struct Application: Sendable {
             let classified = WyscError(classifying: error)
             throw classified.kind == .badInput ? classified : error
         }
+    }
+
+    /// Runs `body`, one statement that is its own transaction (see `PostgresPool.withStatement`).
+    func statement<R: Sendable>(repeatable: Bool, _ body: @escaping @Sendable (PostgresConnection) throws -> R) async throws -> R {
+        do {
+            return try await pool.withStatement(repeatable: repeatable, body)
+        } catch let error as PostgresError {
+            let classified = WyscError(classifying: error)
+            throw classified.kind == .badInput ? classified : error
+        }
+    }
+
+    /// The competition as last read by this process, or read now when it was not, or `fresh`.
+    func rememberedCompetition(_ slug: String, fresh: Bool) async throws -> CompetitionRecord {
+        if !fresh, let known = rememberedCompetitions.record(slug) { return known }
+        let record = try await transaction { connection in try Competitions.find(slug, on: connection) }
+        rememberedCompetitions.remember(record)
+        return record
     }
 }

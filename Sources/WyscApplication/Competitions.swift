@@ -69,6 +69,22 @@ enum ParsedWorkflows {
     }
 }
 
+/// Competitions as last read, by slug, for the paths that run one statement (a scorecard): the
+/// statement carries the version it was checked against and the database refuses a stale one,
+/// so a record remembered here only ever saves a read, never decides alone.
+final class RememberedCompetitions: Sendable {
+    private let records = Mutex<[String: CompetitionRecord]>([:])
+
+    func record(_ slug: String) -> CompetitionRecord? { records.withLock { $0[slug] } }
+
+    func remember(_ record: CompetitionRecord) {
+        records.withLock { records in
+            if records.count > 64 { records.removeAll() }  // a bound, for a server that sees many competitions
+            records[record.slug] = record
+        }
+    }
+}
+
 enum Competitions {
     enum Lock { case none, share, update }
 

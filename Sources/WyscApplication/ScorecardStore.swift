@@ -10,37 +10,24 @@ enum Scoring {
     static func actingJudge(
         _ email: String?, actor: Actor, competition: CompetitionRecord, on connection: PostgresConnection
     ) throws -> Judges.Reference {
-        let query = try actingJudgeQuery(email, actor: actor, competition: competition.slug)
+        try requireActsForJudge(email, actor: actor)
+        let query: SQLQuery =
+            if case .judge(let id) = actor {
+                "SELECT id, email FROM judge WHERE id = \(id) AND competition_id = \(competition.id)"
+            } else {
+                "SELECT id, email FROM judge WHERE competition_id = \(competition.id) AND lower(email) = lower(\(email))"
+            }
         return try actingJudge(try connection.query(query).singleRow(), email, actor: actor, competition: competition)
     }
 
-    /// The competition and the judge a call acts for, found in one round trip.
-    static func competitionAndActingJudge(
-        _ slug: String, judge email: String?, actor: Actor, lock: Competitions.Lock, on connection: PostgresConnection
-    ) throws -> (competition: CompetitionRecord, judge: Judges.Reference) {
-        let judgeQuery: SQLQuery
-        do {
-            judgeQuery = try actingJudgeQuery(email, actor: actor, competition: slug)
-        } catch {
-            // No judge to look up; a competition that does not exist is still told first.
-            _ = try Competitions.find(slug, on: connection, lock: lock)
-            throw error
-        }
-        let found = try connection.queries([Competitions.query(slug, lock: lock), judgeQuery])
-        let competition = try Competitions.record(try found[0].singleRow(), slug: slug, on: connection)
-        return (competition, try actingJudge(try found[1].singleRow(), email, actor: actor, competition: competition))
-    }
-
-    /// The statement that finds the acting judge, by the competition's slug so that it can travel
-    /// with the competition's own lookup; a refusal when the actor names no judge.
-    private static func actingJudgeQuery(_ email: String?, actor: Actor, competition slug: String) throws -> SQLQuery {
+    /// Refuses a caller who acts for no judge: a university, or an organizer who names none.
+    static func requireActsForJudge(_ email: String?, actor: Actor) throws {
         switch actor {
-        case .judge(let id):
-            return "SELECT id, email FROM judge WHERE id = \(id) AND competition_id = (SELECT id FROM competition WHERE slug = \(slug))"
+        case .judge: return
         case .organizer, .system:
-            guard let email else { throw WyscError(.badInput, "an organizer acts for a judge: say which judge", code: WyscError.Code.judgeRequired) }
-            return
-                "SELECT id, email FROM judge WHERE competition_id = (SELECT id FROM competition WHERE slug = \(slug)) AND lower(email) = lower(\(email))"
+            guard email != nil else {
+                throw WyscError(.badInput, "an organizer acts for a judge: say which judge", code: WyscError.Code.judgeRequired)
+            }
         case .university:
             throw WyscError(.permissionDenied, "universities do not score proposals")
         }
@@ -92,29 +79,6 @@ enum Scoring {
         return round
     }
 
-    /// Everything about a scorecard that can be refused, checked before anything is written: the
-    /// scorecard to write (revision 0: not stored yet) and the one stored now, locked for the write.
-    static func check(
-        judge: Judges.Reference, proposal: Int, values: [String: String], comment: String, feedback: String, draft: Bool, round: JudgingRound,
-        competition: CompetitionRecord, on connection: PostgresConnection
-    ) throws -> (card: Scorecard, stored: Scorecard?) {
-        try checkTexts(comment: comment, feedback: feedback, round: round)
-        // The assignment, the withdrawal, what the conflict rules look at and the stored scorecard, in one round trip.
-        let found = try connection.queries([
-            """
-            SELECT \(mayScoreColumns)
-            FROM assignment a JOIN judge j ON j.id = a.judge_id JOIN proposal p ON p.id = a.proposal_id
-            JOIN team t ON t.id = p.team_id JOIN university u ON u.id = t.university_id
-            WHERE a.competition_id = \(competition.id) AND a.round = \(round.id) AND a.judge_id = \(judge.id) AND a.proposal_id = \(proposal)
-            """,
-            currentQuery(judge: judge.id, proposal: proposal, round: round.id, competition: competition, lock: true),
-        ])
-        try requireMayScore(try found[0].singleRow(), judge: judge.email, proposal: proposal, round: round)
-        let card = try card(
-            proposal: proposal, values: values, comment: comment, feedback: feedback, draft: draft, round: round, competition: competition)
-        return (card, try found[1].singleRow().map { try scorecard($0, proposal: proposal, round: round.id) })
-    }
-
     /// What can be refused in a scorecard's texts, before anything is read.
     static func checkTexts(comment: String, feedback: String, round: JudgingRound) throws {
         try TextField.comment.check(comment, field: "the comment")
@@ -152,87 +116,81 @@ enum Scoring {
 
     /// Refuses a judge who may not score the proposal: not assigned it (`assigned` is nil), withdrawn, or in conflict.
     static func requireMayScore(_ assigned: PostgresRow?, judge email: String, proposal: Int, round: JudgingRound) throws {
-        guard let assigned else {
-            throw WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(email) in round '\(round.id)'")
-        }
-        if try assigned.decode("withdrawn", as: Bool.self) { throw WyscError(.refused, "\(email) has withdrawn from judging") }
+        guard let assigned else { throw notAssigned(proposal, to: email, round: round) }
+        if try assigned.decode("withdrawn", as: Bool.self) { throw withdrawn(email) }
         let conflicts = ConflictRules(round).reasons(
             judge: .init(university: try assigned.decode("judge_university"), city: try assigned.decode("judge_city")),
             team: .init(university: try assigned.decode("team_university"), city: try assigned.decode("team_city")),
             declared: try assigned.decode("declared"))
-        if !conflicts.isEmpty {
-            throw WyscError(
-                .refused, "\(email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it",
-                code: WyscError.Code.conflictOfInterest)
-        }
+        if !conflicts.isEmpty { throw conflictOfInterest(email, proposal: proposal) }
     }
 
-    /// Stores a scorecard, or a revision of `stored` (locked by `check`). `onlyIfNew`: the caller
-    /// saw no scorecard, so one written meanwhile (another terminal's first submission) makes this
-    /// stale, not a revision.
-    static func write(
-        _ card: Scorecard, stored: Scorecard?, judge: Judges.Reference, round: JudgingRound, competition: CompetitionRecord, actor: Actor,
-        onlyIfNew: Bool = false, on connection: PostgresConnection
+    static func notAssigned(_ proposal: Int, to email: String, round: JudgingRound) -> WyscError {
+        WyscError(.permissionDenied, "proposal #\(proposal) is not assigned to \(email) in round '\(round.id)'")
+    }
+
+    static func withdrawn(_ email: String) -> WyscError { WyscError(.refused, "\(email) has withdrawn from judging") }
+
+    static func conflictOfInterest(_ email: String, proposal: Int) -> WyscError {
+        WyscError(
+            .refused, "\(email) has a conflict of interest with proposal #\(proposal); an organizer reassigns it",
+            code: WyscError.Code.conflictOfInterest)
+    }
+
+    /// A submission the database held back, having written nothing: the competition changed
+    /// since the caller read it, or the names the conflict rules compare need wysc's own
+    /// comparison (they are not all ASCII; see migration V0015).
+    enum SubmissionHeld: Error {
+        case competitionChanged
+        case affiliations([String], judge: String)
+    }
+
+    /// Stores `card` (checked against the rubric from `competition`) in one statement, the
+    /// `submit_scorecard` function: the acting judge, the assignment, withdrawal, conflicts, the
+    /// revision `expected` (revision 0: no scorecard yet), the write and its audit row. The same
+    /// scorecard sent again changes nothing. `checkedAffiliations`: the names wysc found no
+    /// conflict between after the database held the submission back for them.
+    static func submit(
+        _ card: Scorecard, round: JudgingRound, competition: CompetitionRecord, judge email: String?, actor: Actor,
+        expected: RevisionPrecondition?, checkedAffiliations: [String]?, on connection: PostgresConnection
     ) throws -> ScorecardOutcome {
-        let scoresJSON = JSONValue.object(card.scores.mapValues { JSONValue.number($0) })
-        let subject = "scorecard:\(round.id)/#\(card.proposal)/\(judge.email)"
-        var after: [String: JSONValue] = [
-            "scores": scoresJSON, "total": card.total.map(JSONValue.number) ?? .null, "comment": .string(card.comment),
-            "feedback": .string(card.feedback), "submitted": .bool(card.submitted),
-        ]
-        if actor != .judge(judge.id) { after["on_behalf_of"] = .string(judge.email) }
-        if stored != nil && onlyIfNew { throw staleFirstScorecard() }
-        if let stored {
-            if stored.scores == card.scores && stored.comment == card.comment && stored.feedback == card.feedback
-                && stored.submitted == card.submitted
-            {
-                return ScorecardOutcome(change: .unchanged, total: card.total, revision: stored.revision, submitted: card.submitted)
-            }
-            // The row is locked and exists: the update and its audit row travel with COMMIT.
-            try connection.queue(
-                """
-                UPDATE scorecard SET scores = \(PostgresJSON(text: scoresJSON.encoded))::jsonb, total = \(card.total), comment = \(card.comment),
-                    feedback = \(card.feedback), submitted = \(card.submitted), revision = revision + 1, updated_at = now(), updated_by = \(actor.description)
-                WHERE competition_id = \(competition.id) AND round = \(round.id) AND judge_id = \(judge.id) AND proposal_id = \(card.proposal)
-                """)
-            try Audit.record(
-                on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,
-                competitionID: competition.id,
-                before: [
-                    "scores": .object(stored.scores.mapValues { JSONValue.number($0) }),
-                    "total": stored.total.map(JSONValue.number) ?? .null,
-                    "comment": .string(stored.comment), "feedback": .string(stored.feedback), "submitted": .bool(stored.submitted),
-                    "revision": .integer(stored.revision),
-                ],
-                after: after.merging(["revision": .integer(stored.revision + 1)]) { $1 })
-            return ScorecardOutcome(change: .revised, total: card.total, revision: stored.revision + 1, submitted: card.submitted)
-        }
-        // There was no row to lock: a concurrent first submission (two terminals, a retry racing the
-        // original) may insert first. Then this one is a revision of that row.
-        let inserted = try connection.query(
+        let scores = PostgresJSON(text: JSONValue.object(card.scores.mapValues { JSONValue.number($0) }).encoded)
+        let actingJudge: Int? = if case .judge(let id) = actor { id } else { nil }
+        let rules = ConflictRules(round)
+        let answer = try connection.query(
             """
-            INSERT INTO scorecard (competition_id, round, judge_id, proposal_id, scores, total, comment, feedback, submitted, updated_by)
-            VALUES (\(competition.id), \(round.id), \(judge.id), \(card.proposal), \(PostgresJSON(text: scoresJSON.encoded))::jsonb, \(card.total),
-                    \(card.comment), \(card.feedback), \(card.submitted), \(actor.description))
-            ON CONFLICT DO NOTHING
+            SELECT outcome, revision, judge_email, affiliations FROM submit_scorecard(
+                \(competition.id), \(competition.version), \(round.id), \(actor.description), \(actingJudge), \(email), \(card.proposal),
+                \(scores)::jsonb, \(card.total), \(card.comment), \(card.feedback), \(card.submitted),
+                \(expected.map { $0.revisions.sorted() })::integer[], \(expected?.anyExisting ?? false), \(rules.sameUniversity), \(rules.sameCity),
+                \(checkedAffiliations)::text[])
             """
-        ).affectedRows
-        if inserted == 0 {
-            if onlyIfNew { throw staleFirstScorecard() }
-            guard
-                let written = try current(
-                    judge: judge.id, proposal: card.proposal, round: round.id, competition: competition, lock: true, on: connection)
-            else {
-                throw WyscError(
-                    .failure, "the scorecard for proposal #\(card.proposal) was written and removed while this one was stored; send it again")
-            }
-            return try write(card, stored: written, judge: judge, round: round, competition: competition, actor: actor, on: connection)
+        ).rows[0]
+        let revision: Int = try answer.decode("revision")
+        let judgeEmail = try answer.decode("judge_email", as: String?.self) ?? email ?? ""
+        let outcome: ScorecardOutcome.Change
+        switch try answer.decode("outcome", as: String.self) {
+        case "added": outcome = .added
+        case "revised": outcome = .revised
+        case "unchanged": outcome = .unchanged
+        case "competition_changed": throw SubmissionHeld.competitionChanged
+        case "check_affiliations": throw SubmissionHeld.affiliations(try answer.decode("affiliations"), judge: judgeEmail)
+        case "no_judge":
+            if actingJudge != nil { throw WyscError(.permissionDenied, "you are not a judge of competition '\(competition.slug)'") }
+            throw WyscError(.notFound, "there is no judge \(judgeEmail) in competition '\(competition.slug)'")
+        case "not_own": throw WyscError(.permissionDenied, "a judge sees and scores only their own assignments")
+        case "not_assigned": throw notAssigned(card.proposal, to: judgeEmail, round: round)
+        case "withdrawn": throw withdrawn(judgeEmail)
+        case "conflict": throw conflictOfInterest(judgeEmail, proposal: card.proposal)
+        case "stale":
+            throw WyscError(
+                .stale,
+                "someone changed this scorecard since you read it (it is at revision \(revision), you had \(expected.map(\.description) ?? "none")): read it again, then send your change"
+            )
+        case "stale_first": throw staleFirstScorecard()
+        case let other: throw WyscError(.failure, "submit_scorecard answered '\(other)', which this wysc does not know")
         }
-        try Audit.record(
-            on: connection, actor: actor, action: card.submitted ? "scorecard.submit" : "scorecard.draft", subject: subject,
-            competitionID: competition.id,
-            after: after.merging(["revision": 1]) { $1 })
-        return ScorecardOutcome(change: .added, total: card.total, revision: 1, submitted: card.submitted)
+        return ScorecardOutcome(change: outcome, total: card.total, revision: revision, submitted: card.submitted)
     }
 
     /// The caller saw no scorecard (If-Match "0"), and one was written since: by another terminal, say.

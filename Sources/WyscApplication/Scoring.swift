@@ -53,25 +53,56 @@ extension Application {
         expected: RevisionPrecondition? = nil, idempotency: IdempotentRequest<ScorecardOutcome>? = nil
     ) async throws -> ScorecardOutcome {
         let now = self.now()
-        return try await transaction { connection in
-            try self.idempotently(idempotency, on: connection) {
-                let (competition, judge) = try Scoring.competitionAndActingJudge(slug, judge: email, actor: actor, lock: .share, on: connection)
-                let round = try Scoring.roundOpenForScoring(competition, now: now)
-                let (card, stored) = try Scoring.check(
-                    judge: judge, proposal: proposal, values: values, comment: comment ?? "", feedback: feedback ?? "", draft: draft, round: round,
-                    competition: competition,
-                    on: connection)
-                if let expected, !expected.holds(at: stored?.revision ?? 0) {
-                    throw WyscError(
-                        .stale,
-                        "someone changed this scorecard since you read it (it is at revision \(stored?.revision ?? 0), you had \(expected)): read it again, then send your change"
-                    )
+        let comment = comment ?? ""
+        let feedback = feedback ?? ""
+        var competition = try await rememberedCompetition(slug, fresh: false)
+        var fresh = false
+        try Scoring.requireActsForJudge(email, actor: actor)
+        var checkedAffiliations: [String]?
+        // Each pass either answers or learns something (a fresh record, names found free of conflict).
+        for _ in 1...5 {
+            let round: JudgingRound
+            let card: Scorecard
+            do {
+                round = try Scoring.roundOpenForScoring(competition, now: now)
+                try Scoring.checkTexts(comment: comment, feedback: feedback, round: round)
+                card = try Scoring.card(
+                    proposal: proposal, values: values, comment: comment, feedback: feedback, draft: draft, round: round, competition: competition)
+            } catch {
+                if !fresh {
+                    // Refused by a remembered record: the phase may have moved since; decide on a fresh one.
+                    competition = try await rememberedCompetition(slug, fresh: true)
+                    fresh = true
+                    continue
                 }
-                return try Scoring.write(
-                    card, stored: stored, judge: judge, round: round, competition: competition, actor: actor, onlyIfNew: expected == .revision(0),
-                    on: connection)
+                // Someone who is not a judge here is told that first.
+                _ = try await transaction { [competition] connection in
+                    try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
+                }
+                throw error
+            }
+            let submission = { @Sendable [competition, checkedAffiliations] (connection: PostgresConnection) throws -> ScorecardOutcome in
+                try Scoring.submit(
+                    card, round: round, competition: competition, judge: email, actor: actor, expected: expected,
+                    checkedAffiliations: checkedAffiliations, on: connection)
+            }
+            do {
+                guard let idempotency else {
+                    // Sent twice, a scorecard without a precondition leaves what sending it once does.
+                    return try await statement(repeatable: expected == nil, submission)
+                }
+                return try await transaction { connection in try self.idempotently(idempotency, on: connection) { try submission(connection) } }
+            } catch Scoring.SubmissionHeld.competitionChanged {
+                competition = try await rememberedCompetition(slug, fresh: true)
+                fresh = true
+            } catch Scoring.SubmissionHeld.affiliations(let names, let judgeEmail) {
+                let conflicts = ConflictRules(round).reasons(
+                    judge: .init(university: names[0], city: names[1]), team: .init(university: names[2], city: names[3]), declared: false)
+                if !conflicts.isEmpty { throw Scoring.conflictOfInterest(judgeEmail, proposal: proposal) }
+                checkedAffiliations = names
             }
         }
+        throw WyscError(.unavailable, "competition '\(slug)' kept changing while this scorecard was stored; send it again")
     }
 
     /// A judge's scorecard for a proposal of the round being scored (or the last assigned), if any.

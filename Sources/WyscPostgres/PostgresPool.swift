@@ -115,6 +115,32 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Runs `body`, one statement that is its own transaction (no BEGIN, no COMMIT: one round
+    /// trip), again after a serialization failure or deadlock.
+    ///
+    /// A connection lost during the statement leaves it unknown whether it was applied. It runs
+    /// again on a new connection only when `repeatable` (applying it twice leaves what applying
+    /// it once does); otherwise the error is `.transactionOutcomeUnknown`.
+    public func withStatement<R: Sendable>(
+        repeatable: Bool, retry: RetryPolicy = .default, _ body: @escaping @Sendable (PostgresConnection) throws -> R
+    ) async throws -> R {
+        var attempt = 1
+        while true {
+            do {
+                return try await withConnection { connection in try connection.retryingTransientFailures(retry) { try body($0) } }
+            } catch let error as PostgresError where error.kind == .connectionLost {
+                guard repeatable, attempt < retry.maxAttempts else {
+                    var unknown = error
+                    unknown.kind = .transactionOutcomeUnknown
+                    unknown.message = "the connection broke during the statement, so it is not known whether it was applied: \(error.message)"
+                    throw unknown
+                }
+                attempt += 1
+                logger.info("running a statement again after a lost connection", metadata: ["attempt": "\(attempt)"])
+            }
+        }
+    }
+
     /// Closes every connection and stops the threads. Waiting callers get `.poolClosed`.
     public func close() async {
         waiterExpiry.withLock { $0?.cancel() }

@@ -48,10 +48,16 @@ extension PostgresConnection {
         retry: RetryPolicy = .default,
         _ body: (PostgresConnection) throws -> R
     ) throws -> R {
+        try retryingTransientFailures(retry) { try $0.runTransactionOnce(isolation: isolation, body) }
+    }
+
+    /// Runs `body` again, after a jittered pause, while PostgreSQL reports a serialization
+    /// failure or deadlock, up to the policy's attempts.
+    func retryingTransientFailures<R>(_ retry: RetryPolicy, _ body: (PostgresConnection) throws -> R) throws -> R {
         var attempt = 1
         while true {
             do {
-                return try runTransactionOnce(isolation: isolation, body)
+                return try body(self)
             } catch let error as PostgresError where error.isTransient && attempt < retry.maxAttempts {
                 attempt += 1
                 Thread.sleep(forTimeInterval: retry.delay(beforeAttempt: attempt).seconds)

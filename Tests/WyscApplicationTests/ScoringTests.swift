@@ -137,6 +137,64 @@ import WyscWorkflow
         #expect(organizerRefused?.message.contains("scoring is not possible now: competition 'wysc-2026' is in phase 'registration'") == true)
     }
 
+    /// The conflict rules are checked again as a scorecard is stored, on the names as they are
+    /// now: compared as the assignment compares them (trimmed, in any case, in every script).
+    @Test func affiliationsChangedAfterTheAssignmentAreComparedAsTheRulesDo() async throws {
+        let setup = try await inScreening()
+        let email = "amina@example.org"
+        let judge = setup.judges[email]!
+        let item = try await queue(setup, email)[0]
+        let connection = try setup.test.connect()
+        let university: Int = try connection.query(
+            "SELECT t.university_id AS id FROM proposal p JOIN team t ON t.id = p.team_id WHERE p.id = \(item.proposal)"
+        ).rows[0].decode("id")
+        let names: [(judge: String, team: String)] = [
+            ("  lisbon SCHOOL of design\t", "Lisbon School of Design"),
+            ("Lisbon School of Designs", "Lisbon School of Design"),
+            ("", "Lisbon School of Design"),
+            ("UNIVERSITÉ DE GENÈVE ", "Université de Genève"),
+            ("Universität Zürich", "ETH Zürich"),
+            ("\u{A0}İstanbul Teknik Üniversitesi", "i\u{307}stanbul teknik üniversitesi"),
+            ("Seoul Tech", "서울과학기술대학교"),
+        ]
+        let rules = ConflictRules(sameUniversity: true, sameCity: false)
+        var verdicts: [Bool] = []
+        for (index, pair) in names.enumerated() {
+            try connection.query("UPDATE judge SET university = \(pair.judge) WHERE id = \(judge)")
+            try connection.query("UPDATE university SET name = \(pair.team) WHERE id = \(university)")
+            let conflict = !rules.reasons(
+                judge: .init(university: pair.judge, city: ""), team: .init(university: pair.team, city: ""), declared: false
+            )
+            .isEmpty
+            verdicts.append(conflict)
+            do {
+                let stored = try await score(setup, email, item.proposal, idea: "\(index + 1)", plan: "5")
+                #expect(!conflict, "stored despite a conflict: \(pair)")
+                #expect(stored.change != .unchanged)
+            } catch let error as WyscError {
+                #expect(conflict && error.code == WyscError.Code.conflictOfInterest, "\(pair): \(error)")
+            }
+        }
+        #expect(verdicts == [true, false, false, true, false, true, false])
+    }
+
+    /// A competition is remembered between scorecards, but the database has the last word: a
+    /// phase another server changed counts at once, closing scoring and opening it again.
+    @Test func aRememberedCompetitionNeverDecidesAlone() async throws {
+        let setup = try await inScreening()
+        let email = "amina@example.org"
+        let item = try await queue(setup, email)[0]
+        _ = try await score(setup, email, item.proposal, idea: "5", plan: "5")
+        let connection = try setup.test.connect()
+        try connection.query("UPDATE competition SET phase = 'proposals', version = version + 1 WHERE slug = 'wysc-2026'")
+        let closed = await #expect(throws: WyscError.self) { try await score(setup, email, item.proposal, idea: "9", plan: "9") }
+        #expect(closed?.message.contains("is in phase 'proposals'") == true)
+        #expect(try connection.query("SELECT revision FROM scorecard").rows.map { try $0.decode("revision", as: Int.self) } == [1])
+        try connection.query("UPDATE competition SET phase = 'screening', version = version + 1 WHERE slug = 'wysc-2026'")
+        let reopened = try await score(setup, email, item.proposal, idea: "9", plan: "9")
+        #expect(reopened.change == .revised && reopened.revision == 2)
+    }
+
     @Test func draftsDoNotCountAndTheGuardNamesMissingScorecards() async throws {
         let setup = try await inScreening()
         let app = setup.application

@@ -86,6 +86,36 @@ import WyscTestSupport
         await pool.close()
     }
 
+    /// A statement that is its own transaction may have been applied when its connection drops:
+    /// it runs again only when running it twice leaves what running it once does.
+    @Test func aLostStatementRunsAgainOnlyWhenRepeatable() async throws {
+        let configuration = try TestDatabase.create()
+        let setup = try PostgresConnection.connect(configuration, logger: TestDatabase.logger)
+        try setup.query("CREATE TABLE score (judge integer PRIMARY KEY, total integer)")
+        let pool = PostgresPool(configuration: configuration, maxConnections: 2, logger: TestDatabase.logger)
+        let attempts = AttemptCounter()
+        try await pool.withStatement(repeatable: true) { connection in
+            if attempts.next() == 1 { _ = try? connection.query("SELECT pg_terminate_backend(pg_backend_pid())") }
+            let judge = 7
+            let total = 42
+            try connection.query("INSERT INTO score VALUES (\(judge), \(total)) ON CONFLICT (judge) DO UPDATE SET total = EXCLUDED.total")
+        }
+        #expect(attempts.value == 2)
+        #expect(try setup.query("SELECT count(*) AS n FROM score").rows[0].decode("n", as: Int.self) == 1)
+
+        let once = AttemptCounter()
+        let lost = await #expect(throws: PostgresError.self) {
+            try await pool.withStatement(repeatable: false) { connection in
+                if once.next() == 1 { _ = try? connection.query("SELECT pg_terminate_backend(pg_backend_pid())") }
+                try connection.query("UPDATE score SET total = total + 1")
+            }
+        }
+        #expect(lost?.kind == .transactionOutcomeUnknown)
+        #expect(once.value == 1, "not run again: it may have been applied")
+        #expect(try setup.query("SELECT total FROM score").rows[0].decode("total", as: Int.self) == 42)
+        await pool.close()
+    }
+
     /// A connection handed straight to a waiting caller must never be closed under them: many
     /// transactions through a pool of two, every one completes.
     @Test func aConnectionHandedToAWaiterIsNeverClosedUnderIt() async throws {
