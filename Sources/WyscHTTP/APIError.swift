@@ -87,6 +87,11 @@ struct Reply {
         Reply(status: status, body: try APIJSON.encoder.encode(value))
     }
 
+    /// A JSON answer written directly (compact, keys sorted, as `APIJSON.encoder` writes them).
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Reply {
+        Reply(status: status, body: Data(value.encoded.utf8))
+    }
+
     var response: Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
