@@ -145,25 +145,41 @@ enum Scoring {
         case affiliations([String], judge: String)
     }
 
+    /// Who sends a scorecard: an actor wysc knows, or an HTTP request's bearer token (its hash),
+    /// which the statement that stores the scorecard checks.
+    enum Sender: Sendable {
+        case actor(Actor)
+        case token(hash: String)
+    }
+
     /// Stores `card` (checked against the rubric from `competition`) in one statement, the
-    /// `submit_scorecard` function: the acting judge, the assignment, withdrawal, conflicts, the
-    /// revision `expected` (revision 0: no scorecard yet), the write and its audit row. The same
-    /// scorecard sent again changes nothing. `checkedAffiliations`: the names wysc found no
-    /// conflict between after the database held the submission back for them.
+    /// `submit_scorecard` function: the sender's token, the acting judge, the assignment,
+    /// withdrawal, conflicts, the revision `expected` (revision 0: no scorecard yet), the write
+    /// and its audit row. The same scorecard sent again changes nothing. `checkedAffiliations`:
+    /// the names wysc found no conflict between after the database held the submission back.
     static func submit(
-        _ card: Scorecard, round: JudgingRound, competition: CompetitionRecord, judge email: String?, actor: Actor,
-        expected: RevisionPrecondition?, checkedAffiliations: [String]?, on connection: PostgresConnection
+        _ card: Scorecard, round: JudgingRound, competition: CompetitionRecord, judge email: String?, sender: Sender,
+        expected: RevisionPrecondition?, checkedAffiliations: [String]?, now: Date, on connection: PostgresConnection
     ) throws -> ScorecardOutcome {
         let scores = PostgresJSON(text: JSONValue.object(card.scores.mapValues { JSONValue.number($0) }).encoded)
-        let actingJudge: Int? = if case .judge(let id) = actor { id } else { nil }
+        var actor: Actor?
+        var actingJudge: Int?
+        var tokenHash: String?
+        switch sender {
+        case .actor(let known):
+            actor = known
+            if case .judge(let id) = known { actingJudge = id }
+        case .token(let hash):
+            tokenHash = hash
+        }
         let rules = ConflictRules(round)
         let answer = try connection.query(
             """
-            SELECT outcome, revision, judge_email, affiliations FROM submit_scorecard(
-                \(competition.id), \(competition.version), \(round.id), \(actor.description), \(actingJudge), \(email), \(card.proposal),
+            SELECT outcome, revision, judge_email, affiliations, bound_competition FROM submit_scorecard(
+                \(competition.id), \(competition.version), \(round.id), \(actor?.description), \(actingJudge), \(email), \(card.proposal),
                 \(scores)::jsonb, \(card.total), \(card.comment), \(card.feedback), \(card.submitted),
                 \(expected.map { $0.revisions.sorted() })::integer[], \(expected?.anyExisting ?? false), \(rules.sameUniversity), \(rules.sameCity),
-                \(checkedAffiliations)::text[])
+                \(checkedAffiliations)::text[], \(tokenHash), \(now))
             """
         ).rows[0]
         let revision: Int = try answer.decode("revision")
@@ -173,11 +189,14 @@ enum Scoring {
         case "added": outcome = .added
         case "revised": outcome = .revised
         case "unchanged": outcome = .unchanged
+        case "unauthenticated": throw TokenRefused()
+        case "other_competition": throw tokenForOtherCompetition(try answer.decode("bound_competition"))
+        case "university": throw WyscError(.permissionDenied, "universities do not score proposals")
+        case "judge_required": throw judgeRequired()
         case "competition_changed": throw SubmissionHeld.competitionChanged
         case "check_affiliations": throw SubmissionHeld.affiliations(try answer.decode("affiliations"), judge: judgeEmail)
-        case "no_judge":
-            if actingJudge != nil { throw WyscError(.permissionDenied, "you are not a judge of competition '\(competition.slug)'") }
-            throw WyscError(.notFound, "there is no judge \(judgeEmail) in competition '\(competition.slug)'")
+        case "not_a_judge": throw WyscError(.permissionDenied, "you are not a judge of competition '\(competition.slug)'")
+        case "no_judge": throw WyscError(.notFound, "there is no judge \(judgeEmail) in competition '\(competition.slug)'")
         case "not_own": throw WyscError(.permissionDenied, "a judge sees and scores only their own assignments")
         case "not_assigned": throw notAssigned(card.proposal, to: judgeEmail, round: round)
         case "withdrawn": throw withdrawn(judgeEmail)
@@ -191,6 +210,14 @@ enum Scoring {
         case let other: throw WyscError(.failure, "submit_scorecard answered '\(other)', which this wysc does not know")
         }
         return ScorecardOutcome(change: outcome, total: card.total, revision: revision, submitted: card.submitted)
+    }
+
+    static func tokenForOtherCompetition(_ slug: String) -> WyscError {
+        WyscError(.permissionDenied, "this token is for competition '\(slug)'")
+    }
+
+    static func judgeRequired() -> WyscError {
+        WyscError(.badInput, "an organizer acts for a judge: say which judge", code: WyscError.Code.judgeRequired)
     }
 
     /// The caller saw no scorecard (If-Match "0"), and one was written since: by another terminal, say.

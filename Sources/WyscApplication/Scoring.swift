@@ -52,12 +52,55 @@ extension Application {
         competition slug: String, as actor: Actor,
         expected: RevisionPrecondition? = nil, idempotency: IdempotentRequest<ScorecardOutcome>? = nil
     ) async throws -> ScorecardOutcome {
+        try await submitScorecard(
+            proposal: proposal, values: values, comment: comment ?? "", feedback: feedback ?? "", draft: draft, judge: email, competition: slug,
+            sender: .actor(actor), expected: expected, idempotency: idempotency)
+    }
+
+    /// The same, sent with an HTTP request's bearer token: the statement that stores the
+    /// scorecard checks the token, so the request needs no round trip to authenticate first.
+    /// Throws `TokenRefused` for a token that is unknown, expired or revoked, before any other
+    /// refusal.
+    public func submitScorecard(
+        proposal: Int, values: [String: String], comment: String?, feedback: String?, draft: Bool, judge email: String?,
+        competition slug: String, presenting token: String, expected: RevisionPrecondition?
+    ) async throws -> ScorecardOutcome {
+        guard let hash = Tokens.bearerHash(token) else { throw TokenRefused() }
+        let sender = Scoring.Sender.token(hash: hash)
+        do {
+            return try await submitScorecard(
+                proposal: proposal, values: values, comment: comment ?? "", feedback: feedback ?? "", draft: draft, judge: email,
+                competition: slug, sender: sender, expected: expected, idempotency: nil)
+        } catch let error where !(error is TokenRefused) {
+            // Refused before the statement checked the token (an unknown competition, a closed
+            // phase, values off the rubric): a bad token is still told first.
+            _ = try await actor(of: sender, judge: email, competition: slug)
+            throw error
+        }
+    }
+
+    /// The actor a sender stands for in competition `slug`, who must act for a judge: refused
+    /// (`TokenRefused`, forbidden) when the token does not stand for one there.
+    private func actor(of sender: Scoring.Sender, judge email: String?, competition slug: String) async throws -> Actor {
+        switch sender {
+        case .actor(let actor):
+            return actor
+        case .token(let hash):
+            guard let credential = try await authenticate(hash: hash) else { throw TokenRefused() }
+            if let bound = credential.competition, bound != slug { throw Scoring.tokenForOtherCompetition(bound) }
+            try Scoring.requireActsForJudge(email, actor: credential.actor)
+            return credential.actor
+        }
+    }
+
+    private func submitScorecard(
+        proposal: Int, values: [String: String], comment: String, feedback: String, draft: Bool, judge email: String?,
+        competition slug: String, sender: Scoring.Sender, expected: RevisionPrecondition?, idempotency: IdempotentRequest<ScorecardOutcome>?
+    ) async throws -> ScorecardOutcome {
         let now = self.now()
-        let comment = comment ?? ""
-        let feedback = feedback ?? ""
         var competition = try await rememberedCompetition(slug, fresh: false)
+        if case .actor(let actor) = sender { try Scoring.requireActsForJudge(email, actor: actor) }
         var fresh = false
-        try Scoring.requireActsForJudge(email, actor: actor)
         var checkedAffiliations: [String]?
         // Each pass either answers or learns something (a fresh record, names found free of conflict).
         for _ in 1...5 {
@@ -76,6 +119,7 @@ extension Application {
                     continue
                 }
                 // Someone who is not a judge here is told that first.
+                let actor = try await actor(of: sender, judge: email, competition: slug)
                 _ = try await transaction { [competition] connection in
                     try Scoring.actingJudge(email, actor: actor, competition: competition, on: connection)
                 }
@@ -83,8 +127,8 @@ extension Application {
             }
             let submission = { @Sendable [competition, checkedAffiliations] (connection: PostgresConnection) throws -> ScorecardOutcome in
                 try Scoring.submit(
-                    card, round: round, competition: competition, judge: email, actor: actor, expected: expected,
-                    checkedAffiliations: checkedAffiliations, on: connection)
+                    card, round: round, competition: competition, judge: email, sender: sender, expected: expected,
+                    checkedAffiliations: checkedAffiliations, now: now, on: connection)
             }
             do {
                 guard let idempotency else {

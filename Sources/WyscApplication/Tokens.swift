@@ -23,6 +23,11 @@ public struct Credential: Sendable, Hashable {
     public var label: String
 }
 
+/// A bearer token that is unknown, expired or revoked (HTTP answers 401, slowly when repeated).
+public struct TokenRefused: Error, Sendable {
+    public init() {}
+}
+
 public enum TokenRole: String, Sendable, CaseIterable {
     case organizer, judge, university
 }
@@ -95,21 +100,14 @@ extension Application {
 
     /// The credential a bearer token stands for, or nil when it is unknown, expired or revoked.
     public func authenticate(token: String) async throws -> Credential? {
-        guard token.hasPrefix("wysc_"), token.count < 200 else { return nil }
-        let hash = Tokens.hash(token)
+        guard let hash = Tokens.bearerHash(token) else { return nil }
+        return try await authenticate(hash: hash)
+    }
+
+    func authenticate(hash: String) async throws -> Credential? {
         let now = self.now()
         return try await pool.withConnection { connection in
-            guard
-                let row = try connection.query(
-                    """
-                    SELECT t.id, t.token_hash, t.role, t.subject, t.label, c.slug, t.expires_at, t.revoked_at, t.last_used_at
-                    FROM api_token t LEFT JOIN competition c ON c.id = t.competition_id WHERE t.token_hash = \(hash)
-                    """
-                ).singleRow()
-            else { return nil }
-            // The lookup was by hash; compare again in constant time so no timing depends on the stored value.
-            guard constantTimeEqual(try row.decode("token_hash", as: String.self), hash) else { return nil }
-            return try Tokens.credential(row, now: now, on: connection)
+            try Tokens.credential(try connection.query("SELECT * FROM token_credential(\(hash), NULL, \(now))").rows[0])
         }
     }
 }
@@ -126,24 +124,27 @@ enum Tokens {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    /// The credential of a token row (id, role, subject, label, slug, expires_at, revoked_at,
-    /// last_used_at), or nil when it is revoked or expired; notes the use at most once a minute.
-    static func credential(_ row: PostgresRow, now: Date, on connection: PostgresConnection) throws -> Credential? {
-        if try row.decode("revoked_at", as: Date?.self) != nil { return nil }
-        if let expires: Date = try row.decode("expires_at"), expires <= now { return nil }
-        let id: Int = try row.decode("id")
-        let lastUsed: Date? = try row.decode("last_used_at")
-        if lastUsed.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            try connection.query("UPDATE api_token SET last_used_at = now() WHERE id = \(id)")
+    /// The hash a bearer token is stored under; nil for what cannot be one of ours.
+    static func bearerHash(_ token: String) -> String? {
+        guard token.hasPrefix("wysc_"), token.count < 200 else { return nil }
+        return hash(token)
+    }
+
+    /// The credential of a row of `token_credential` (migration V0015, where a token's validity
+    /// is checked and its use noted), or nil when it refused the token.
+    static func credential(_ row: PostgresRow) throws -> Credential? {
+        guard try row.decode("token_id", as: Int?.self) != nil else { return nil }
+        return Credential(
+            actor: try actor(role: try row.decode("role"), subject: try row.decode("subject")), competition: try row.decode("competition_slug"),
+            label: try row.decode("label"))
+    }
+
+    static func actor(role: String, subject: String) -> Actor {
+        switch role {
+        case "judge": .judge(Int(subject) ?? -1)
+        case "university": .university(Int(subject) ?? -1)
+        default: .organizer(subject)
         }
-        let subject: String = try row.decode("subject")
-        let actor: Actor
-        switch try row.decode("role", as: String.self) {
-        case "judge": actor = .judge(Int(subject) ?? -1)
-        case "university": actor = .university(Int(subject) ?? -1)
-        default: actor = .organizer(subject)
-        }
-        return Credential(actor: actor, competition: try row.decode("slug"), label: try row.decode("label"))
     }
 
     static func list(id: Int?, on connection: PostgresConnection) throws -> [TokenInfo] {

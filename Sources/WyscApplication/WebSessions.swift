@@ -49,16 +49,12 @@ extension Application {
             guard
                 let row = try connection.query(
                     """
-                    SELECT s.csrf, s.expires_at AS session_expires, s.ended_at,
-                           t.id, t.role, t.subject, t.label, c.slug, t.expires_at, t.revoked_at, t.last_used_at
-                    FROM web_session s JOIN api_token t ON t.id = s.token_id LEFT JOIN competition c ON c.id = t.competition_id
-                    WHERE s.id_hash = \(Tokens.hash(cookie))
+                    SELECT s.csrf, c.* FROM web_session s CROSS JOIN LATERAL token_credential(NULL, s.token_id, \(now)) c
+                    WHERE s.id_hash = \(Tokens.hash(cookie)) AND s.ended_at IS NULL AND s.expires_at > \(now)
                     """
-                ).singleRow()
+                ).singleRow(),
+                let credential = try Tokens.credential(row)
             else { return nil }
-            if try row.decode("ended_at", as: Date?.self) != nil { return nil }
-            if try row.decode("session_expires", as: Date.self) <= now { return nil }
-            guard let credential = try Tokens.credential(row, now: now, on: connection) else { return nil }
             return WebSession(credential: credential, csrf: try row.decode("csrf"))
         }
     }
@@ -102,14 +98,7 @@ extension Application {
                 ).singleRow()
             else { return nil }
             let tokenID: Int = try link.decode("token_id")
-            guard
-                let row = try connection.query(
-                    """
-                    SELECT t.id, t.role, t.subject, t.label, c.slug, t.expires_at, t.revoked_at, t.last_used_at
-                    FROM api_token t LEFT JOIN competition c ON c.id = t.competition_id WHERE t.id = \(tokenID)
-                    """
-                ).singleRow(),
-                let credential = try Tokens.credential(row, now: now, on: connection)
+            guard let credential = try Tokens.credential(try connection.query("SELECT * FROM token_credential(NULL, \(tokenID), \(now))").rows[0])
             else { return nil }
             return try Self.openSession(tokenID: tokenID, credential: credential, now: now, on: connection)
         }

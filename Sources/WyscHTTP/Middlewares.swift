@@ -57,24 +57,34 @@ struct AuthMiddleware: RouterMiddleware {
     let application: WyscApplication.Application
     let limiter: FailureLimiter
     let trustedProxies: Set<String>
+    /// For the routes whose one statement checks the token itself (a scorecard): the token is
+    /// passed on unchecked, saving the request a round trip, unless an Idempotency-Key asks for
+    /// the caller to be known first.
+    var leavesTokenToTheStatement = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], let token = Self.bearerToken(header) else {
             throw APIError(.unauthorized, "unauthorized", "send a token: Authorization: Bearer <token> (wysc login stores one)")
         }
-        guard let credential = try await application.authenticate(token: token) else {
-            let verdict = limiter.recordFailure(context.clientAddress(request, trustedProxies: trustedProxies))
-            if let wait = verdict.refusedFor {
-                throw APIError(
-                    .tooManyRequests, "too_many_requests", "too many failed attempts; try again in \(wait) s",
-                    headers: [.retryAfter: String(wait)])
-            }
-            if verdict.delay > .zero { try await Task.sleep(for: verdict.delay) }
-            throw APIError(.unauthorized, "unauthorized", "the token is unknown, expired or revoked")
-        }
         var context = context
+        if leavesTokenToTheStatement && request.headers[RouteSupport.idempotencyKey] == nil {
+            context.presentedToken = token
+            return try await next(request, context)
+        }
+        guard let credential = try await application.authenticate(token: token) else { throw try await refusal(request, context) }
         context.credential = credential
         return try await next(request, context)
+    }
+
+    /// The answer to a refused token, counted against the client: slower with each failure, then 429.
+    func refusal(_ request: Request, _ context: Context) async throws -> APIError {
+        let verdict = limiter.recordFailure(context.clientAddress(request, trustedProxies: trustedProxies))
+        if let wait = verdict.refusedFor {
+            return APIError(
+                .tooManyRequests, "too_many_requests", "too many failed attempts; try again in \(wait) s", headers: [.retryAfter: String(wait)])
+        }
+        if verdict.delay > .zero { try await Task.sleep(for: verdict.delay) }
+        return APIError(.unauthorized, "unauthorized", "the token is unknown, expired or revoked")
     }
 }
 

@@ -17,11 +17,15 @@ public struct WyscRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var remoteAddress: String
     public var credential: Credential?
+    /// The bearer token of a request whose handler has it checked by the statement that does
+    /// the work (see `AuthMiddleware.leavesTokenToTheStatement`); `credential` is nil then.
+    public var presentedToken: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
         credential = nil
+        presentedToken = nil
     }
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!

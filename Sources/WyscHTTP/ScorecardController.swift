@@ -9,6 +9,8 @@ import WyscWorkflow
 struct ScorecardController {
     let application: WyscApplication.Application
     let maxBodyBytes: Int
+    /// The API's token check, for a submission that brought its token unchecked.
+    let authentication: AuthMiddleware
 
     var writes: IdempotentWrites { IdempotentWrites(application: application) }
 
@@ -33,21 +35,6 @@ struct ScorecardController {
             var reply = try Reply.json(card)
             reply.headers[.eTag] = RouteSupport.etag(card.revision)
             return reply.response
-        }
-        api.put(Endpoint.scorecard.routerPath) { request, context in
-            let slug = try RouteSupport.slug(context)
-            let proposal = try RouteSupport.proposal(context)
-            let actor = try RouteSupport.actor(context)
-            let data = try await RouteSupport.body(request, limit: maxBodyBytes)
-            let expected = request.headers[.ifMatch].map(RouteSupport.precondition)
-            return try await writes.idempotent(request, actor: actor, body: data, render: Self.scorecardReply) { idempotency in
-                let body = try JSONBody(data, allowed: ["scores", "comment", "feedback", "draft", "judge"])
-                return try await application.submitScorecard(
-                    proposal: proposal, values: try body.scores("scores"), comment: try body.string("comment"),
-                    feedback: try body.string("feedback"),
-                    draft: try body.bool("draft") ?? false,
-                    judge: try body.string("judge"), competition: slug, as: actor, expected: expected, idempotency: idempotency)
-            }
         }
         api.post(Endpoint.conflicts.routerPath) { request, context in
             let slug = try RouteSupport.slug(context)
@@ -79,6 +66,69 @@ struct ScorecardController {
 
     /// The answer to a scorecard, written directly: JSONEncoder's generic machinery cost more
     /// than the rest of the reply on judging's busiest path.
+    /// Submitting a scorecard, judging's busiest request. Without an Idempotency-Key its token
+    /// is checked by the statement that stores the scorecard (`group` leaves it unchecked).
+    func registerSubmission(on group: RouterGroup<WyscRequestContext>) {
+        group.put(Endpoint.scorecard.routerPath) { request, context in
+            guard let token = context.presentedToken else { return try await submit(request, context) }
+            do {
+                return try await submit(request, context, presenting: token)
+            } catch is TokenRefused {
+                throw try await authentication.refusal(request, context)
+            }
+        }
+    }
+
+    private func submit(_ request: Request, _ context: WyscRequestContext) async throws -> Response {
+        let slug = try RouteSupport.slug(context)
+        let proposal = try RouteSupport.proposal(context)
+        let actor = try RouteSupport.actor(context)
+        let data = try await RouteSupport.body(request, limit: maxBodyBytes)
+        let expected = request.headers[.ifMatch].map(RouteSupport.precondition)
+        return try await writes.idempotent(request, actor: actor, body: data, render: Self.scorecardReply) { idempotency in
+            let card = try Submission(data)
+            return try await application.submitScorecard(
+                proposal: proposal, values: card.scores, comment: card.comment, feedback: card.feedback, draft: card.draft, judge: card.judge,
+                competition: slug, as: actor, expected: expected, idempotency: idempotency)
+        }
+    }
+
+    private func submit(_ request: Request, _ context: WyscRequestContext, presenting token: String) async throws -> Response {
+        let (slug, proposal, card): (String, Int, Submission)
+        do {
+            (slug, proposal, card) = (
+                try context.parameters.require("slug"), try RouteSupport.proposal(context),
+                try Submission(try await RouteSupport.body(request, limit: maxBodyBytes))
+            )
+        } catch {
+            // A malformed request with a bad token is told about the token first.
+            guard try await application.authenticate(token: token) != nil else { throw TokenRefused() }
+            throw error
+        }
+        let outcome = try await application.submitScorecard(
+            proposal: proposal, values: card.scores, comment: card.comment, feedback: card.feedback, draft: card.draft, judge: card.judge,
+            competition: slug, presenting: token, expected: request.headers[.ifMatch].map(RouteSupport.precondition))
+        return try Self.scorecardReply(outcome).response
+    }
+
+    /// A scorecard's request body.
+    struct Submission {
+        var scores: [String: String]
+        var comment: String?
+        var feedback: String?
+        var draft: Bool
+        var judge: String?
+
+        init(_ data: Data) throws {
+            let body = try JSONBody(data, allowed: ["scores", "comment", "feedback", "draft", "judge"])
+            scores = try body.scores("scores")
+            comment = try body.string("comment")
+            feedback = try body.string("feedback")
+            draft = try body.bool("draft") ?? false
+            judge = try body.string("judge")
+        }
+    }
+
     @Sendable static func scorecardReply(_ outcome: ScorecardOutcome) throws -> Reply {
         var members: [String: JSONValue] = [
             "change": .string(outcome.change.rawValue), "revision": .integer(outcome.revision), "submitted": .bool(outcome.submitted),

@@ -69,11 +69,15 @@ public enum WyscServer {
         // The pages share the API's failure limiter: a wrong token is slowed the same way in either.
         WebController(application: application, pages: WebPages(), limiter: limiter, settings: settings, logger: logger).register(
             on: RecordingRouter(base, table: routes, isPage: true))
-        let api = router.group(RouterPath(Endpoint.prefix)).add(
-            middleware: AuthMiddleware(application: application, limiter: limiter, trustedProxies: settings.trustedProxies))
+        let authentication = AuthMiddleware(application: application, limiter: limiter, trustedProxies: settings.trustedProxies)
+        let api = router.group(RouterPath(Endpoint.prefix)).add(middleware: authentication)
         CompetitionController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         PhaseController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
-        ScorecardController(application: application, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        var checkedByTheStatement = authentication
+        checkedByTheStatement.leavesTokenToTheStatement = true
+        let scorecards = ScorecardController(application: application, maxBodyBytes: settings.maxBodyBytes, authentication: authentication)
+        scorecards.register(on: api)
+        scorecards.registerSubmission(on: router.group(RouterPath(Endpoint.prefix)).add(middleware: checkedByTheStatement))
         ProposalController(application: application).register(on: api)
         return base
     }

@@ -286,6 +286,34 @@ struct Callers {
         #expect(try await client.scorecard(JudgingFixture.slug, proposal: proposal, judge: nil)?.scores["idea"] == 6)
     }
 
+    /// A scorecard's token is checked by the statement that stores it, and still told first: a bad
+    /// token is 401 whatever else is wrong, a token of another competition is 403, and a
+    /// token's use is noted as on every other route.
+    @Test func aScorecardsTokenIsCheckedByItsStatementAndToldFirst() async throws {
+        let (fixture, callers, server) = try await Self.judgingServer()
+        defer { Task { await server.stop() } }
+        let proposal = try await queue(server, callers.amina)[0]
+        let path = "\(Self.base)/scorecards/\(proposal)"
+        let card = Data(#"{"scores": {"idea": 5, "plan": 5}}"#.utf8)
+        for token in ["wysc_guess", callers.revoked, callers.expired] {
+            #expect(try await server.client(token).send("PUT", path, json: Data("{not json".utf8)).status == 401)
+            #expect(try await server.client(token).send("PUT", "api/v1/competitions/nope/scorecards/\(proposal)", json: card).status == 401)
+            #expect(try await server.client(token).send("PUT", path, json: Data(#"{"scores": {"idea": 99}}"#.utf8)).status == 401)
+            #expect(try await server.client(token).send("PUT", path, json: card).status == 401)
+        }
+        let elsewhere = try await server.client(callers.amina).send("PUT", "api/v1/competitions/nope/scorecards/\(proposal)", json: card)
+        #expect(elsewhere.status == 403)
+        #expect(String(decoding: elsewhere.body, as: UTF8.self).contains("this token is for competition 'wysc-2026'"))
+        let fresh = try await fixture.application.createToken(
+            role: .judge, for: "amina@example.org", competition: JudgingFixture.slug, expires: nil, as: TestApplication.organizer)
+        #expect(try await server.client(fresh.token).send("PUT", path, json: card).status == 201)
+        let connection = try fixture.test.connect()
+        defer { connection.close() }
+        let used: Date? = try connection.query("SELECT last_used_at FROM api_token WHERE id = \(fresh.info.id)").rows[0].decode("last_used_at")
+        #expect(used != nil)
+        #expect(try connection.query("SELECT count(*) AS n FROM scorecard").rows[0].decode("n", as: Int.self) == 1)
+    }
+
     /// If-Match as RFC 9110 has it: `*` (only if a scorecard exists), a list of ETags (any one
     /// current), and a weak, foreign or malformed tag that never matches: 412, nothing written.
     @Test func ifMatchTakesStarListsAndRefusesWhatItCannotConfirm() async throws {
