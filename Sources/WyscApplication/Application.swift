@@ -47,7 +47,7 @@ public struct Application: Sendable {
     /// The competition as last read by this process, or read now when it was not, or `fresh`.
     func rememberedCompetition(_ slug: String, fresh: Bool) async throws -> CompetitionRecord {
         if !fresh, let known = rememberedCompetitions.record(slug) { return known }
-        let record = try await transaction { connection in try Competitions.find(slug, on: connection) }
+        let record = try await statement(repeatable: true) { connection in try Competitions.find(slug, on: connection) }
         rememberedCompetitions.remember(record)
         return record
     }
