@@ -150,6 +150,8 @@ def main():
         [chromium(), '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
          '--disable-extensions', '--disable-background-networking', '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
          f'--user-data-dir={profile}', 'about:blank'],
+        # Its shared-memory files (--disable-dev-shm-usage puts them in TMPDIR) go with the profile.
+        env=dict(os.environ, TMPDIR=profile),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         browser_url = None

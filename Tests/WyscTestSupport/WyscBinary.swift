@@ -36,8 +36,17 @@ public enum WyscBinary {
             environment.removeValue(forKey: key)
         }
         environment["NO_COLOR"] = "1"
+        environment["TMPDIR"] = childTemporaryDirectory.path
         return environment.merging(extra) { $1 }
     }
+
+    /// The temporary directory of every wysc a test starts: removed with the test process, so
+    /// that a wysc killed mid-work (a fault test) leaves nothing behind either.
+    static let childTemporaryDirectory: URL = {
+        let url = Scratch.url("wysc-children-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
 
     /// Runs `wysc` with `arguments` in `directory`, feeding it `stdin`.
     public static func run(
