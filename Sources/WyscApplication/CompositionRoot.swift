@@ -63,8 +63,8 @@ extension Application {
 
     /// How many migrations this wysc knows that the database has not applied.
     public func pendingMigrations() async throws -> (pending: Int, known: Int) {
-        let states = try await pool.withConnection { try Migrator(logger: logger).status(on: $0) }
-        return (states.filter { $0.status == .pending }.count, states.count)
+        let migrator = Migrator(logger: logger)
+        return (try await pool.withConnection { try migrator.pendingCount(on: $0) }, migrator.migrations.count)
     }
 
     /// Refuses to work on a database whose schema is behind this wysc.

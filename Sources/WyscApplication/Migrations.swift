@@ -7,13 +7,14 @@ public struct Migration: Sendable, Hashable {
     public let version: Int
     public let fileName: String
     public let sql: String
+
     /// SHA-256 of the file's text, hex: an applied migration whose file changed is refused.
-    public let checksum: String
+    /// Computed when asked, not for every command that only checks the schema is current.
+    public var checksum: String { sha256Hexadecimal(sql) }
 
     public init(fileName: String, sql: String) {
         self.fileName = fileName
         self.sql = sql
-        self.checksum = sha256Hexadecimal(sql)
         let digits = fileName.dropFirst().prefix { $0.isNumber }
         guard fileName.hasPrefix("V"), let version = Int(digits), fileName.dropFirst(1 + digits.count).hasPrefix("__") else {
             preconditionFailure("migration file \(fileName) is not named V<number>__<description>.sql")
@@ -80,6 +81,18 @@ public struct Migrator: Sendable {
             states.append(MigrationState(version: version, fileName: record.fileName, status: .unknown, appliedAt: record.appliedAt))
         }
         return states.sorted { $0.version < $1.version }
+    }
+
+    /// How many of this binary's migrations the database has not applied: what every command
+    /// checks before it works, so it reads no checksums (`status` tells which, and any edited).
+    public func pendingCount(on connection: PostgresConnection) throws -> Int {
+        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
+            .rows[0].decode("present", as: Bool.self)
+        guard exists else { return migrations.count }
+        let applied: Int = try connection.query(
+            "SELECT count(*) AS applied FROM schema_migrations WHERE version = ANY(\(migrations.map(\.version)))"
+        ).rows[0].decode("applied")
+        return migrations.count - applied
     }
 
     /// Applies every pending migration and returns the ones it applied (none when up to date).

@@ -367,8 +367,17 @@ public final class PostgresConnection: Sendable {
 
     /// Streams rows into `COPY … FROM STDIN` (text format) and returns how many were copied.
     /// `statement` must be the COPY statement itself, without parameters.
-    @discardableResult
+    @discardableResult @inlinable
     public func copyFrom(_ statement: SQLQuery, rows: some Sequence<[String?]>) throws(PostgresError) -> Int {
+        // Iterated here, in the caller's module, where the sequence's type is known: a generic
+        // sequence passed on would be walked through the runtime's generic metadata, row by row.
+        var iterator = rows.makeIterator()
+        return try copyFrom(statement, nextRow: { iterator.next() })
+    }
+
+    /// Streams the rows `nextRow` gives, until it gives nil, into `COPY … FROM STDIN`.
+    @discardableResult
+    public func copyFrom(_ statement: SQLQuery, nextRow: () -> [String?]?) throws(PostgresError) -> Int {
         guard statement.binds.isEmpty else {
             throw PostgresError(.encoding, message: "a COPY statement cannot take parameters")
         }
@@ -382,7 +391,7 @@ public final class PostgresConnection: Sendable {
             }
             PQclear(start)
             var buffer: [UInt8] = []
-            buffer.reserveCapacity(1 << 16)
+            buffer.reserveCapacity(1 << 17)
             var abortReason: String?
             func flush() -> Bool {
                 defer { buffer.removeAll(keepingCapacity: true) }
@@ -392,24 +401,19 @@ public final class PostgresConnection: Sendable {
                     }
                 }
             }
-            rowLoop: for (rowNumber, row) in rows.enumerated() {
+            var rowNumber = 0
+            rowLoop: while let row = nextRow() {
+                rowNumber += 1
                 for (column, value) in row.enumerated() {
                     if column > 0 { buffer.append(UInt8(ascii: "\t")) }
-                    guard let value else {
-                        buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+                    guard var value else {
+                        buffer.append(UInt8(ascii: "\\"))
+                        buffer.append(UInt8(ascii: "N"))
                         continue
                     }
-                    for byte in value.utf8 {
-                        switch byte {
-                        case 0:
-                            abortReason = "row \(rowNumber + 1), column \(column + 1) contains a NUL character"
-                            break rowLoop
-                        case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                        case UInt8(ascii: "\t"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                        case UInt8(ascii: "\n"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                        case UInt8(ascii: "\r"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                        default: buffer.append(byte)
-                        }
+                    guard value.withUTF8({ Self.appendCopyText($0, to: &buffer) }) else {
+                        abortReason = "row \(rowNumber), column \(column + 1) contains a NUL character"
+                        break rowLoop
                     }
                 }
                 buffer.append(UInt8(ascii: "\n"))
@@ -432,6 +436,29 @@ public final class PostgresConnection: Sendable {
             if let firstError { throw firstError }
             return copied
         }
+    }
+
+    /// Appends a value in COPY's text format, copying the runs between escapes whole; false when
+    /// the value holds a NUL, which the text format cannot carry.
+    private static func appendCopyText(_ bytes: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) -> Bool {
+        var runStart = 0
+        for index in bytes.indices {
+            let escaped: UInt8
+            switch bytes[index] {
+            case 0: return false
+            case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+            case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+            case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+            default: continue
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            buffer.append(UInt8(ascii: "\\"))
+            buffer.append(escaped)
+            runStart = index + 1
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        return true
     }
 
     // MARK: Internals

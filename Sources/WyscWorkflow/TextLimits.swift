@@ -67,14 +67,22 @@ extension TextField {
     /// What is wrong with `value`, or nil.
     public func problem(_ value: String, field: String) -> String? {
         var count = 0
-        for scalar in value.unicodeScalars {
-            count += 1
-            if scalar.value == 0 {
-                return "\(field) contains a NUL character (at character \(count)), which cannot be stored"
-            }
-            if Self.isControl(scalar) && !(multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t")) {
-                let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4, with: "0")
-                return "\(field) contains the control character \(code) (at character \(count))" + (multiline ? "" : "; it must be one line of text")
+        // Printable ASCII, the common case (a whole import file of it), is one character per byte
+        // and holds nothing to refuse: no need to decode it.
+        let printableASCII = { (byte: UInt8) in 0x20..<0x7F ~= byte }
+        if value.utf8.withContiguousStorageIfAvailable({ $0.allSatisfy(printableASCII) }) ?? value.utf8.allSatisfy(printableASCII) {
+            count = value.utf8.count
+        } else {
+            for scalar in value.unicodeScalars {
+                count += 1
+                if scalar.value == 0 {
+                    return "\(field) contains a NUL character (at character \(count)), which cannot be stored"
+                }
+                if Self.isControl(scalar) && !(multiline && (scalar == "\n" || scalar == "\r" || scalar == "\t")) {
+                    let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4, with: "0")
+                    return "\(field) contains the control character \(code) (at character \(count))"
+                        + (multiline ? "" : "; it must be one line of text")
+                }
             }
         }
         if count > maxCharacters {

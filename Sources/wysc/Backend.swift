@@ -206,35 +206,37 @@ enum LoginStore {
         var token: String
     }
 
-    static var path: URL {
+    /// A plain path: every command asks for it (to know whether it works remotely), and building
+    /// a URL for it costs a one-shot command more than reading the file.
+    static var path: String {
         let environment = ProcessInfo.processInfo.environment
-        let base =
-            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
-        return base.appendingPathComponent("wysc/login.json")
+        let configuration =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+        return configuration + "/wysc/login.json"
     }
 
     static func load() -> Login? {
-        guard let data = FileManager.default.contents(atPath: path.path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(Login.self, from: data)
     }
 
     static func save(_ login: Login) throws {
-        let directory = path.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = self.path
+        let directory = String(path.dropLast("/login.json".count))
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let data = try JSONEncoder().encode(login)
         // Created 0600 before anything is written, so the token is never readable by others.
-        let descriptor = open(path.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else {
-            throw CommandFailure(message: "cannot write \(path.path): \(String(cString: strerror(errno)))", exitCode: CommandFailure.failure)
+            throw CommandFailure(message: "cannot write \(path): \(String(cString: strerror(errno)))", exitCode: CommandFailure.failure)
         }
         defer { close(descriptor) }
         fchmod(descriptor, 0o600)
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw CommandFailure(message: "cannot write \(path.path)", exitCode: CommandFailure.failure) }
+        guard written == data.count else { throw CommandFailure(message: "cannot write \(path)", exitCode: CommandFailure.failure) }
     }
 
     static func remove() -> Bool {
-        (try? FileManager.default.removeItem(at: path)) != nil
+        (try? FileManager.default.removeItem(atPath: path)) != nil
     }
 }

@@ -45,7 +45,7 @@ struct Login: AsyncParsableCommand {
         let who = try await APIClient(server: url, token: token, newerServer: NewerServerWarning.once).whoami()
         try LoginStore.save(.init(server: server, token: token))
         Terminal.success(
-            "Logged in to \(server) as \(who.label)\(who.competition.map { " (competition \($0))" } ?? ""). The token is in \(LoginStore.path.path).")
+            "Logged in to \(server) as \(who.label)\(who.competition.map { " (competition \($0))" } ?? ""). The token is in \(LoginStore.path).")
     }
 
     /// Addresses that never leave this machine.
@@ -59,6 +59,6 @@ struct Logout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the stored token.")
 
     func run() async throws {
-        Terminal.message(LoginStore.remove() ? "Logged out: removed \(LoginStore.path.path)." : "Not logged in.")
+        Terminal.message(LoginStore.remove() ? "Logged out: removed \(LoginStore.path)." : "Not logged in.")
     }
 }

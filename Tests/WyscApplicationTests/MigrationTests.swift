@@ -20,6 +20,18 @@ import WyscTestSupport
         #expect(try connection.query("SELECT to_regclass('audit_log') IS NOT NULL AS present").rows[0].decode("present", as: Bool.self))
     }
 
+    /// What every command checks first: how many of this wysc's migrations are missing, counted
+    /// from nothing, from part of them, and from all of them.
+    @Test func pendingCountsTheMigrationsNotYetApplied() throws {
+        let connection = try TestDatabase.connect()
+        #expect(try migrator.pendingCount(on: connection) == Migration.embedded.count)
+        let firstTwo = Migrator(migrations: Array(Migration.embedded.prefix(2)), logger: TestDatabase.logger)
+        try firstTwo.migrate(on: connection)
+        #expect(try migrator.pendingCount(on: connection) == Migration.embedded.count - 2)
+        try migrator.migrate(on: connection)
+        #expect(try migrator.pendingCount(on: connection) == 0)
+    }
+
     @Test func runningAgainChangesNothing() throws {
         let connection = try TestDatabase.connect()
         try migrator.migrate(on: connection)

@@ -293,7 +293,7 @@ import WyscTestSupport
     @Test func copiesAHundredThousandRows() throws {
         let connection = try TestDatabase.connect()
         try connection.query("CREATE TABLE member (id integer PRIMARY KEY, name text, note text)")
-        let tricky = ["tab\tin it", "new\nline", "back\\slash", "\\N literally", "서울 · 首尔", ""]
+        let tricky = ["tab\tin it", "new\nline", "back\\slash", "\\N literally", "서울 · 首尔", "", "carriage\rreturn", "\\\t\n\r at both ends \\"]
         let rows = (1...100_000).lazy.map { index -> [String?] in
             [String(index), "member \(index)", index % 1000 == 0 ? nil : tricky[index % tricky.count]]
         }
@@ -302,10 +302,21 @@ import WyscTestSupport
         let summary = try connection.query("SELECT count(*) AS n, count(note) AS with_note FROM member").rows[0]
         #expect(try summary.decode("n", as: Int.self) == 100_000)
         #expect(try summary.decode("with_note", as: Int.self) == 99_900)
-        for index in 1...6 {
+        for index in 1...tricky.count {
             let note: String = try connection.query("SELECT note FROM member WHERE id = \(index)").rows[0].decode("note")
             #expect(note == tricky[index % tricky.count])
         }
+    }
+
+    @Test func aNULAbortsTheCopyNamingItsRowAndColumn() throws {
+        let connection = try TestDatabase.connect()
+        try connection.query("CREATE TABLE member (id integer PRIMARY KEY, name text)")
+        let error = #expect(throws: PostgresError.self) {
+            let rows: [[String?]] = [["1", "Ana"], ["2", "Bo\u{0}b"]]
+            try connection.copyFrom("COPY member (id, name) FROM STDIN", rows: rows)
+        }
+        #expect(error?.message.contains("row 2, column 2 contains a NUL character") == true)
+        #expect(try connection.query("SELECT count(*) AS n FROM member").rows[0].decode("n", as: Int.self) == 0)
     }
 
     @Test func aBadRowAbortsTheWholeCopy() throws {
