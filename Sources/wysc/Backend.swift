@@ -206,14 +206,16 @@ enum LoginStore {
         var token: String
     }
 
-    /// A plain path: every command asks for it (to know whether it works remotely), and building
-    /// a URL for it costs a one-shot command more than reading the file.
-    static var path: String {
+    /// Plain paths: every command asks for the file (to know whether it works remotely), and
+    /// building a URL for it cost a one-shot command more than reading the file.
+    static var directory: String {
         let environment = ProcessInfo.processInfo.environment
         let configuration =
             environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
-        return configuration + "/wysc/login.json"
+        return configuration + "/wysc"
     }
+
+    static var path: String { directory + "/login.json" }
 
     static func load() -> Login? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
@@ -222,7 +224,6 @@ enum LoginStore {
 
     static func save(_ login: Login) throws {
         let path = self.path
-        let directory = String(path.dropLast("/login.json".count))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let data = try JSONEncoder().encode(login)
         // Created 0600 before anything is written, so the token is never readable by others.
