@@ -237,7 +237,10 @@ public final class PostgresConnection: Sendable {
     }
 
     private static func refuseNUL(_ binds: [String?]) throws(PostgresError) {
-        if let position = binds.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+        // Scanned as contiguous bytes: through String's UTF-8 view, byte by byte, it took 9% of
+        // the server's database threads.
+        func hasNUL(_ text: String) -> Bool { text.utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? text.utf8.contains(0) }
+        if let position = binds.firstIndex(where: { $0.map(hasNUL) == true }) {
             throw PostgresError(.encoding, message: "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold")
         }
     }
@@ -585,12 +588,13 @@ func withCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?])
     var storage: [CChar] = []
     var offsets: [Int?] = []
     for string in strings {
-        guard let string else {
+        guard var string else {
             offsets.append(nil)
             continue
         }
         offsets.append(storage.count)
-        storage.append(contentsOf: string.utf8CString)
+        string.withUTF8 { bytes in bytes.withMemoryRebound(to: CChar.self) { storage.append(contentsOf: $0) } }
+        storage.append(0)
     }
     if storage.isEmpty { storage.append(0) }
     return try storage.withUnsafeBufferPointer { buffer in

@@ -121,6 +121,12 @@ import WyscTestSupport
         let error = #expect(throws: PostgresError.self) { try connection.query("SELECT \(withNUL)::text") }
         #expect(error?.kind == .encoding)
         #expect(error?.message.contains("$1") == true)
+        // The one that holds it is named, after a value in another script that does not.
+        let clean: String = "서울 · 首尔"
+        let late: String = String(repeating: "é", count: 500) + "\u{0}"
+        let second = #expect(throws: PostgresError.self) { try connection.query("SELECT \(clean)::text, \(late)::text") }
+        #expect(second?.message.contains("$2") == true)
+        #expect(try connection.query("SELECT \(clean)::text AS t").rows[0].decode("t", as: String.self) == clean)
     }
 }
 
