@@ -1,8 +1,9 @@
 import WyscPostgres
 
 /// What an import reads its rows from, once per attempt of its transaction: an array (rows built
-/// in memory, as `team register` and the demo make them), or a file read as it goes.
-public protocol ImportRows<Element>: Sequence {
+/// in memory, as `team register` and the demo make them), or a file read as it goes. Its type (not
+/// its rows) crosses into the transaction's closure, which runs on the pool's thread.
+public protocol ImportRows<Element>: Sequence, SendableMetatype {
     /// Throws what stopped the reading early (a malformed file); called once every row was taken.
     func finishReading() throws(WyscError)
 }

@@ -135,7 +135,7 @@ enum Tokens {
     static func credential(_ row: PostgresRow) throws -> Credential? {
         guard try row.decode("token_id", as: Int?.self) != nil else { return nil }
         return Credential(
-            actor: try actor(role: try row.decode("role"), subject: try row.decode("subject")), competition: try row.decode("competition_slug"),
+            actor: actor(role: try row.decode("role"), subject: try row.decode("subject")), competition: try row.decode("competition_slug"),
             label: try row.decode("label"))
     }
 

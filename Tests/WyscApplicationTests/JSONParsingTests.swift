@@ -11,8 +11,8 @@ import WyscApplication
                     "a": .integer(1), "b": .number(1), "c": .bool(true), "d": .string("1"), "e": .null,
                     "f": .array([.integer(0), .number(2500), .number(-1.2), .array([])]), "g": .object([:]), "h": .integer(Int.max),
                 ]))
-        // Beyond Int: a number, not a crash.
-        #expect(try JSONValue.parse("92233720368547758070") == .number(92_233_720_368_547_758_070))
+        // Beyond Int: a number, not a crash (the nearest Double, 5 × 2^64).
+        #expect(try JSONValue.parse("92233720368547758070") == .number(92_233_720_368_547_758_080))
     }
 
     @Test func decodesEscapesAndUnicode() throws {
