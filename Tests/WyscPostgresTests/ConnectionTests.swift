@@ -380,11 +380,8 @@ struct RecordingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        storage.append(message.description)
+    func log(event: LogEvent) {
+        storage.append(event.message.description)
     }
 }
 
