@@ -104,6 +104,10 @@ struct CommandFailure: Error {
             // The server's code is a kind's (or a finer code of one); without an answer, it is unreachable.
             let kind = WyscError.Kind(rawValue: error.code) ?? WyscError.Code.kinds[error.code] ?? Self.kind(status: error.status, code: error.code)
             self.init(message: error.message + Self.hint(error.code), exitCode: Self.exitCodes[kind] ?? Self.failure)
+        case let error as ValidationError:
+            // Thrown by a command's run(): argument-parser wraps what validate() throws, and would
+            // print the root command's usage under this one, which is not what the user ran.
+            self.init(message: error.message, exitCode: Self.usage)
         case is WyscError, is PostgresError, is MigrationError:
             let classified = WyscError(classifying: error)
             // The operator at the terminal gets the details a remote caller would not.

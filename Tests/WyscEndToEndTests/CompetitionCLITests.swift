@@ -477,6 +477,11 @@ import WyscWorkflow
         let missing = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--database-url", url])
         #expect(missing.status == 65)
         #expect(missing.stderr.contains("missing criteria: plan"))
+        // A usage mistake found while the command runs is told alone, without another command's usage.
+        let twice = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--set", "idea=8", "--set", " idea = 9", "--database-url", url])
+        #expect(twice.status == 64)
+        #expect(twice.stderr.contains("--set gives 'idea' twice"), "\(twice.stderr)")
+        #expect(!twice.stderr.contains("Usage:"), "\(twice.stderr)")
         let noTerminal = try WyscBinary.run(["score", "1", "--judge", "amina@example.org", "--database-url", url])
         #expect(noTerminal.status == 64)
         #expect(noTerminal.stderr.contains("not on a terminal: give the scores with --set"))
