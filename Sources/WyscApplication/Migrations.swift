@@ -85,14 +85,18 @@ public struct Migrator: Sendable {
 
     /// How many of this binary's migrations the database has not applied: what every command
     /// checks before it works, so it reads no checksums (`status` tells which, and any edited).
+    /// Outside a transaction: on a database never migrated, its statement fails (and is answered).
     public func pendingCount(on connection: PostgresConnection) throws -> Int {
-        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
-            .rows[0].decode("present", as: Bool.self)
-        guard exists else { return migrations.count }
-        let applied: Int = try connection.query(
-            "SELECT count(*) AS applied FROM schema_migrations WHERE version = ANY(\(migrations.map(\.version)))"
-        ).rows[0].decode("applied")
-        return migrations.count - applied
+        do {
+            let applied: Int = try connection.query(
+                "SELECT count(*) AS applied FROM schema_migrations WHERE version = ANY(\(migrations.map(\.version)))"
+            ).rows[0].decode("applied")
+            return migrations.count - applied
+        } catch {
+            // A database wysc never migrated. Asked this way, the usual answer takes one round trip.
+            guard error.sqlState == .undefinedTable else { throw error }
+            return migrations.count
+        }
     }
 
     /// Applies every pending migration and returns the ones it applied (none when up to date).

@@ -140,8 +140,10 @@ public final class PostgresConnection: Sendable {
             guard let connection = raw?.pointer, PQstatus(connection) == CONNECTION_OK else { return false }
             // An idle server only speaks unprompted to say goodbye (a FATAL message, then end of
             // stream) or to notify. Read until nothing is pending: the end of stream marks it broken.
+            // At most eight reads, so that a server that keeps talking cannot hold the caller here.
             var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
-            for _ in 0..<8 where poll(&descriptor, 1, 0) > 0 {
+            for _ in 0..<8 {
+                guard poll(&descriptor, 1, 0) > 0 else { break }
                 if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK { return false }
                 while let notification = PQnotifies(connection) { PQfreemem(notification) }
             }

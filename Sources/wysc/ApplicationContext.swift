@@ -36,7 +36,7 @@ struct CompetitionOptions: ParsableArguments {
 
     func resolve(_ application: Application) async throws -> String {
         if let slug, !slug.isEmpty { return slug }
-        if let slug = ProcessInfo.processInfo.environment["WYSC_COMPETITION"], !slug.isEmpty { return slug }
+        if let slug = ProcessEnvironment.values["WYSC_COMPETITION"], !slug.isEmpty { return slug }
         return try await application.onlyCompetitionSlug()
     }
 }
@@ -45,7 +45,7 @@ struct CompetitionOptions: ParsableArguments {
 /// by WYSC_ACTOR or the login name, so that the audit log says who did what.
 enum DirectModeActor {
     static var current: Actor {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.values
         if let name = environment["WYSC_ACTOR"], !name.isEmpty { return .organizer(name) }
         if let name = environment["USER"], !name.isEmpty { return .organizer(name) }
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return .organizer(String(cString: name)) }

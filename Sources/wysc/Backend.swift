@@ -156,7 +156,7 @@ struct ServiceOptions: ParsableArguments {
     }
 
     func remoteClient() throws -> APIClient? {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.values
         let named = server ?? environment["WYSC_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
         let stored = LoginStore.load()
         let databaseConfigured =
@@ -178,7 +178,7 @@ struct ServiceOptions: ParsableArguments {
 extension CompetitionOptions {
     func resolve(_ service: any CompetitionService) async throws -> String {
         if let slug, !slug.isEmpty { return slug }
-        if let slug = ProcessInfo.processInfo.environment["WYSC_COMPETITION"], !slug.isEmpty { return slug }
+        if let slug = ProcessEnvironment.values["WYSC_COMPETITION"], !slug.isEmpty { return slug }
         return try await service.onlyCompetition()
     }
 }
@@ -209,7 +209,7 @@ enum LoginStore {
     /// Plain paths: every command asks for the file (to know whether it works remotely), and
     /// building a URL for it cost a one-shot command more than reading the file.
     static var directory: String {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.values
         let configuration =
             environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
         return configuration + "/wysc"

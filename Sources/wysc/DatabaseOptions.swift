@@ -22,7 +22,7 @@ struct LocalClusterOptions: ParsableArguments {
     var cluster: LocalCluster {
         LocalCluster(
             dataDirectory: dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
-                ?? LocalCluster.defaultDataDirectory(environment: ProcessInfo.processInfo.environment)
+                ?? LocalCluster.defaultDataDirectory(environment: ProcessEnvironment.values)
         )
     }
 }
@@ -42,7 +42,7 @@ struct DatabaseOptions: ParsableArguments {
 
     var source: DatabaseSource {
         DatabaseSource.resolve(
-            databaseURL: databaseURL, dataDirectory: local.dataDirectory, environment: ProcessInfo.processInfo.environment
+            databaseURL: databaseURL, dataDirectory: local.dataDirectory, environment: ProcessEnvironment.values
         )
     }
 
@@ -83,7 +83,7 @@ extension Logger {
     /// Logs go to stderr at warning and above; `WYSC_LOG_LEVEL=debug` shows more.
     static let cli: Logger = {
         var logger = Logger(label: "wysc") { label in StreamLogHandler.standardError(label: label) }
-        let level = ProcessInfo.processInfo.environment["WYSC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+        let level = ProcessEnvironment.values["WYSC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
         logger.logLevel = level ?? .warning
         return logger
     }()

@@ -14,7 +14,7 @@ struct MailOptions: ParsableArguments {
 
     var configured: String? {
         if let command, !command.trimmingCharacters(in: .whitespaces).isEmpty { return command }
-        let environment = ProcessInfo.processInfo.environment["WYSC_MAIL_COMMAND"] ?? ""
+        let environment = ProcessEnvironment.values["WYSC_MAIL_COMMAND"] ?? ""
         return environment.trimmingCharacters(in: .whitespaces).isEmpty ? nil : environment
     }
 

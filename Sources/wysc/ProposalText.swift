@@ -171,7 +171,7 @@ extension Terminal {
     private static func width(of descriptor: Int32) -> Int {
         var size = winsize()
         if isatty(descriptor) == 1, ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(text), value > 0 { return value }
+        if let text = ProcessEnvironment.values["COLUMNS"], let value = Int(text), value > 0 { return value }
         return 80
     }
 }

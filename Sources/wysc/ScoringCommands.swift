@@ -14,7 +14,7 @@ struct JudgeOptions: ParsableArguments {
     @Option(name: .customLong("judge"), help: ArgumentHelp("The judge, by email (direct mode: an organizer acting for them).", valueName: "email"))
     var email: String?
 
-    var resolved: String? { email ?? ProcessInfo.processInfo.environment["WYSC_JUDGE"].flatMap { $0.isEmpty ? nil : $0 } }
+    var resolved: String? { email ?? ProcessEnvironment.values["WYSC_JUDGE"].flatMap { $0.isEmpty ? nil : $0 } }
 }
 
 struct QueueCommand: AsyncParsableCommand {

@@ -59,12 +59,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var serverLogger = Logger.cli
-        if ProcessInfo.processInfo.environment["WYSC_LOG_LEVEL"] == nil { serverLogger.logLevel = .info }
+        if ProcessEnvironment.values["WYSC_LOG_LEVEL"] == nil { serverLogger.logLevel = .info }
         let logger = serverLogger
         let application = try await CompositionRoot.open(
             database.source, connections: connections, requestTimeout: .seconds(requestTimeout), migrating: .localOnly, logger: logger
         ).application
-        let fromEnvironment = (ProcessInfo.processInfo.environment["WYSC_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+        let fromEnvironment = (ProcessEnvironment.values["WYSC_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let transport = try mail.transport()
         let settings = ServerSettings(

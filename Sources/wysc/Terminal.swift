@@ -12,7 +12,7 @@ enum Terminal {
     nonisolated(unsafe) private(set) static var stderrUsesColor = false
 
     /// Decided once, before any concurrency starts.
-    static func configure(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    static func configure(environment: [String: String] = ProcessEnvironment.values) {
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
         stderrUsesColor = isatty(STDERR_FILENO) == 1 && !noColor && environment["TERM"] != "dumb"
     }

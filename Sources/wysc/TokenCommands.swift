@@ -62,7 +62,7 @@ struct TokenCommand: AsyncParsableCommand {
                 expiry = day.addingTimeInterval(86_400)
             }
             let (token, info, code) = try await database.withApplication { application in
-                var slug = competition.slug ?? ProcessInfo.processInfo.environment["WYSC_COMPETITION"]
+                var slug = competition.slug ?? ProcessEnvironment.values["WYSC_COMPETITION"]
                 if role == .judge && slug == nil { slug = try await application.onlyCompetitionSlug() }
                 let (token, info) = try await application.createToken(
                     role: role.tokenRole, for: subject, competition: slug, expires: expiry, as: DirectModeActor.current)
