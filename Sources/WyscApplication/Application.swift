@@ -44,6 +44,17 @@ public struct Application: Sendable {
         }
     }
 
+    /// Runs `query`, one statement that is its own transaction, in a pipeline with other callers'
+    /// (see `PostgresPool.pipelined`).
+    func pipelined(_ query: SQLQuery, repeatable: Bool) async throws -> QueryResult {
+        do {
+            return try await pool.pipelined(query, repeatable: repeatable)
+        } catch let error as PostgresError {
+            let classified = WyscError(classifying: error)
+            throw classified.kind == .badInput ? classified : error
+        }
+    }
+
     /// The competition as last read by this process, or read now when it was not, or `fresh`.
     func rememberedCompetition(_ slug: String, fresh: Bool) async throws -> CompetitionRecord {
         if !fresh, let known = rememberedCompetitions.record(slug) { return known }

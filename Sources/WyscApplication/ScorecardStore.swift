@@ -152,15 +152,16 @@ enum Scoring {
         case token(hash: String)
     }
 
-    /// Stores `card` (checked against the rubric from `competition`) in one statement, the
+    /// The one statement that stores `card` (checked against the rubric from `competition`), the
     /// `submit_scorecard` function: the sender's token, the acting judge, the assignment,
     /// withdrawal, conflicts, the revision `expected` (revision 0: no scorecard yet), the write
     /// and its audit row. The same scorecard sent again changes nothing. `checkedAffiliations`:
     /// the names wysc found no conflict between after the database held the submission back.
-    static func submit(
+    /// `outcome` reads its answer.
+    static func submission(
         _ card: Scorecard, round: JudgingRound, competition: CompetitionRecord, judge email: String?, sender: Sender,
-        expected: RevisionPrecondition?, checkedAffiliations: [String]?, now: Date, on connection: PostgresConnection
-    ) throws -> ScorecardOutcome {
+        expected: RevisionPrecondition?, checkedAffiliations: [String]?, now: Date
+    ) -> SQLQuery {
         let scores = PostgresJSON(text: JSONValue.object(card.scores.mapValues { JSONValue.number($0) }).encoded)
         var actor: Actor?
         var actingJudge: Int?
@@ -173,7 +174,7 @@ enum Scoring {
             tokenHash = hash
         }
         let rules = ConflictRules(round)
-        let answer = try connection.query(
+        return
             """
             SELECT outcome, revision, judge_email, affiliations, bound_competition FROM submit_scorecard(
                 \(competition.id), \(competition.version), \(round.id), \(actor?.description), \(actingJudge), \(email), \(card.proposal),
@@ -181,7 +182,14 @@ enum Scoring {
                 \(expected.map { $0.revisions.sorted() })::integer[], \(expected?.anyExisting ?? false), \(rules.sameUniversity), \(rules.sameCity),
                 \(checkedAffiliations)::text[], \(tokenHash), \(now))
             """
-        ).rows[0]
+    }
+
+    /// What `submission`'s answer says: the outcome, or the refusal it stands for.
+    static func outcome(
+        of result: QueryResult, card: Scorecard, round: JudgingRound, competition: CompetitionRecord, judge email: String?,
+        expected: RevisionPrecondition?
+    ) throws -> ScorecardOutcome {
+        let answer = result.rows[0]
         let revision: Int = try answer.decode("revision")
         let judgeEmail = try answer.decode("judge_email", as: String?.self) ?? email ?? ""
         let outcome: ScorecardOutcome.Change

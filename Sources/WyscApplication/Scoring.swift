@@ -125,17 +125,20 @@ extension Application {
                 }
                 throw error
             }
-            let submission = { @Sendable [competition, checkedAffiliations] (connection: PostgresConnection) throws -> ScorecardOutcome in
-                try Scoring.submit(
-                    card, round: round, competition: competition, judge: email, sender: sender, expected: expected,
-                    checkedAffiliations: checkedAffiliations, now: now, on: connection)
+            let submission = Scoring.submission(
+                card, round: round, competition: competition, judge: email, sender: sender, expected: expected,
+                checkedAffiliations: checkedAffiliations, now: now)
+            let answer = { @Sendable [competition] (result: QueryResult) throws -> ScorecardOutcome in
+                try Scoring.outcome(of: result, card: card, round: round, competition: competition, judge: email, expected: expected)
             }
             do {
                 guard let idempotency else {
                     // Sent twice, a scorecard without a precondition leaves what sending it once does.
-                    return try await statement(repeatable: expected == nil, submission)
+                    return try answer(try await pipelined(submission, repeatable: expected == nil))
                 }
-                return try await transaction { connection in try self.idempotently(idempotency, on: connection) { try submission(connection) } }
+                return try await transaction { connection in
+                    try self.idempotently(idempotency, on: connection) { try answer(try connection.query(submission)) }
+                }
             } catch Scoring.SubmissionHeld.competitionChanged {
                 competition = try await rememberedCompetition(slug, fresh: true)
                 fresh = true

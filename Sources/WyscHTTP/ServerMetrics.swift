@@ -60,7 +60,11 @@ final class ServerMetrics: Sendable {
             namespace: "wysc", subsystem: "db_pool", metricName: "waiting", unitName: "", helpText: "Requests waiting for a database connection")
         registry.makeGauge(descriptor: connections, labels: [("state", "in_use")]).set(Double(statistics.inUse))
         registry.makeGauge(descriptor: connections, labels: [("state", "idle")]).set(Double(statistics.idle))
+        let pipelined = MetricNameDescriptor(
+            namespace: "wysc", subsystem: "db_pool", metricName: "pipeline_waiting", unitName: "",
+            helpText: "Statements waiting for a pipeline to carry them (scorecards)")
         registry.makeGauge(descriptor: waiting).set(Double(statistics.waiting))
+        registry.makeGauge(descriptor: pipelined).set(Double(statistics.waitingForPipeline))
         return registry.emitToString()
     }
 }

@@ -332,6 +332,69 @@ public final class PostgresConnection: Sendable {
         return results
     }
 
+    /// Runs statements that are each their own transaction in one round trip: one pipeline, with
+    /// a Sync after each statement, so that one's error rolls back that one alone. Returns each
+    /// statement's rows or error, in order. Statements the connection could not answer (it was
+    /// lost) get `.connectionLost`: whether they were applied is not known.
+    public func runEach(_ queries: [SQLQuery]) -> [Result<QueryResult, PostgresError>] {
+        handle.withLock { raw -> [Result<QueryResult, PostgresError>] in
+            guard var state = raw else { return queries.map { _ in .failure(PostgresError(.connectionLost, message: "the connection is closed")) } }
+            defer { raw = state }
+            do throws(PostgresError) {
+                try Self.flushQueued(&state)
+            } catch {
+                return queries.map { _ in .failure(error) }
+            }
+            let connection = state.pointer
+            // A statement refused before it is sent (a NUL, a failed PQprepare) is answered alone.
+            var answers: [Result<QueryResult, PostgresError>?] = Array(repeating: nil, count: queries.count)
+            var names: [String?] = Array(repeating: nil, count: queries.count)
+            for (index, query) in queries.enumerated() {
+                do throws(PostgresError) {
+                    try Self.refuseNUL(query.binds)
+                    names[index] = try Self.preparedName(query.sql, parameters: query.binds.count, state: &state)
+                } catch {
+                    answers[index] = .failure(error)
+                }
+            }
+            guard PQenterPipelineMode(connection) == 1 else { return queries.map { _ in .failure(Self.connectionError(connection)) } }
+            defer { PQexitPipelineMode(connection) }
+            var sent: [Int] = []
+            for (index, query) in queries.enumerated() where answers[index] == nil {
+                guard Self.send(query, name: names[index], connection: connection, pipelined: true) != nil, PQpipelineSync(connection) == 1 else {
+                    break
+                }
+                sent.append(index)
+            }
+            for index in sent {
+                let query = queries[index]
+                var answer: Result<QueryResult, PostgresError>?
+                while let result = PQgetResult(connection) {
+                    do throws(PostgresError) {
+                        let rows = try Self.forgettingStalePlans(query.sql, state: &state) { () throws(PostgresError) in
+                            try Self.consume(result, connection: connection, binds: query.binds)
+                        }
+                        answer = answer ?? .success(rows)
+                    } catch {
+                        answer = .failure(error)
+                    }
+                }
+                // The statement's Sync: only then has its transaction ended (committed or not).
+                var synced = false
+                if let sync = PQgetResult(connection) {
+                    synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+                    PQclear(sync)
+                }
+                guard synced, let answer, PQstatus(connection) == CONNECTION_OK else { break }
+                // A shutdown's FATAL is the server's last words before the end of the stream.
+                if case .failure(let error) = answer, error.sqlState?.rawValue.hasPrefix("57P") == true { break }
+                answers[index] = answer
+            }
+            let lost = Self.connectionError(connection)
+            return answers.map { $0 ?? .failure(PostgresError(.connectionLost, message: lost.message)) }
+        }
+    }
+
     /// Sends one statement (by name when prepared); without a pipeline, waits for its result.
     private static func send(_ statement: SQLQuery, name: String?, connection: OpaquePointer, pipelined: Bool) -> OpaquePointer? {
         let binds = statement.binds

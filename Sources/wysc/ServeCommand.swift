@@ -27,7 +27,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port, printed on start).") var port = 8080
-    @Option(help: "Database connections in the pool.") var connections = 8
+    @Option(help: "Database connections in the pool (up to half of them carry concurrent scorecards together, in pipelines).")
+    var connections = 8
     @Option(name: .customLong("request-timeout"), help: "Seconds a request may spend in the database (per statement and waiting for a connection).")
     var requestTimeout = 15
     @Option(

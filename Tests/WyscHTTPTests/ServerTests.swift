@@ -395,6 +395,7 @@ struct Callers {
         #expect(metrics.contains("wysc_http_request_duration_seconds_bucket"))
         #expect(metrics.contains(#"wysc_db_pool_connections{state="in_use"}"#))
         #expect(metrics.contains("wysc_db_pool_waiting"))
+        #expect(metrics.contains("wysc_db_pool_pipeline_waiting"))
 
         let document = String(decoding: try await anonymous.send("GET", "openapi.yaml").body, as: UTF8.self)
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../OpenAPI/openapi.yaml")

@@ -169,6 +169,91 @@ import WyscTestSupport
         await pool.close()
     }
 
+    /// Statements sent at once travel together on one connection, each its own transaction:
+    /// each caller gets its own rows, and one statement's error leaves the others applied.
+    @Test func pipelinedStatementsKeepTheirOwnAnswersAndErrors() async throws {
+        let configuration = try TestDatabase.create()
+        let setup = try PostgresConnection.connect(configuration, logger: TestDatabase.logger)
+        try setup.query("CREATE TABLE entry (id integer PRIMARY KEY)")
+        try setup.query("INSERT INTO entry SELECT generate_series(0, 9)")
+        // Two connections: one carries pipelines, one stays for transactions.
+        let pool = PostgresPool(configuration: configuration, maxConnections: 2, logger: TestDatabase.logger)
+        let answers = await withTaskGroup(of: (Int, Result<(id: Int, pid: Int), PostgresError>).self) { group in
+            for id in 0..<40 {
+                group.addTask {
+                    do {
+                        let row = try await pool.pipelined(
+                            "INSERT INTO entry VALUES (\(id)) RETURNING id, pg_backend_pid() AS pid", repeatable: false
+                        )
+                        .rows[0]
+                        return (id, .success((try row.decode("id"), try row.decode("pid"))))
+                    } catch let error as PostgresError {
+                        return (id, .failure(error))
+                    } catch {
+                        return (id, .failure(PostgresError(.server, message: "\(error)")))
+                    }
+                }
+            }
+            var answers: [Int: Result<(id: Int, pid: Int), PostgresError>] = [:]
+            for await (id, answer) in group { answers[id] = answer }
+            return answers
+        }
+        var carriers: Set<Int> = []
+        for id in 0..<40 {
+            switch answers[id]! {
+            case .success(let row):
+                #expect(id >= 10 && row.id == id)
+                carriers.insert(row.pid)
+            case .failure(let error):
+                #expect(id < 10 && error.sqlState == .uniqueViolation, "\(id): \(error)")
+            }
+        }
+        #expect(carriers.count == 1, "one connection carried them all")
+        #expect(try setup.query("SELECT count(*) AS n FROM entry").rows[0].decode("n", as: Int.self) == 40)
+        await pool.close()
+        await #expect(throws: PostgresError.self) { try await pool.pipelined("SELECT 1", repeatable: true) }
+    }
+
+    /// A connection lost in the middle of a pipeline: the statements it did not answer run again
+    /// when repeatable; the others may have been applied, and the caller is told so.
+    @Test func aLostPipelineRunsAgainOnlyTheRepeatableStatements() async throws {
+        let configuration = try TestDatabase.create()
+        let setup = try PostgresConnection.connect(configuration, logger: TestDatabase.logger)
+        try setup.query("CREATE TABLE score (judge integer PRIMARY KEY, total integer)")
+        try setup.query("INSERT INTO score VALUES (1, 10)")
+        let pool = PostgresPool(configuration: configuration, maxConnections: 2, logger: TestDatabase.logger)
+        // The carrier waits on a lock the test holds while the next three line up; then it takes them together.
+        try setup.query("BEGIN")
+        try setup.query("SELECT pg_advisory_xact_lock(17)")
+        let busy = Task { try await pool.pipelined("SELECT pg_advisory_xact_lock(17)", repeatable: true) }
+        func lineUp(_ count: Int) async throws {
+            while pool.statistics.waitingForPipeline < count { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        while try setup.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").rows[0].decode("n", as: Int.self) == 0
+        {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let killer = Task { try await pool.pipelined("SELECT pg_terminate_backend(pg_backend_pid())", repeatable: false) }
+        try await lineUp(1)
+        let repeatable = Task {
+            try await pool.pipelined("INSERT INTO score VALUES (7, 42) ON CONFLICT (judge) DO UPDATE SET total = EXCLUDED.total", repeatable: true)
+        }
+        try await lineUp(2)
+        let once = Task { try await pool.pipelined("UPDATE score SET total = total + 1 WHERE judge = 1", repeatable: false) }
+        try await lineUp(3)
+        try setup.query("COMMIT")
+        _ = try await busy.value
+        await #expect(throws: PostgresError.self) { try await killer.value }
+        #expect(try await repeatable.value.affectedRows == 1)
+        let unknown = await #expect(throws: PostgresError.self) { try await once.value }
+        #expect(unknown?.kind == .transactionOutcomeUnknown)
+        let totals = try setup.query("SELECT judge, total FROM score ORDER BY judge").rows.map {
+            (try $0.decode("judge", as: Int.self), try $0.decode("total", as: Int.self))
+        }
+        #expect(totals.map(\.0) == [1, 7] && totals.map(\.1) == [10, 42], "the update was not run again")
+        await pool.close()
+    }
+
     @Test func aClosedPoolRefusesWork() async throws {
         let pool = PostgresPool(configuration: try TestDatabase.create(), maxConnections: 1, logger: TestDatabase.logger)
         await pool.close()
