@@ -179,13 +179,15 @@ import WyscTestSupport
         // Two connections: one carries pipelines, one stays for transactions.
         let pool = PostgresPool(configuration: configuration, maxConnections: 2, logger: TestDatabase.logger)
         let answers = await withTaskGroup(of: (Int, Result<(id: Int, pid: Int), PostgresError>).self) { group in
-            for id in 0..<40 {
+            for id in 0...40 {
                 group.addTask {
                     do {
-                        let row = try await pool.pipelined(
-                            "INSERT INTO entry VALUES (\(id)) RETURNING id, pg_backend_pid() AS pid", repeatable: false
-                        )
-                        .rows[0]
+                        // The last one cannot be sent at all (a NUL in a parameter): refused alone.
+                        let statement: SQLQuery =
+                            id == 40
+                            ? "INSERT INTO entry SELECT length(\("x\u{0}")) RETURNING id, pg_backend_pid() AS pid"
+                            : "INSERT INTO entry VALUES (\(id)) RETURNING id, pg_backend_pid() AS pid"
+                        let row = try await pool.pipelined(statement, repeatable: false).rows[0]
                         return (id, .success((try row.decode("id"), try row.decode("pid"))))
                     } catch let error as PostgresError {
                         return (id, .failure(error))
@@ -208,6 +210,7 @@ import WyscTestSupport
                 #expect(id < 10 && error.sqlState == .uniqueViolation, "\(id): \(error)")
             }
         }
+        if case .failure(let error) = answers[40]! { #expect(error.kind == .encoding) } else { Issue.record("a NUL was sent") }
         #expect(carriers.count == 1, "one connection carried them all")
         #expect(try setup.query("SELECT count(*) AS n FROM entry").rows[0].decode("n", as: Int.self) == 40)
         await pool.close()
