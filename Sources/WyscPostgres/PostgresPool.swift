@@ -121,9 +121,10 @@ public final class PostgresPool: Sendable {
     /// statements other callers are waiting on: one round trip, and one turn of a database
     /// thread, for all of them (`PostgresConnection.runEach`). Each gets its own rows or error.
     ///
-    /// Under load, a few connections carrying pipelines (at most half the pool) keep PostgreSQL
-    /// busier than every connection carrying one statement: on the scoring benchmark's two cores,
-    /// 0.97–1.00 of pgbench's rate instead of 0.71, at about the same p99. A serialization failure or
+    /// Under load, a few connections carrying pipelines (at most half the pool) spend less CPU on
+    /// round trips and thread wakeups than every connection carrying one statement; where CPU is
+    /// the limit, that is more statements a second (the README's scoring benchmark). More carriers
+    /// made the tail longer: backends preempted mid-pipeline. A serialization failure or
     /// deadlock runs the statement again at once (up to `RetryPolicy.default`'s attempts); so does
     /// a lost connection when `repeatable`, and otherwise the error is `.transactionOutcomeUnknown`.
     public func pipelined(_ query: SQLQuery, repeatable: Bool) async throws -> QueryResult {
